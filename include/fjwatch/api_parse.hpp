@@ -1,0 +1,58 @@
+#pragma once
+// Turning one HTTP answer of Get Session Details into a poll_outcome. Pure: no sockets, no clock
+// except the `now` passed in, so every case is tested directly.
+#include "fjwatch/result.hpp"
+#include "fjwatch/session.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace fjwatch {
+
+// Largest body accepted from the API; a longer one is a bad_response "body too large".
+inline constexpr std::size_t max_api_body = 1024 * 1024;
+// JSON nested deeper than this is rejected before Boost.JSON sees it.
+inline constexpr int max_json_depth = 64;
+
+// {"data":{"session":{...}}} into a snapshot. Fails with a short reason: "not JSON",
+// "nested too deep", "no data.session", "no data.session.profileMatchingStatus",
+// "unknown profileMatchingStatus \"x\"". Other fields are optional; a field of the wrong type is
+// treated as absent. Extra fields are ignored.
+result<session_snapshot> parse_session_body(std::string_view body);
+
+// An HTTP-date in any of the three forms of RFC 9110 §5.6.7 (IMF-fixdate, RFC 850, asctime);
+// nullopt for anything else. An RFC 850 two-digit year more than 50 years after `now` is taken
+// in the previous century.
+std::optional<std::chrono::system_clock::time_point> parse_http_date(
+    std::string_view text, std::chrono::system_clock::time_point now);
+// The same, relative to the current time.
+std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text);
+
+// Retry-After: delta-seconds or an HTTP-date, as a wait from `now` (a date in the past is 0).
+// nullopt for anything else.
+std::optional<std::chrono::milliseconds> parse_retry_after(
+    std::string_view value, std::chrono::system_clock::time_point now);
+
+// A non-negative decimal integer header value (RateLimit-Remaining, RateLimit-Reset seconds).
+std::optional<std::int64_t> parse_header_int(std::string_view value);
+
+// The response headers classify_response looks at, as received ("" when absent).
+struct response_headers {
+  std::string_view etag;
+  std::string_view retry_after;
+  std::string_view ratelimit_remaining;
+  std::string_view ratelimit_reset;
+  std::string_view request_id;
+  std::string_view location;
+};
+
+// Maps status + headers + body to an outcome: 200 -> ok (or bad_response when the body is not
+// the documented JSON), 304 -> not_modified, 401, 404, 429, 5xx, 3xx -> bad_response "redirect
+// to <location> not followed", anything else -> bad_response "unexpected HTTP <n>".
+// retry_after is Retry-After, else RateLimit-Reset. latency is left for the caller.
+poll_outcome classify_response(int status, const response_headers& headers, std::string_view body,
+                               std::chrono::system_clock::time_point now);
+
+}  // namespace fjwatch

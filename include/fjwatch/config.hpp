@@ -1,0 +1,112 @@
+#pragma once
+// fjwatch.yaml as plain structs. Every key and its default is declared here, in one place.
+#include "fjwatch/events.hpp"
+#include "fjwatch/result.hpp"
+#include "fjwatch/units.hpp"
+
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fjwatch {
+
+struct api_config {
+  std::string base_url = "https://prod.api.futurejobs.ai";
+  std::string api_key_file = "/etc/fjwatch/api-key";
+  std::string ca_file;            // extra trust anchor; the system store is always used
+  millis timeout{10'000};           // whole request, connect to last byte (100ms..10m)
+  int max_in_flight = 8;          // workers = keep-alive connections (1..256)
+  rate rate_limit{10.0};          // key "rate": token bucket over every request
+  bool allow_insecure_http = false;
+};
+
+enum class after_done_policy { stop, watch };
+
+struct poll_config {
+  millis interval{5'000};        // first gap (100ms..1h)
+  millis max_interval{60'000};   // gap ceiling (>= interval, <= 24h)
+  double multiplier = 1.5;     // 1.0..10.0
+  double jitter = 0.1;         // 0.0..0.5, fraction of the gap
+  millis give_up_after{24 * 3600'000};  // then session.timeout (>= 1s)
+  after_done_policy after_done = after_done_policy::stop;
+};
+
+struct retry_config {
+  millis initial{1'000};  // (10ms..1h)
+  millis max{300'000};    // (>= initial, <= 24h)
+};
+
+enum class log_level { trace, debug, info, warn, error };
+enum class log_format { text, json };
+
+struct log_config {
+  log_level level = log_level::info;
+  log_format format = log_format::text;
+};
+
+enum class action_kind { log, webhook, command };
+
+struct action_config {
+  std::string name;  // [A-Za-z0-9_.-]+, unique
+  action_kind kind = action_kind::log;
+  // Event types this action receives. Default: done, not_found, timeout (status_changed is opt-in).
+  std::vector<event_type> on{event_type::done, event_type::not_found, event_type::timeout};
+  // log
+  std::string template_text = "{event} {session_id} {title}: {status}, {matched} profiles";
+  // webhook
+  std::string url;
+  std::vector<std::string> secret_files;  // "secret_file": one path or a list of up to two
+  std::string secret_env;                 // or the name of an environment variable
+  std::map<std::string, std::string> headers;
+  millis timeout{15'000};                  // webhook 15s, command 30s (set by the parser)
+  std::string ca_file;
+  std::vector<millis> retry_schedule;     // empty: the default schedule
+  bool allow_insecure_http = false;
+  // command
+  std::vector<std::string> argv;
+};
+
+struct config {
+  std::string source;  // the path it was read from ("" for built-in defaults)
+  api_config api;
+  poll_config poll;
+  retry_config retry;
+  std::string watchlist = "/etc/fjwatch/watchlist.yaml";
+  std::string state_dir;  // default: $STATE_DIRECTORY, else /var/lib/fjwatch
+  std::string control = "127.0.0.1:9470";  // "" turns it off
+  log_config log;
+  std::vector<action_config> actions;
+  std::vector<std::string> default_actions;  // "defaults.actions": names from `actions`
+
+  const action_config* find_action(std::string_view name) const;
+};
+
+// Every problem in a config file; what() is all of them, one "file:line:col: message" per line.
+class config_error : public std::runtime_error {
+ public:
+  explicit config_error(std::vector<diagnostic> problems);
+  const std::vector<diagnostic>& problems() const { return problems_; }
+
+ private:
+  std::vector<diagnostic> problems_;
+};
+
+// Reads and validates a config file. Unknown keys, wrong types, out-of-range values, a non-https
+// base_url (unless api.allow_insecure_http), duplicate action names, unknown action names in
+// defaults.actions, unknown event types and bad templates are all collected and thrown together
+// as one config_error (a missing or unreadable file too). Relative paths in the file
+// (watchlist, state_dir, *_file) are resolved against the file's directory.
+config load_config(const std::filesystem::path& path);
+
+// The same, from text (tests); `name` is the file name used in messages.
+config parse_config(std::string_view yaml_text, const std::string& name,
+                    const std::filesystem::path& base_dir = {});
+
+// The API key: $CREDENTIALS_DIRECTORY/fj-api-key, then api.api_key_file, then $FJ_API_KEY; the
+// first that exists wins; surrounding whitespace trimmed. Throws config_error naming all three
+// places when none has a key (an empty file counts as none). Never puts the key in a message.
+std::string load_api_key(const config& cfg);
+
+}  // namespace fjwatch

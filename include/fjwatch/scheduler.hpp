@@ -1,0 +1,136 @@
+#pragma once
+// Which session is polled next, and by whom: a heap of due times and a fixed set of workers, as
+// many as api.max_in_flight, each with its own keep-alive connection, pulling due sessions through
+// one token bucket. No timer or coroutine per session. Single-threaded: everything runs on the
+// io_context's one thread.
+#include "fjwatch/api_client.hpp"
+#include "fjwatch/cadence.hpp"
+#include "fjwatch/config.hpp"
+#include "fjwatch/store.hpp"
+#include "fjwatch/tracker.hpp"
+#include "fjwatch/watch_list.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace fjwatch {
+
+// One watched session as the operator sees it (demo table, status).
+struct session_view {
+  std::string id;
+  std::string label;
+  std::optional<matching_status> status;
+  session_phase phase = session_phase::active;
+  std::int64_t matched = 0;
+  std::int64_t total_for_matching = 0;
+  std::uint32_t polls = 0;
+  std::uint32_t events = 0;
+  std::int64_t last_poll_ms = 0;  // unix ms, 0 = never
+  std::int64_t next_poll_ms = 0;  // unix ms, 0 = none scheduled
+  std::string last_error;
+};
+
+struct scheduler_stats {
+  std::array<std::uint64_t, 8> polls_by_outcome{};  // indexed by poll_outcome::kind
+  std::uint64_t connections_opened = 0;
+  std::uint64_t events_recorded = 0;
+  bool auth_failing = false;
+};
+
+class scheduler {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  // `on_events` is called after a commit that recorded new events (the outbox has work);
+  // `on_fatal` when the store failed and the daemon cannot go on with state it cannot trust.
+  scheduler(boost::asio::io_context& ioc, const config& cfg, std::string api_key, store& db,
+            std::function<void()> on_events, std::function<void(std::string)> on_fatal);
+  ~scheduler();
+
+  // Starts polling `entry` from its stored row, or updates its label and actions when it is
+  // already watched (its schedule is left alone). Sessions whose row is no longer active (done
+  // and stopped, not found, timed out) are kept for the view but not polled.
+  void watch(const watch_entry& entry, const session_row& row);
+  // Stops polling; an in-flight poll's outcome is dropped. Pending deliveries are not touched.
+  void unwatch(const session_id& id);
+  bool watching(const session_id& id) const;
+  std::size_t size() const { return index_.size(); }
+
+  // Spawns the workers on the io_context. Each finishes after stop().
+  void start();
+  // Aborts in-flight polls (their outcomes are dropped) and ends the workers.
+  void stop();
+  std::size_t running_workers() const { return running_; }
+
+  std::vector<session_view> view() const;
+  scheduler_stats stats() const;
+
+ private:
+  struct slot;
+  struct worker;
+  struct due_entry {
+    clock::time_point due;
+    std::uint32_t slot;
+    std::uint32_t generation;
+    bool operator>(const due_entry& o) const { return due > o.due; }
+  };
+
+  boost::asio::awaitable<void> run_worker(worker& w);
+  boost::asio::awaitable<std::optional<std::uint32_t>> take_due(worker& w);
+  void schedule(std::uint32_t index, clock::duration delay);
+  void wake_leader();
+  clock::time_point next_wake() const;
+  void handle(std::uint32_t index, std::uint32_t generation, const poll_outcome& o);
+  void handle_auth(std::uint32_t index, const poll_outcome& o);
+  void handle_rate_headers(const poll_outcome& o);
+  bool record(std::uint32_t index, const tracked_session& next, const poll_outcome& o,
+              const std::vector<event_type>& events);
+  std::vector<std::string> actions_for(const slot& s, event_type t) const;
+  void release(std::uint32_t index);
+  double uniform();
+
+  boost::asio::io_context& ioc_;
+  const config& cfg_;
+  std::string api_key_;
+  store& db_;
+  std::function<void()> on_events_;
+  std::function<void(std::string)> on_fatal_;
+  tracker_policy policy_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
+  api_target target_;
+
+  std::vector<slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::unordered_map<session_id, std::uint32_t> index_;
+  std::priority_queue<due_entry, std::vector<due_entry>, std::greater<>> heap_;
+
+  std::vector<std::unique_ptr<worker>> workers_;
+  worker* leader_ = nullptr;        // the idle worker watching the clock
+  std::vector<worker*> followers_;  // idle workers waiting to become leader
+  std::size_t running_ = 0;
+  bool stopping_ = false;
+
+  token_bucket bucket_;
+  clock::time_point paused_until_{};  // RateLimit-Remaining: 0, 429, or a 401 probe gap
+  bool auth_failing_ = false;
+  bool probe_in_flight_ = false;
+  std::uint32_t probe_slot_ = 0;  // the session whose poll is the current 401 probe
+  millis probe_gap_{0};
+  bool rate_paused_logged_ = false;
+  std::mt19937_64 rng_;
+  scheduler_stats stats_;
+};
+
+}  // namespace fjwatch

@@ -1,0 +1,42 @@
+#pragma once
+// Durations ("250ms", "5s", "1h30m") and rates ("10/s", "600/min") as written in the config.
+#include "fjwatch/result.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace fjwatch {
+
+using millis = std::chrono::milliseconds;
+
+// Parses one or more <integer><unit> parts, units d, h, m, s, ms, in decreasing order, each unit at
+// most once: "250ms", "5s", "2m", "1h30m", "1d12h". Fails on anything else (empty, a bare number,
+// a negative, a unit out of order, overflow past ~292 years).
+result<millis> parse_duration(std::string_view text);
+
+// The shortest form parse_duration reads back to the same value: 90000ms -> "1m30s", 0 -> "0s".
+std::string format_duration(millis d);
+
+// Requests per second, parsed from "<number>/<unit>", unit s|sec|second|m|min|minute|h|hour;
+// the number is positive and may have a fraction ("0.5/s"). Fails on anything else.
+struct rate {
+  double per_second = 0;
+  friend bool operator==(const rate&, const rate&) = default;
+};
+result<rate> parse_rate(std::string_view text);
+
+// An absolute http(s) URL: scheme://host[:port][/path]. No user info, query or fragment. IPv6
+// literals in brackets. The port defaults to 443 / 80; path to "" (never ends with '/').
+struct url_parts {
+  std::string scheme;  // "https" or "http"
+  std::string host;    // without brackets
+  std::uint16_t port = 0;
+  std::string path;    // "" or "/prefix"
+  bool https() const { return scheme == "https"; }
+  friend bool operator==(const url_parts&, const url_parts&) = default;
+};
+result<url_parts> parse_url(std::string_view text);
+
+}  // namespace fjwatch

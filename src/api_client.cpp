@@ -1,0 +1,80 @@
+// One poll of Get Session Details over the worker's keep-alive connection.
+#include "fjwatch/api_client.hpp"
+
+#include "fjwatch/api_parse.hpp"
+#include "fjwatch/http.hpp"
+
+namespace fjwatch {
+namespace {
+
+constexpr std::string_view session_path = "/api/v1/wl/sourcing-session/";
+
+// Belt and braces: a reason built from server-supplied text must not carry the key either.
+void redact(std::string& text, const std::string& secret) {
+  if (secret.empty()) return;
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+    text.replace(at, secret.size(), "[redacted]");
+  }
+}
+
+poll_outcome from_http_error(const http_error& error) {
+  poll_outcome out;
+  const bool server_fault =
+      error.what == http_error::kind::too_large || error.what == http_error::kind::bad_http;
+  out.what = server_fault ? poll_outcome::kind::bad_response : poll_outcome::kind::network_error;
+  out.reason = error.reason;
+  return out;
+}
+
+poll_outcome from_response(const http_response& res) {
+  response_headers headers;
+  headers.etag = res.header("ETag");
+  headers.retry_after = res.header("Retry-After");
+  headers.ratelimit_remaining = res.header("RateLimit-Remaining");
+  headers.ratelimit_reset = res.header("RateLimit-Reset");
+  headers.request_id = res.header("X-Request-Id");
+  headers.location = res.header("Location");
+  return classify_response(res.status, headers, res.body, std::chrono::system_clock::now());
+}
+
+}  // namespace
+
+std::shared_ptr<boost::asio::ssl::context> make_api_tls_context(const std::string& ca_file) {
+  return make_client_tls_context(ca_file);
+}
+
+api_client::api_client(boost::asio::any_io_executor ex,
+                       std::shared_ptr<boost::asio::ssl::context> tls, api_target target,
+                       std::string api_key)
+    : conn_(std::make_unique<http_connection>(
+          std::move(ex), std::move(tls), target.base,
+          http_limits{.step_timeout = target.timeout, .max_body = max_api_body})),
+      target_(std::move(target)),
+      api_key_(std::move(api_key)) {}
+
+api_client::~api_client() = default;
+
+boost::asio::awaitable<poll_outcome> api_client::poll(const session_id& id, std::string_view etag) {
+  const auto start = std::chrono::steady_clock::now();
+  http_request req;
+  req.target = target_.base.path + std::string(session_path) + id.str();
+  req.headers = {
+      {"User-Agent", "fjwatch/" FJWATCH_VERSION},
+      {"Accept", "application/json"},
+      {"x-fj-api-key", api_key_},
+  };
+  if (!etag.empty()) req.headers.push_back({"If-None-Match", std::string(etag)});
+
+  auto result = co_await conn_->request(std::move(req), target_.timeout);
+  poll_outcome out = result ? from_response(*result) : from_http_error(result.error());
+  redact(out.reason, api_key_);
+  out.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+  co_return out;
+}
+
+void api_client::close() { conn_->close(); }
+
+std::uint64_t api_client::connections_opened() const { return conn_->connections_opened(); }
+
+}  // namespace fjwatch

@@ -1,0 +1,170 @@
+#include "fjwatch/daemon.hpp"
+
+#include "fjwatch/log.hpp"
+
+#include <systemd/sd-daemon.h>
+
+#include <chrono>
+#include <set>
+
+namespace fjwatch {
+namespace asio = boost::asio;
+
+namespace {
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::set<std::string, std::less<>> action_names(const config& cfg) {
+  std::set<std::string, std::less<>> names;
+  for (const auto& a : cfg.actions) names.insert(a.name);
+  return names;
+}
+
+void log_problems(const std::vector<diagnostic>& problems) {
+  for (const auto& p : problems) {
+    const bool error = p.level == diagnostic::severity::error;
+    log::write(error ? log_level::error : log_level::warn, "watchlist.problem",
+               {{"where", p.file + ":" + std::to_string(p.line) + ":" + std::to_string(p.column)},
+                {"message", p.message}});
+  }
+}
+
+// Refuses actions this build cannot deliver, before anything starts.
+void check_actions(const config& cfg) {
+  std::vector<diagnostic> problems;
+  for (std::size_t i = 0; i < cfg.actions.size(); ++i) {
+    const auto& a = cfg.actions[i];
+    if (action_supported(a.kind)) continue;
+    problems.push_back(diagnostic{
+        .file = cfg.source,
+        .message = "actions[" + std::to_string(i) + "] (" + a.name + "): " +
+                   (a.kind == action_kind::webhook ? "webhook" : "command") +
+                   " actions are not supported by this version of fjwatch"});
+  }
+  if (!problems.empty()) throw config_error(std::move(problems));
+}
+
+}  // namespace
+
+daemon::daemon(asio::io_context& ioc, config cfg, std::string api_key, daemon_options opts)
+    : ioc_(ioc), cfg_(std::move(cfg)), opts_(opts), signals_(ioc), api_key_(std::move(api_key)) {}
+
+daemon::~daemon() {
+  if (scheduler_) scheduler_->stop();
+  if (outbox_) outbox_->stop();
+  if (watcher_) watcher_->stop();
+}
+
+void daemon::start() {
+  check_actions(cfg_);
+  log::add_secret(api_key_);
+  db_ = std::make_unique<store>(cfg_.state_dir);
+  scheduler_ = std::make_unique<scheduler>(
+      ioc_, cfg_, api_key_, *db_, [this] { outbox_->notify(); },
+      [this](std::string what) { fatal(std::move(what)); });
+  outbox_ = std::make_unique<outbox>(ioc_, cfg_, *db_, [this](std::string what) { fatal(std::move(what)); });
+  reload_watch_list();
+  watcher_ = std::make_unique<file_watch>(ioc_, cfg_.watchlist, [this] { reload_watch_list(); });
+  watcher_->start();
+  scheduler_->start();
+  outbox_->start();
+  if (opts_.handle_signals) {
+    signals_.add(SIGTERM);
+    signals_.add(SIGINT);
+    signals_.add(SIGHUP);
+    wait_for_signal();
+  }
+  started_ = true;
+  log::info("daemon.ready", {{"version", FJWATCH_VERSION}, {"sessions", static_cast<std::int64_t>(scheduler_->size())},
+                             {"database", db_->path().string()}, {"watchlist", cfg_.watchlist},
+                             {"api", cfg_.api.base_url}, {"workers", cfg_.api.max_in_flight}});
+  notify("READY=1");
+}
+
+void daemon::wait_for_signal() {
+  signals_.async_wait([this](boost::system::error_code ec, int signo) {
+    if (ec) return;
+    if (signo == SIGHUP) {
+      log::info("daemon.reload", {{"signal", "SIGHUP"}});
+      notify("RELOADING=1");
+      reload_watch_list();
+      notify("READY=1");
+      wait_for_signal();
+      return;
+    }
+    log::info("daemon.stopping", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    stop();
+  });
+}
+
+void daemon::reload_watch_list() {
+  auto loaded = load_watch_list(cfg_.watchlist, action_names(cfg_));
+  log_problems(loaded.problems);
+  if (!loaded.usable) {
+    log::error("watchlist.unusable", {{"file", cfg_.watchlist},
+                                      {"kept_sessions", static_cast<std::int64_t>(current_.entries.size())}});
+    return;
+  }
+  const auto changes = diff(current_, loaded.list);
+  if (changes.empty() && started_) return;
+  try {
+    std::vector<std::string> ids;
+    ids.reserve(changes.added.size());
+    for (const auto& e : changes.added) ids.push_back(e.id.str());
+    db_->ensure_sessions(ids, unix_ms_now());
+    for (const auto& id : changes.removed) scheduler_->unwatch(id);
+    for (const auto& e : changes.changed) scheduler_->watch(e, session_row{});
+    for (const auto& e : changes.added) {
+      scheduler_->watch(e, db_->find_session(e.id.view()).value_or(session_row{.id = e.id.str()}));
+    }
+  } catch (const store_error& e) {
+    fatal(e.what());
+    return;
+  }
+  current_ = std::move(loaded.list);
+  log::info("watchlist.loaded", {{"file", cfg_.watchlist},
+                                 {"sessions", static_cast<std::int64_t>(current_.entries.size())},
+                                 {"added", static_cast<std::int64_t>(changes.added.size())},
+                                 {"removed", static_cast<std::int64_t>(changes.removed.size())},
+                                 {"changed", static_cast<std::int64_t>(changes.changed.size())}});
+}
+
+void daemon::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  notify("STOPPING=1");
+  if (scheduler_) scheduler_->stop();
+  if (outbox_) outbox_->stop();
+  if (watcher_) watcher_->stop();
+  boost::system::error_code ignored;
+  signals_.cancel(ignored);
+}
+
+bool daemon::stopped() const {
+  return stopping_ && (!scheduler_ || scheduler_->running_workers() == 0) &&
+         (!outbox_ || !outbox_->running());
+}
+
+void daemon::fatal(std::string what) {
+  log::error("daemon.fatal", {{"reason", what}});
+  exit_code_ = 1;
+  stop();
+}
+
+void daemon::notify(const char* state) {
+  if (opts_.notify_systemd) sd_notify(0, state);
+}
+
+std::vector<session_view> daemon::sessions() const {
+  return scheduler_ ? scheduler_->view() : std::vector<session_view>{};
+}
+
+scheduler_stats daemon::stats() const { return scheduler_ ? scheduler_->stats() : scheduler_stats{}; }
+
+std::uint64_t daemon::delivered() const { return outbox_ ? outbox_->delivered() : 0; }
+
+}  // namespace fjwatch

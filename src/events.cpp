@@ -1,0 +1,154 @@
+#include "fjwatch/events.hpp"
+
+#include <boost/json.hpp>
+
+#include <array>
+#include <ctime>
+
+namespace fjwatch {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::array<std::string_view, 4> event_names{
+    "session.done", "session.not_found", "session.timeout", "session.status_changed"};
+
+constexpr std::array<std::string_view, 11> placeholders{
+    "event", "event_id", "session_id", "label", "title", "project", "status", "matched",
+    "total_for_matching", "available", "search_more_counter"};
+
+std::string rfc3339_utc(std::int64_t unix_ms) {
+  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(unix_ms % 1000));
+  return buf;
+}
+
+// A placeholder's value from the stored payload's "data" object; "" when absent or null.
+std::string field_text(const json::object& root, const json::object* data, std::string_view name) {
+  if (name == "event") {
+    const auto* t = root.if_contains("type");
+    return t && t->is_string() ? std::string(t->get_string()) : std::string();
+  }
+  const auto* v = data ? data->if_contains(name) : nullptr;
+  if (!v || v->is_null()) return {};
+  if (v->is_string()) return std::string(v->get_string());
+  return json::serialize(*v);
+}
+
+}  // namespace
+
+std::string_view to_string(event_type t) { return event_names[static_cast<std::size_t>(t)]; }
+
+std::optional<event_type> parse_event_type(std::string_view text) {
+  for (std::size_t i = 0; i < event_names.size(); ++i) {
+    if (event_names[i] == text) return static_cast<event_type>(i);
+  }
+  return std::nullopt;
+}
+
+event_facts facts_from(const session_id& id, std::string_view label, const session_snapshot& s) {
+  event_facts f;
+  f.session_id = id.str();
+  f.label = std::string(label);
+  f.status = s.status;
+  f.title = s.title;
+  f.project = s.project;
+  f.matched = s.matched;
+  f.total_for_matching = s.total_for_matching;
+  f.available = s.available;
+  f.search_more_counter = s.search_more_counter;
+  f.raw = s.raw;
+  return f;
+}
+
+std::string event_id(event_type t, const event_facts& f) {
+  const std::string base = "fjw_" + f.session_id;
+  const std::string counter = std::to_string(f.search_more_counter);
+  switch (t) {
+    case event_type::done: return base + "_done_" + counter;
+    case event_type::not_found: return base + "_not_found";
+    case event_type::timeout: return base + "_timeout_" + counter;
+    case event_type::status_changed:
+      return base + "_status_" + counter + "_" +
+             std::string(f.status ? to_string(*f.status) : "unknown");
+  }
+  return base;
+}
+
+std::string event_payload(event_type t, const event_facts& f, std::int64_t unix_ms) {
+  json::object data;
+  data["session_id"] = f.session_id;
+  data["label"] = f.label.empty() ? json::value(nullptr) : json::value(f.label);
+  data["title"] = f.title;
+  data["project"] = f.project;
+  data["status"] = f.status ? json::value(to_string(*f.status)) : json::value(nullptr);
+  data["matched"] = f.matched;
+  data["total_for_matching"] = f.total_for_matching;
+  data["available"] = f.available;
+  data["search_more_counter"] = f.search_more_counter;
+  data["session"] = f.raw.empty() ? json::value(nullptr) : json::value(f.raw);
+  json::object root;
+  root["type"] = to_string(t);
+  root["timestamp"] = rfc3339_utc(unix_ms);
+  root["data"] = std::move(data);
+  return json::serialize(root);
+}
+
+result<void> check_template(std::string_view tmpl) {
+  for (std::size_t i = 0; i < tmpl.size(); ++i) {
+    const char c = tmpl[i];
+    if ((c == '{' || c == '}') && i + 1 < tmpl.size() && tmpl[i + 1] == c) {
+      ++i;
+      continue;
+    }
+    if (c == '}') return fail("unmatched '}' at offset " + std::to_string(i));
+    if (c != '{') continue;
+    const auto close = tmpl.find_first_of("{}", i + 1);
+    if (close == std::string_view::npos || tmpl[close] == '{') {
+      return fail("unmatched '{' at offset " + std::to_string(i));
+    }
+    const auto name = tmpl.substr(i + 1, close - i - 1);
+    bool known = false;
+    for (auto p : placeholders) known = known || p == name;
+    if (!known) return fail("unknown placeholder {" + std::string(name) + "}");
+    i = close;
+  }
+  return {};
+}
+
+std::string render_template(std::string_view tmpl, std::string_view event_id,
+                            std::string_view payload_json) {
+  json::object root;
+  boost::system::error_code ec;
+  auto parsed = json::parse(payload_json, ec);
+  if (!ec && parsed.is_object()) root = std::move(parsed.get_object());
+  const auto* d = root.if_contains("data");
+  const json::object* data = d && d->is_object() ? &d->get_object() : nullptr;
+
+  std::string out;
+  out.reserve(tmpl.size() + 64);
+  for (std::size_t i = 0; i < tmpl.size(); ++i) {
+    const char c = tmpl[i];
+    if ((c == '{' || c == '}') && i + 1 < tmpl.size() && tmpl[i + 1] == c) {
+      out += c;
+      ++i;
+      continue;
+    }
+    const auto close = c == '{' ? tmpl.find('}', i) : std::string_view::npos;
+    if (close == std::string_view::npos) {
+      out += c;
+      continue;
+    }
+    const auto name = tmpl.substr(i + 1, close - i - 1);
+    out += name == "event_id" ? std::string(event_id) : field_text(root, data, name);
+    i = close;
+  }
+  return out;
+}
+
+}  // namespace fjwatch

@@ -1,0 +1,169 @@
+// fjwatch: turns argv into a command. Exit codes follow sysexits: 0 ok, 64 usage,
+// 69 unavailable, 78 configuration error, 1 anything else.
+#include "fjwatch/config.hpp"
+#include "fjwatch/daemon.hpp"
+#include "fjwatch/demo.hpp"
+#include "fjwatch/log.hpp"
+#include "fjwatch/watch_list.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace fjwatch;
+
+constexpr int exit_ok = 0;
+constexpr int exit_usage = 64;
+constexpr int exit_config = 78;
+constexpr int exit_failure = 1;
+
+constexpr const char* usage_text =
+    "usage: fjwatch <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run   [-c FILE]   run the daemon in the foreground\n"
+    "  check [-c FILE]   validate the config, the API key's presence and the watch list\n"
+    "  demo [--speed N]  watch simulated sessions finish, with no account and no network\n"
+    "  version           print the version\n"
+    "\n"
+    "The config file is -c FILE, else $FJWATCH_CONFIG, else /etc/fjwatch/fjwatch.yaml.\n";
+
+struct cli {
+  std::string command;
+  std::string config_path;
+  int speed = 1;  // demo: how many times faster than real time
+};
+
+// Parses argv; nullopt (after printing why) on a usage error.
+std::optional<cli> parse_args(int argc, char** argv) {
+  cli out;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "-c" || a == "--config") {
+      if (i + 1 == args.size()) {
+        std::cerr << "fjwatch: " << a << " needs a file name\n";
+        return std::nullopt;
+      }
+      out.config_path = args[++i];
+    } else if (a == "--speed") {
+      const int speed = i + 1 < args.size() ? std::atoi(args[i + 1].c_str()) : 0;
+      if (speed < 1 || speed > 50) {
+        std::cerr << "fjwatch: --speed needs a whole number from 1 to 50\n";
+        return std::nullopt;
+      }
+      out.speed = speed;
+      ++i;
+    } else if (a == "-h" || a == "--help") {
+      out.command = "help";
+    } else if (!a.empty() && a[0] == '-') {
+      std::cerr << "fjwatch: unknown option " << a << "\n" << usage_text;
+      return std::nullopt;
+    } else if (out.command.empty()) {
+      out.command = a;
+    } else {
+      std::cerr << "fjwatch: unexpected argument " << a << "\n" << usage_text;
+      return std::nullopt;
+    }
+  }
+  if (out.config_path.empty()) {
+    const char* env = std::getenv("FJWATCH_CONFIG");
+    out.config_path = env && *env ? env : "/etc/fjwatch/fjwatch.yaml";
+  }
+  return out;
+}
+
+void print_problems(const std::vector<diagnostic>& problems) {
+  for (const auto& p : problems) {
+    std::cerr << p.str() << (p.level == diagnostic::severity::warning ? " (warning)" : "") << "\n";
+  }
+}
+
+int cmd_check(const cli& args) {
+  config cfg;
+  try {
+    cfg = load_config(args.config_path);
+  } catch (const config_error& e) {
+    print_problems(e.problems());
+    return exit_config;
+  }
+  int status = exit_ok;
+  try {
+    (void)load_api_key(cfg);
+    std::cout << "api key: found\n";
+  } catch (const config_error& e) {
+    print_problems(e.problems());
+    status = exit_config;
+  }
+  std::set<std::string, std::less<>> names;
+  for (const auto& a : cfg.actions) names.insert(a.name);
+  const auto wl = load_watch_list(cfg.watchlist, names);
+  print_problems(wl.problems);
+  for (const auto& p : wl.problems) {
+    if (p.level == diagnostic::severity::error) status = exit_config;
+  }
+  if (!wl.usable) status = exit_config;
+  std::cout << args.config_path << ": " << (status == exit_ok ? "ok" : "problems found") << " ("
+            << cfg.actions.size() << " actions, " << wl.list.entries.size() << " sessions in "
+            << cfg.watchlist << ")\n";
+  return status;
+}
+
+int cmd_run(const cli& args) {
+  config cfg;
+  std::string key;
+  try {
+    cfg = load_config(args.config_path);
+    log::configure(cfg.log.level, cfg.log.format);
+    key = load_api_key(cfg);
+  } catch (const config_error& e) {
+    print_problems(e.problems());
+    return exit_config;
+  }
+  boost::asio::io_context ioc(1);
+  fjwatch::daemon d(ioc, std::move(cfg), std::move(key));
+  try {
+    d.start();
+  } catch (const config_error& e) {
+    print_problems(e.problems());
+    return exit_config;
+  } catch (const std::exception& e) {
+    log::error("daemon.start_failed", {{"reason", e.what()}});
+    return exit_failure;
+  }
+  ioc.run();
+  log::info("daemon.stopped", {{"exit_code", d.exit_code()}});
+  return d.exit_code();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto args = parse_args(argc, argv);
+  if (!args) return exit_usage;
+  if (args->command.empty() || args->command == "help") {
+    (args->command.empty() ? std::cerr : std::cout) << usage_text;
+    return args->command.empty() ? exit_usage : exit_ok;
+  }
+  if (args->command == "version") {
+    std::cout << "fjwatch " << FJWATCH_VERSION << "\n";
+    return exit_ok;
+  }
+  if (args->command == "check") return cmd_check(*args);
+  if (args->command == "run") return cmd_run(*args);
+  if (args->command == "demo") {
+    return fjwatch::run_demo(std::cout,
+                             fjwatch::demo_options{.time_scale = std::chrono::milliseconds(1000 / args->speed),
+                                                   .live = isatty(STDOUT_FILENO) == 1});
+  }
+  std::cerr << "fjwatch: unknown command \"" << args->command << "\"\n" << usage_text;
+  return exit_usage;
+}

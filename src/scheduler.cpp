@@ -1,0 +1,438 @@
+#include "fjwatch/scheduler.hpp"
+
+#include "fjwatch/log.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+
+namespace fjwatch {
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr millis max_probe_gap = 10min;
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<millis>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct scheduler::slot {
+  session_id id;
+  tracked_session t;
+  std::string etag;
+  std::string label;
+  std::optional<std::vector<std::string>> actions;
+  std::uint32_t generation = 0;
+  bool watched = false;
+  bool in_flight = false;
+  std::uint32_t polls = 0;
+  std::uint32_t events = 0;
+  std::int64_t last_poll_ms = 0;
+  clock::time_point due{};
+  std::string last_error;
+};
+
+struct scheduler::worker {
+  worker(asio::io_context& ioc, std::shared_ptr<asio::ssl::context> tls, api_target target,
+         std::string key)
+      : timer(ioc), client(ioc.get_executor(), std::move(tls), std::move(target), std::move(key)) {}
+  asio::steady_timer timer;
+  api_client client;
+};
+
+scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_key, store& db,
+                     std::function<void()> on_events, std::function<void(std::string)> on_fatal)
+    : ioc_(ioc),
+      cfg_(cfg),
+      api_key_(std::move(api_key)),
+      db_(db),
+      on_events_(std::move(on_events)),
+      on_fatal_(std::move(on_fatal)),
+      bucket_(cfg.api.rate_limit.per_second, std::max(1.0, cfg.api.rate_limit.per_second)),
+      rng_(std::random_device{}()) {
+  bool status_events = false;
+  for (const auto& a : cfg.actions) {
+    status_events = status_events || std::ranges::count(a.on, event_type::status_changed) > 0;
+  }
+  policy_ = make_tracker_policy(cfg, status_events);
+  auto url = parse_url(cfg.api.base_url);
+  if (!url) throw std::runtime_error("api.base_url: " + url.error().what);
+  target_ = api_target{*url, cfg.api.timeout};
+  if (url->https()) tls_ = make_api_tls_context(cfg.api.ca_file);
+}
+
+scheduler::~scheduler() = default;
+
+double scheduler::uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
+
+void scheduler::watch(const watch_entry& entry, const session_row& row) {
+  if (auto it = index_.find(entry.id); it != index_.end()) {
+    auto& s = slots_[it->second];
+    s.label = entry.label;
+    s.actions = entry.actions;
+    return;
+  }
+  std::uint32_t index;
+  if (!free_slots_.empty()) {
+    index = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    index = static_cast<std::uint32_t>(slots_.size());
+    slots_.push_back(slot{.id = entry.id});
+  }
+  auto& s = slots_[index];
+  const auto generation = s.generation + 1;
+  s = slot{.id = entry.id};
+  s.generation = generation;
+  s.t = from_row(row);
+  s.etag = row.etag;
+  s.label = entry.label;
+  s.actions = entry.actions;
+  s.watched = true;
+  index_.emplace(entry.id, index);
+  if (s.t.phase == session_phase::active) schedule(index, clock::duration::zero());
+}
+
+void scheduler::unwatch(const session_id& id) {
+  auto it = index_.find(id);
+  if (it == index_.end()) return;
+  const auto index = it->second;
+  index_.erase(it);
+  auto& s = slots_[index];
+  s.watched = false;
+  ++s.generation;  // any heap entry and any in-flight outcome of it is now stale
+  if (!s.in_flight) release(index);
+}
+
+bool scheduler::watching(const session_id& id) const { return index_.contains(id); }
+
+void scheduler::release(std::uint32_t index) {
+  auto& s = slots_[index];
+  s.etag.clear();
+  s.etag.shrink_to_fit();
+  s.label.clear();
+  s.label.shrink_to_fit();
+  s.actions.reset();
+  s.last_error.clear();
+  free_slots_.push_back(index);
+}
+
+void scheduler::schedule(std::uint32_t index, clock::duration delay) {
+  auto& s = slots_[index];
+  s.due = clock::now() + delay;
+  ++s.generation;
+  const bool earliest = heap_.empty() || s.due < heap_.top().due;
+  heap_.push(due_entry{s.due, index, s.generation});
+  if (earliest) wake_leader();
+}
+
+void scheduler::start() {
+  const int n = std::max(1, cfg_.api.max_in_flight);
+  for (int i = 0; i < n; ++i) {
+    workers_.push_back(std::make_unique<worker>(ioc_, tls_, target_, api_key_));
+  }
+  for (auto& w : workers_) {
+    ++running_;
+    asio::co_spawn(ioc_, run_worker(*w), [this](std::exception_ptr e) {
+      --running_;
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        on_fatal_(std::string("poll worker failed: ") + ex.what());
+      }
+    });
+  }
+}
+
+void scheduler::stop() {
+  stopping_ = true;
+  for (auto& w : workers_) {
+    w->timer.cancel();
+    w->client.close();
+  }
+}
+
+// The leader recomputes its wake time; with no leader, one follower becomes it.
+void scheduler::wake_leader() {
+  if (leader_) {
+    leader_->timer.cancel();
+  } else if (!followers_.empty()) {
+    followers_.front()->timer.cancel();
+  }
+}
+
+scheduler::clock::time_point scheduler::next_wake() const {
+  if (heap_.empty() || (auth_failing_ && probe_in_flight_)) return clock::time_point::max();
+  return std::max(heap_.top().due, paused_until_);
+}
+
+asio::awaitable<std::optional<std::uint32_t>> scheduler::take_due(worker& w) {
+  for (;;) {
+    if (stopping_) co_return std::nullopt;
+    // Drop entries made stale by a reschedule or an unwatch.
+    while (!heap_.empty()) {
+      const auto& top = heap_.top();
+      const auto& s = slots_[top.slot];
+      if (s.watched && !s.in_flight && s.generation == top.generation) break;
+      heap_.pop();
+    }
+    const auto now = clock::now();
+    const bool paused = now < paused_until_ || (auth_failing_ && probe_in_flight_);
+    if (!heap_.empty() && heap_.top().due <= now && !paused) {
+      const auto index = heap_.top().slot;
+      heap_.pop();
+      slots_[index].in_flight = true;
+      if (auth_failing_) {
+        probe_in_flight_ = true;
+        probe_slot_ = index;
+      }
+      if (!leader_ && !followers_.empty()) followers_.front()->timer.cancel();
+      co_return index;
+    }
+    // Wait: the first idle worker watches the clock, the others wait to be handed that role.
+    const bool lead = leader_ == nullptr;
+    if (lead) {
+      leader_ = &w;
+      w.timer.expires_at(next_wake());
+    } else {
+      followers_.push_back(&w);
+      w.timer.expires_at(clock::time_point::max());
+    }
+    co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (leader_ == &w) {
+      leader_ = nullptr;
+    } else {
+      std::erase(followers_, &w);
+    }
+  }
+}
+
+asio::awaitable<void> scheduler::run_worker(worker& w) {
+  while (auto index = co_await take_due(w)) {
+    const auto generation = slots_[*index].generation;
+    // Pace every request through the shared bucket.
+    if (const auto wait = bucket_.take(clock::now()); wait > clock::duration::zero()) {
+      w.timer.expires_after(wait);
+      co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (stopping_) break;
+    const auto id = slots_[*index].id;
+    const auto etag = slots_[*index].etag;
+    const auto outcome = co_await w.client.poll(id, etag);
+    stats_.connections_opened = 0;
+    for (const auto& each : workers_) stats_.connections_opened += each->client.connections_opened();
+    if (stopping_) break;
+    handle(*index, generation, outcome);
+  }
+}
+
+void scheduler::handle(std::uint32_t index, std::uint32_t generation, const poll_outcome& o) {
+  {
+    auto& s = slots_[index];
+    s.in_flight = false;
+    if (!s.watched || s.generation != generation) {
+      if (!s.watched) release(index);
+      return;
+    }
+    ++s.polls;
+    s.last_poll_ms = unix_ms_now();
+  }
+  ++stats_.polls_by_outcome[static_cast<std::size_t>(o.what)];
+  handle_rate_headers(o);
+  if (o.what == poll_outcome::kind::unauthorized || auth_failing_) {
+    handle_auth(index, o);
+    if (o.what == poll_outcome::kind::unauthorized) return;
+  }
+
+  auto& s = slots_[index];
+  if (o.failed()) {
+    s.last_error = std::string(to_string(o.what)) + ": " + o.reason;
+    log::warn("poll.failed", {{"session", s.id.view()}, {"outcome", to_string(o.what)},
+                              {"reason", o.reason}, {"http_status", o.http_status},
+                              {"request_id", o.request_id}});
+  } else {
+    s.last_error.clear();
+    if (!o.etag.empty()) s.etag = o.etag;
+    log::debug("poll.ok", {{"session", s.id.view()}, {"outcome", to_string(o.what)},
+                           {"latency_us", static_cast<std::int64_t>(o.latency.count())}});
+  }
+
+  tracked_session next = s.t;
+  const auto d = decide(next, o, policy_, unix_ms_now(), uniform(), uniform());
+  if ((d.persist || !d.events.empty()) && !record(index, next, o, d.events)) return;
+  auto& after = slots_[index];
+  after.t = next;
+  if (!d.stop) schedule(index, d.delay);
+}
+
+// Commits the new state and its events in one transaction. False when the store failed: the
+// daemon is stopping and nothing in memory moves.
+bool scheduler::record(std::uint32_t index, const tracked_session& next, const poll_outcome& o,
+                       const std::vector<event_type>& events) {
+  auto& s = slots_[index];
+  const auto now = unix_ms_now();
+  auto row = db_.find_session(s.id.view()).value_or(session_row{.id = s.id.str()});
+  event_facts facts;
+  if (o.session) {
+    facts = facts_from(s.id, s.label, *o.session);
+    row.title = o.session->title;
+    row.project = o.session->project;
+    row.available = o.session->available;
+  } else {
+    facts.session_id = row.id;
+    facts.label = s.label;
+    facts.status = row.status;
+    facts.title = row.title;
+    facts.project = row.project;
+    facts.matched = row.matched;
+    facts.total_for_matching = row.total_for_matching;
+    facts.available = row.available;
+    facts.search_more_counter = row.search_more_counter;
+  }
+  row.status = next.status;
+  row.matched = next.matched;
+  row.total_for_matching = next.total_for_matching;
+  row.search_more_counter = next.search_more_counter;
+  row.waiting_since_ms = next.waiting_since_ms;
+  row.phase = next.phase;
+  row.etag = s.etag;
+  row.last_change_ms = now;
+
+  std::vector<new_event> batch;
+  for (const auto type : events) {
+    batch.push_back(new_event{.id = event_id(type, facts), .type = type, .session_id = row.id,
+                              .created_ms = now, .payload = event_payload(type, facts, now),
+                              .actions = actions_for(s, type)});
+  }
+  try {
+    const auto fresh = db_.commit(row, batch);
+    for (const auto& e : batch) {
+      if (std::ranges::find(fresh, e.id) == fresh.end()) continue;
+      ++s.events;
+      ++stats_.events_recorded;
+      log::info(to_string(e.type), {{"session", row.id}, {"event_id", e.id},
+                                    {"status", row.status ? to_string(*row.status) : "unknown"},
+                                    {"matched", row.matched}, {"actions", static_cast<std::int64_t>(e.actions.size())}});
+    }
+    if (row.status != s.t.status) {
+      log::info("session.status", {{"session", row.id},
+                                   {"status", row.status ? to_string(*row.status) : "unknown"},
+                                   {"matched", row.matched},
+                                   {"total_for_matching", row.total_for_matching}});
+    }
+    if (!fresh.empty()) on_events_();
+    return true;
+  } catch (const store_error& e) {
+    on_fatal_(e.what());
+    return false;
+  }
+}
+
+std::vector<std::string> scheduler::actions_for(const slot& s, event_type t) const {
+  std::vector<std::string> names;
+  auto consider = [&](const action_config& a) {
+    if (std::ranges::count(a.on, t) > 0) names.push_back(a.name);
+  };
+  if (s.actions) {
+    for (const auto& n : *s.actions) {
+      if (const auto* a = cfg_.find_action(n)) consider(*a);
+    }
+  } else if (!cfg_.default_actions.empty()) {
+    for (const auto& n : cfg_.default_actions) {
+      if (const auto* a = cfg_.find_action(n)) consider(*a);
+    }
+  } else {
+    for (const auto& a : cfg_.actions) consider(a);
+  }
+  return names;
+}
+
+// 401 concerns every session: everything waits, one probe at a time with growing gaps. Only the
+// probe's answer moves the state; polls that were already in flight when the key failed do not.
+void scheduler::handle_auth(std::uint32_t index, const poll_outcome& o) {
+  const auto now = clock::now();
+  const bool was_probe = probe_in_flight_ && index == probe_slot_;
+  if (was_probe) probe_in_flight_ = false;
+  if (o.what == poll_outcome::kind::unauthorized) {
+    if (!auth_failing_) {
+      auth_failing_ = true;
+      probe_gap_ = std::max(cfg_.retry.initial, millis(1000));
+      paused_until_ = now + probe_gap_;
+      log::error("api.unauthorized", {{"session", slots_[index].id.view()},
+                                      {"request_id", o.request_id},
+                                      {"action", "pausing every session; probing with one request"}});
+    } else if (was_probe) {
+      probe_gap_ = std::min(probe_gap_ * 2, max_probe_gap);
+      paused_until_ = now + probe_gap_;
+    }
+    slots_[index].last_error = "unauthorized: API key rejected";
+    schedule(index, clock::duration::zero());
+    return;
+  }
+  if (!was_probe) return;
+  // A network error proves nothing about the key: probe again after the same gap.
+  if (o.what == poll_outcome::kind::network_error) {
+    paused_until_ = now + probe_gap_;
+    return;
+  }
+  auth_failing_ = false;
+  paused_until_ = now;
+  log::info("api.authorized", {{"action", "resuming every session"}});
+  wake_leader();
+}
+
+// RateLimit-Remaining: 0 and 429 pause every request until the server's reset time.
+void scheduler::handle_rate_headers(const poll_outcome& o) {
+  std::optional<millis> wait;
+  if (o.what == poll_outcome::kind::rate_limited) {
+    wait = o.retry_after.value_or(cfg_.retry.initial);
+  } else if (o.ratelimit_remaining && *o.ratelimit_remaining == 0) {
+    wait = o.ratelimit_reset.value_or(o.retry_after.value_or(cfg_.retry.initial));
+  }
+  if (!wait) {
+    rate_paused_logged_ = false;
+    return;
+  }
+  paused_until_ = std::max(paused_until_, clock::now() + *wait);
+  if (!rate_paused_logged_) {
+    log::warn("api.rate_limited", {{"pause_ms", static_cast<std::int64_t>(wait->count())},
+                                   {"request_id", o.request_id}});
+    rate_paused_logged_ = true;
+  }
+}
+
+std::vector<session_view> scheduler::view() const {
+  std::vector<session_view> out;
+  out.reserve(index_.size());
+  const auto now_steady = clock::now();
+  const auto now_ms = unix_ms_now();
+  for (const auto& [id, index] : index_) {
+    const auto& s = slots_[index];
+    session_view v{.id = id.str(), .label = s.label, .status = s.t.status, .phase = s.t.phase,
+                   .matched = s.t.matched, .total_for_matching = s.t.total_for_matching,
+                   .polls = s.polls, .events = s.events, .last_poll_ms = s.last_poll_ms,
+                   .last_error = s.last_error};
+    if (s.t.phase == session_phase::active && !s.in_flight) {
+      const auto due = std::max(s.due, paused_until_);
+      v.next_poll_ms = now_ms + std::chrono::duration_cast<millis>(due - now_steady).count();
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+scheduler_stats scheduler::stats() const {
+  auto s = stats_;
+  s.auth_failing = auth_failing_;
+  return s;
+}
+
+}  // namespace fjwatch

@@ -1,0 +1,37 @@
+#pragma once
+// Throw-away X.509 certificates for the simulator and the tests: a CA and leaves it signs.
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace fjwatch::sim {
+
+// A certificate and its private key, both PEM (the key as PKCS#8 "PRIVATE KEY").
+struct pem_pair {
+  std::string cert;
+  std::string key;
+  bool empty() const { return cert.empty() && key.empty(); }
+};
+
+// When a certificate is valid, relative to the moment it is made. A window entirely in the past
+// (e.g. {-48h, -24h}) makes an expired certificate.
+struct validity {
+  std::chrono::seconds from{-3600};
+  std::chrono::seconds to{86400};
+};
+
+// A self-signed CA (EC P-256, SHA-256, basicConstraints CA:TRUE) named `common_name`.
+// Throws std::runtime_error if OpenSSL fails.
+pem_pair make_ca(const std::string& common_name, validity valid = {});
+
+// A server leaf signed by `ca` (EC P-256). Each name becomes a subjectAltName: an IP address when
+// it parses as one, a DNS name otherwise; the first name is also the CN. Throws
+// std::invalid_argument for no names, std::runtime_error if `ca` does not load or OpenSSL fails.
+pem_pair issue_cert(const pem_pair& ca, const std::vector<std::string>& names,
+                    validity valid = {});
+
+// Writes `contents` to `path` (created or truncated) with permission bits `mode`, also applied
+// to a file that already existed. Throws std::runtime_error naming the path on failure.
+void write_file(const std::string& path, const std::string& contents, unsigned mode = 0600);
+
+}  // namespace fjwatch::sim

@@ -1,0 +1,165 @@
+#pragma once
+// A simulated FJ Sourcing API on loopback: GET /api/v1/wl/sourcing-session/{id} over HTTPS or
+// plain HTTP, with scripted session life cycles, ETags, rate limits and injectable faults.
+#include "fjwatch/session.hpp"
+#include "sim/certs.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fjwatch::sim {
+
+// One state of a session's script. It applies from `at` after the session was added, or, when
+// at_poll > 0, from the at_poll-th poll (1-based) on. While the status is not done,
+// totalProfilesMatched rises linearly towards `total` until the next step begins.
+struct step {
+  std::chrono::milliseconds at{0};
+  int at_poll = 0;
+  matching_status status = matching_status::processing;
+  std::int64_t total = 25;                // totalProfilesForMatching
+  std::int64_t search_more_counter = 0;
+};
+
+// What a poll can be answered with instead of the session.
+enum class fault {
+  none,
+  http_503,        // 503 with Retry-After
+  http_500,        // 500
+  rate_limited,    // 429 with Retry-After: retry_after
+  malformed_json,  // 200, body cut in the middle
+  reset,           // connection closed with a TCP RST, no answer
+  endless_body,    // headers with a large Content-Length, a few bytes, then silence
+  huge_body,       // 200 with over 2 MiB of valid JSON
+  redirect,        // 302 to another host
+  wrong_type,      // 200, profileMatchingStatus is a number
+  slow,            // the normal answer, after slow_delay
+};
+
+// "http_503", "reset", ...; "unknown" for a value outside the enum.
+std::string_view to_string(fault f);
+
+// A session the simulator serves. Steps are applied in order; the session is `processing`
+// (total from the first step, or 25) until one applies. The first fault_polls polls of this
+// session (-1: every poll) are answered with fault_kind.
+struct session_script {
+  std::string id;  // 24 lowercase hex characters
+  std::string title = ".NET Developer";
+  std::string project = "First Project";
+  std::int64_t available = 333;  // totalAvailableProfiles
+  std::vector<step> steps;
+  fault fault_kind = fault::none;
+  int fault_polls = 0;
+  std::chrono::seconds retry_after{1};       // for http_503 and rate_limited
+  std::chrono::milliseconds slow_delay{500};  // for slow
+};
+
+// processing from the start, done (25 profiles) `after` later.
+session_script done_after(std::string id, std::chrono::milliseconds after);
+// processing, done at done_at; fetching_more at fetch_at; done again at done_again_at with
+// searchMoreCounter 1 and a second batch (25 more profiles). Times from when it is added.
+session_script fetch_more_cycle(std::string id, std::chrono::milliseconds done_at,
+                                std::chrono::milliseconds fetch_at,
+                                std::chrono::milliseconds done_again_at);
+// processing until the at_poll-th poll, done from then on.
+session_script done_at_poll(std::string id, int at_poll);
+
+// A fault hitting a deterministic fraction of all authorized requests (0..1): request n is hit
+// when floor(n * fraction) grows, so 0.25 hits every 4th request.
+struct fault_fraction {
+  fault kind = fault::none;
+  double fraction = 0;
+};
+
+struct options {
+  std::string host = "127.0.0.1";  // listen address (an IP literal)
+  std::uint16_t port = 0;          // 0: any free port, see server::port()
+  bool tls = true;
+  pem_pair cert;        // server certificate + key; empty: a fresh CA and a leaf for
+                        // localhost and 127.0.0.1 are made
+  std::string ca_pem;   // returned by ca_pem() when `cert` is given
+  std::string api_key = "fjk_sim_key";
+  std::chrono::milliseconds latency{0};  // before every answer
+  double fraction_503 = 0;               // shorthand for a {http_503, fraction} global fault
+  std::vector<fault_fraction> global_faults;
+  std::int64_t rate_limit = 1000000;     // authorized requests per fixed window
+  std::chrono::seconds rate_window{60};
+  bool hide_progress = false;  // totalProfilesMatched stays still until the status changes
+  std::string redirect_to = "https://elsewhere.invalid";  // redirect fault: origin of Location
+  std::chrono::milliseconds idle_timeout{30000};  // keep-alive idle and request-read deadline
+  std::chrono::milliseconds io_timeout{10000};    // TLS handshake and response write deadline
+  std::chrono::milliseconds endless_hold{120000};  // longest an endless body is held open
+  // Receives one line per unexpected failure inside the server (never a key). Default: stderr.
+  std::function<void(std::string_view)> log;
+};
+
+// Counters since the server started; a consistent-enough copy for assertions.
+struct stats {
+  std::int64_t requests = 0;           // complete HTTP requests read
+  std::int64_t requests_with_key = 0;  // ... that carried an x-fj-api-key header
+  std::int64_t ok_200 = 0;
+  std::int64_t not_modified_304 = 0;
+  std::int64_t redirects_3xx = 0;
+  std::int64_t unauthorized_401 = 0;
+  std::int64_t not_found_404 = 0;
+  std::int64_t rate_limited_429 = 0;
+  std::int64_t errors_5xx = 0;
+  std::int64_t resets = 0;          // connections reset by the reset fault
+  std::int64_t endless_bodies = 0;  // endless_body faults served
+  std::int64_t tls_handshakes = 0;  // completed
+  std::int64_t connections = 0;     // accepted
+};
+
+namespace detail {
+class listener;
+}
+
+// The simulator. Listens from construction; serves on the io_context's threads. Every member is
+// thread-safe. Throws std::runtime_error (or boost::system::system_error) if it cannot listen or
+// the certificate does not load.
+class server {
+ public:
+  server(boost::asio::io_context& ioc, options opts);
+  ~server();  // stop()
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  std::uint16_t port() const;
+  // "https://localhost:PORT" (or http://) when listening on 127.0.0.1, else scheme://host:PORT.
+  std::string base_url() const;
+  // The CA that signed the server certificate (PEM); empty for plain HTTP with no CA given.
+  const std::string& ca_pem() const;
+
+  // Adds the session, or replaces one with the same id (its clock and polls start again).
+  // Throws std::invalid_argument if the id is not 24 lowercase hex characters.
+  void add_session(session_script script);
+  // Later polls of the id answer 404. False if it was unknown.
+  bool remove_session(std::string_view id);
+  // The next `polls` polls of the id (-1: all, 0: none) answer `kind`. False if the id is unknown.
+  bool set_fault(std::string_view id, fault kind, int polls);
+  // Replaces the global fraction for `kind` (0 removes it).
+  void set_global_fault(fault kind, double fraction);
+  // Requests must carry this key from now on.
+  void set_api_key(std::string key);
+  void set_latency(std::chrono::milliseconds latency);
+
+  stats snapshot() const;
+  // Authorized requests for the id that reached the session table (faulted ones included); 0 if
+  // unknown.
+  std::int64_t polls_of(std::string_view id) const;
+
+  // Stops accepting and closes every connection; idempotent. The server's work on the
+  // io_context ends shortly after (already-running handlers finish on their own thread).
+  void stop();
+
+ private:
+  std::shared_ptr<detail::listener> impl_;
+};
+
+}  // namespace fjwatch::sim

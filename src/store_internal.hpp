@@ -1,0 +1,159 @@
+#pragma once
+// The store's internals shared by store.cpp and store_open.cpp: the schema migrations, every
+// statement the store prepares (its tests check the query plans of the hot ones), the statement
+// cache and the error helpers.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <iterator>
+#include <string_view>
+#include <utility>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace fjwatch::store_sql {
+
+// migrations[i] takes a database from user_version i to i + 1; each runs in one transaction.
+inline constexpr std::array<const char*, 1> migrations = {
+    R"sql(
+CREATE TABLE sessions (
+  id                  TEXT PRIMARY KEY NOT NULL,
+  status              TEXT,
+  matched             INTEGER NOT NULL DEFAULT 0,
+  total_for_matching  INTEGER NOT NULL DEFAULT 0,
+  available           INTEGER NOT NULL DEFAULT 0,
+  search_more_counter INTEGER NOT NULL DEFAULT 0,
+  title               TEXT NOT NULL DEFAULT '',
+  project             TEXT NOT NULL DEFAULT '',
+  etag                TEXT NOT NULL DEFAULT '',
+  first_seen_ms       INTEGER NOT NULL,
+  waiting_since_ms    INTEGER NOT NULL,
+  last_change_ms      INTEGER NOT NULL,
+  phase               TEXT NOT NULL
+                      CHECK (phase IN ('active', 'done_stopped', 'not_found', 'timed_out'))
+);
+CREATE TABLE events (
+  id         TEXT PRIMARY KEY NOT NULL,
+  type       TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  payload    TEXT NOT NULL
+);
+CREATE TABLE deliveries (
+  event_id        TEXT NOT NULL REFERENCES events (id),
+  action          TEXT NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+  attempts        INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,
+  last_result     TEXT NOT NULL,
+  updated_ms      INTEGER NOT NULL,
+  PRIMARY KEY (event_id, action)
+);
+CREATE INDEX deliveries_due ON deliveries (state, next_attempt_ms);
+PRAGMA user_version = 1;
+)sql",
+};
+
+// The schema version this build writes and understands.
+inline constexpr int schema_version = static_cast<int>(migrations.size());
+
+// The statements the store caches, one prepare per store.
+enum class query : std::uint8_t {
+  begin,
+  commit,
+  rollback,
+  load_sessions,
+  find_session,
+  ensure_session,
+  upsert_session,
+  insert_event,
+  insert_delivery,
+  due_deliveries,
+  next_delivery,
+  record_attempt,
+  deliveries_of,
+  count_deliveries,
+  list_deliveries,
+  list_deliveries_in,
+  redeliver,
+  count_,
+};
+
+#define FJWATCH_SESSION_COLUMNS                                                                 \
+  "id, status, matched, total_for_matching, available, search_more_counter, title, project, " \
+  "etag, first_seen_ms, waiting_since_ms, last_change_ms, phase"
+#define FJWATCH_DELIVERY_SELECT                                                             \
+  "SELECT d.event_id, d.action, d.state, d.attempts, d.next_attempt_ms, d.last_result, "   \
+  "d.updated_ms, e.type, e.session_id, e.payload "                                          \
+  "FROM deliveries AS d CROSS JOIN events AS e ON e.id = d.event_id "
+
+// Indexed by query.
+inline constexpr const char* queries[] = {
+    "BEGIN IMMEDIATE",
+    "COMMIT",
+    "ROLLBACK",
+    "SELECT " FJWATCH_SESSION_COLUMNS " FROM sessions ORDER BY id",
+    "SELECT " FJWATCH_SESSION_COLUMNS " FROM sessions WHERE id = ?1",
+    "INSERT INTO sessions (id, first_seen_ms, waiting_since_ms, last_change_ms, phase) "
+    "VALUES (?1, ?2, ?2, ?2, 'active') ON CONFLICT (id) DO NOTHING",
+    "INSERT INTO sessions (" FJWATCH_SESSION_COLUMNS ") "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+    "ON CONFLICT (id) DO UPDATE SET status = excluded.status, matched = excluded.matched, "
+    "total_for_matching = excluded.total_for_matching, available = excluded.available, "
+    "search_more_counter = excluded.search_more_counter, title = excluded.title, "
+    "project = excluded.project, etag = excluded.etag, first_seen_ms = excluded.first_seen_ms, "
+    "waiting_since_ms = excluded.waiting_since_ms, last_change_ms = excluded.last_change_ms, "
+    "phase = excluded.phase",
+    "INSERT INTO events (id, type, session_id, created_ms, payload) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+    "INSERT INTO deliveries "
+    "(event_id, action, state, attempts, next_attempt_ms, last_result, updated_ms) "
+    "VALUES (?1, ?2, 'pending', 0, ?3, '', ?3) ON CONFLICT (event_id, action) DO NOTHING",
+    FJWATCH_DELIVERY_SELECT
+    "WHERE d.state = 'pending' AND d.next_attempt_ms <= ?1 "
+    "ORDER BY d.next_attempt_ms, d.rowid LIMIT ?2",
+    "SELECT next_attempt_ms FROM deliveries WHERE state = 'pending' "
+    "ORDER BY next_attempt_ms LIMIT 1",
+    "UPDATE deliveries SET state = ?3, attempts = attempts + 1, next_attempt_ms = ?4, "
+    "last_result = ?5, updated_ms = ?6 WHERE event_id = ?1 AND action = ?2",
+    FJWATCH_DELIVERY_SELECT "WHERE d.event_id = ?1 ORDER BY d.action",
+    "SELECT count(*) FROM deliveries WHERE state = ?1",
+    FJWATCH_DELIVERY_SELECT "ORDER BY d.updated_ms DESC, d.rowid DESC LIMIT ?1",
+    FJWATCH_DELIVERY_SELECT "WHERE d.state = ?1 ORDER BY d.updated_ms DESC, d.rowid DESC LIMIT ?2",
+    "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_ms = ?2, "
+    "updated_ms = ?2 WHERE event_id = ?1 AND state <> 'pending'",
+};
+static_assert(std::size(queries) == static_cast<std::size_t>(query::count_));
+
+#undef FJWATCH_SESSION_COLUMNS
+#undef FJWATCH_DELIVERY_SELECT
+
+inline constexpr const char* sql(query q) { return queries[static_cast<std::size_t>(q)]; }
+
+// Throws store_error "<path>: <message>".
+[[noreturn]] void fail(const std::filesystem::path& p, std::string_view message);
+// Throws store_error "<path>: <what>: <SQLite's message>".
+[[noreturn]] void fail_sqlite(const std::filesystem::path& p, std::string_view what, sqlite3* db);
+
+}  // namespace fjwatch::store_sql
+
+namespace fjwatch::detail {
+
+// One prepared statement per query, prepared on first use and finalized with the store.
+struct store_statements {
+  sqlite3* db = nullptr;
+  std::filesystem::path path;
+  std::array<sqlite3_stmt*, static_cast<std::size_t>(store_sql::query::count_)> cache{};
+
+  store_statements(sqlite3* d, std::filesystem::path p) : db(d), path(std::move(p)) {}
+  store_statements(const store_statements&) = delete;
+  store_statements& operator=(const store_statements&) = delete;
+  ~store_statements();
+
+  // The cached statement for q; throws store_error naming `what` when it does not prepare.
+  sqlite3_stmt* get(store_sql::query q, std::string_view what);
+};
+
+}  // namespace fjwatch::detail

@@ -1,0 +1,309 @@
+#pragma once
+// The real fjwatch binary as a child process: fork/execve with a chosen environment, stdout and
+// stderr on pipes drained by reader threads, waits for lines and for exit with a bound.
+// Header-only; no Boost.Test.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace fjwatch::testing {
+
+// A child's whole environment: nothing from the test's own environment leaks in unless named.
+using env_map = std::map<std::string, std::string>;
+
+// PATH plus the sanitizer settings of the test run (so an ASan child reports like its parent).
+inline env_map base_env() {
+  env_map env{{"PATH", "/usr/local/bin:/usr/bin:/bin"}};
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR"}) {
+    if (const char* v = std::getenv(name)) env[name] = v;
+  }
+  return env;
+}
+
+// The whole content of a file ("" when it cannot be read).
+inline std::string read_all(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// One run of a program. Its stdin is /dev/null; every other descriptor of the test is closed in
+// the child. Destroying a child that still runs kills it with SIGKILL and reaps it.
+class child_process {
+ public:
+  using clock = std::chrono::steady_clock;
+  // Holds under the output lock; sees every stderr line so far and whether stderr has closed.
+  using line_pred = std::function<bool(const std::vector<std::string>& lines, bool closed)>;
+
+  // Starts argv[0] (a path; no PATH search) with exactly `env`, in `cwd` when given. Throws
+  // std::system_error when a pipe or fork fails; a failed exec shows as exit code 127.
+  child_process(std::vector<std::string> argv, const env_map& env, std::filesystem::path cwd = {}) {
+    std::vector<std::string> env_text;
+    for (const auto& [k, v] : env) env_text.push_back(k + "=" + v);
+    std::vector<char*> av = pointers(argv);
+    std::vector<char*> ev = pointers(env_text);
+    int out[2], err[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) throw_errno("pipe2");
+    if (::pipe2(err, O_CLOEXEC) != 0) throw_errno("pipe2");
+    const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    const std::string dir = cwd.string();
+    pid_ = ::fork();
+    if (pid_ < 0) {
+      const int saved = errno;
+      for (int fd : {out[0], out[1], err[0], err[1], null_fd}) ::close(fd);
+      throw std::system_error(saved, std::generic_category(), "fork");
+    }
+    if (pid_ == 0) exec_child(av.data(), ev.data(), null_fd, out[1], err[1], dir.c_str());
+    ::close(out[1]);
+    ::close(err[1]);
+    if (null_fd >= 0) ::close(null_fd);
+    out_reader_ = std::thread([this, fd = out[0]] { drain(fd, out_); });
+    err_reader_ = std::thread([this, fd = err[0]] { drain(fd, err_); });
+  }
+
+  ~child_process() {
+    if (!status_) {
+      ::kill(pid_, SIGKILL);
+      int st = 0;
+      while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
+      }
+    }
+    out_reader_.join();
+    err_reader_.join();
+  }
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  pid_t pid() const { return pid_; }
+
+  // Waits until `pred` holds over the stderr lines, at most `bound`; true when it held. Wakes on
+  // every new line, not on a timer.
+  bool wait_for(const line_pred& pred, std::chrono::milliseconds bound) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_until(lock, clock::now() + bound, [&] { return pred(err_.lines, err_.closed); });
+  }
+
+  // The first stderr line at index >= from holding `pred` (waiting up to `bound`); nullopt when
+  // the bound passed or stderr closed without one.
+  std::optional<std::string> wait_for_line(const std::function<bool(std::string_view)>& pred,
+                                           std::chrono::milliseconds bound, std::size_t from = 0) {
+    std::optional<std::string> found;
+    std::size_t next = from;
+    wait_for(
+        [&](const std::vector<std::string>& lines, bool closed) {
+          for (; next < lines.size(); ++next) {
+            if (pred(lines[next])) {
+              found = lines[next];
+              return true;
+            }
+          }
+          return closed;
+        },
+        bound);
+    return found;
+  }
+
+  // Shorthand: the first stderr line containing every one of `parts`.
+  std::optional<std::string> wait_for_text(std::initializer_list<std::string_view> parts,
+                                           std::chrono::milliseconds bound, std::size_t from = 0) {
+    const std::vector<std::string_view> all(parts);
+    return wait_for_line([&](std::string_view l) { return contains_all(l, all); }, bound, from);
+  }
+
+  std::vector<std::string> err_lines() const {
+    std::lock_guard lock(mutex_);
+    return err_.lines;
+  }
+  std::size_t err_line_count() const {
+    std::lock_guard lock(mutex_);
+    return err_.lines.size();
+  }
+  std::string err_text() const {
+    std::lock_guard lock(mutex_);
+    return err_.text;
+  }
+  std::string out_text() const {
+    std::lock_guard lock(mutex_);
+    return out_.text;
+  }
+
+  // Sends `signo`; throws std::system_error if the child is already reaped or kill() fails.
+  void send_signal(int signo) {
+    if (status_) throw std::system_error(ESRCH, std::generic_category(), "child already reaped");
+    if (::kill(pid_, signo) != 0) throw_errno("kill");
+  }
+
+  // The exit code (128 + N when killed by signal N), polling waitpid(WNOHANG) every 2 ms for at
+  // most `bound`; nullopt while it still runs. After a result, stdout and stderr are complete.
+  std::optional<int> wait_exit(std::chrono::milliseconds bound) {
+    const auto deadline = clock::now() + bound;
+    while (!status_) {
+      int st = 0;
+      const pid_t r = ::waitpid(pid_, &st, WNOHANG);
+      if (r == pid_) {
+        status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        break;
+      }
+      if (r < 0 && errno != EINTR) throw_errno("waitpid");
+      if (clock::now() >= deadline) return std::nullopt;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    // The pipes close when the child dies; the readers finish right after.
+    std::unique_lock lock(mutex_);
+    cv_.wait_until(lock, deadline + std::chrono::seconds(5),
+                   [&] { return out_.closed && err_.closed; });
+    return status_;
+  }
+
+  static bool contains_all(std::string_view line, const std::vector<std::string_view>& parts) {
+    for (auto p : parts) {
+      if (line.find(p) == std::string_view::npos) return false;
+    }
+    return true;
+  }
+
+ private:
+  struct stream {
+    std::string text;                // everything read
+    std::vector<std::string> lines;  // complete lines, without '\n'
+    std::string partial;
+    bool closed = false;
+  };
+
+  static std::vector<char*> pointers(std::vector<std::string>& v) {
+    std::vector<char*> p;
+    for (auto& s : v) p.push_back(s.data());
+    p.push_back(nullptr);
+    return p;
+  }
+
+  [[noreturn]] static void throw_errno(const char* what) {
+    throw std::system_error(errno, std::generic_category(), what);
+  }
+
+  // Between fork and execve: async-signal-safe calls only.
+  [[noreturn]] static void exec_child(char** argv, char** envp, int in_fd, int out_fd, int err_fd,
+                                      const char* dir) {
+    if (in_fd < 0 || ::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) {
+      ::_exit(126);
+    }
+    ::syscall(SYS_close_range, 3U, ~0U, 0U);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; ++s) ::sigaction(s, &dfl, nullptr);
+    if (*dir != '\0' && ::chdir(dir) != 0) ::_exit(126);
+    ::execve(argv[0], argv, envp);
+    ::_exit(127);
+  }
+
+  void drain(int fd, stream& s) {
+    char buf[16384];
+    for (;;) {
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      std::lock_guard lock(mutex_);
+      if (n <= 0) {
+        if (!s.partial.empty()) s.lines.push_back(std::move(s.partial));
+        s.closed = true;
+        cv_.notify_all();
+        break;
+      }
+      s.text.append(buf, static_cast<std::size_t>(n));
+      for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+        if (buf[i] == '\n') {
+          s.lines.push_back(std::move(s.partial));
+          s.partial.clear();
+        } else {
+          s.partial += buf[i];
+        }
+      }
+      cv_.notify_all();
+    }
+    ::close(fd);
+  }
+
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  stream out_;
+  stream err_;
+  std::thread out_reader_;
+  std::thread err_reader_;
+};
+
+// The settings of a `fjwatch run` config the tests vary; paths are relative to the config's
+// directory. Everything else is the product default, except control "" (no endpoint).
+struct run_config {
+  std::string base_url = "https://127.0.0.1:9";
+  std::string ca_file;  // "" leaves the key out
+  std::string api_key_file = "api-key";
+  std::string timeout = "10s";
+  int max_in_flight = 8;
+  std::string rate = "1000/s";
+  std::string interval = "200ms";
+  std::string max_interval = "1s";
+  std::string retry_initial = "100ms";
+  std::string retry_max = "1s";
+  std::string level = "info";
+  std::string watchlist = "watchlist.yaml";
+  std::string state_dir = "state";
+};
+
+// fjwatch.yaml for `c`, with one log action ("journal") as the default action.
+inline std::string config_yaml(const run_config& c) {
+  std::string y = "api:\n  base_url: " + c.base_url + "\n  api_key_file: " + c.api_key_file +
+                  "\n  timeout: " + c.timeout + "\n  max_in_flight: " +
+                  std::to_string(c.max_in_flight) + "\n  rate: " + c.rate + "\n";
+  if (!c.ca_file.empty()) y += "  ca_file: " + c.ca_file + "\n";
+  y += "poll:\n  interval: " + c.interval + "\n  max_interval: " + c.max_interval + "\n";
+  y += "retry:\n  initial: " + c.retry_initial + "\n  max: " + c.retry_max + "\n";
+  y += "watchlist: " + c.watchlist + "\nstate_dir: " + c.state_dir + "\ncontrol: \"\"\n";
+  y += "log: { level: " + c.level + ", format: text }\n";
+  y += "actions:\n  - name: journal\n    type: log\ndefaults:\n  actions: [journal]\n";
+  return y;
+}
+
+// A watch list with `ids`, one plain entry each.
+inline std::string watchlist_yaml(const std::vector<std::string>& ids) {
+  std::string y = "sessions:\n";
+  for (const auto& id : ids) y += "  - " + id + "\n";
+  return y;
+}
+
+// True when `line` is a text log line (`<time> <level> <event> key=value...`) of `event`.
+inline bool is_event(std::string_view line, std::string_view event) {
+  for (int skip = 0; skip < 2; ++skip) {
+    const auto space = line.find(' ');
+    if (space == std::string_view::npos) return false;
+    line.remove_prefix(space + 1);
+  }
+  return line.substr(0, line.find(' ')) == event;
+}
+
+}  // namespace fjwatch::testing

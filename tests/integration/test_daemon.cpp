@@ -1,0 +1,492 @@
+#define BOOST_TEST_MODULE integration_daemon
+#include <boost/test/unit_test.hpp>
+
+#include "fjwatch/daemon.hpp"
+#include "fjwatch/log.hpp"
+#include "fjwatch/store.hpp"
+#include "integration/harness.hpp"
+#include "sim/certs.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace sim = fjwatch::sim;
+namespace ft = fjwatch::testing;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+constexpr const char* api_key = "fjk_itest_0123456789abcdef";
+
+// A valid session id, distinct per n.
+std::string sid(unsigned n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "6a%022x", n);
+  return buf;
+}
+std::string done_id(const std::string& id) { return "fjw_" + id + "_done_0"; }
+sim::session_script processing(std::string id) { return sim::session_script{.id = std::move(id)}; }
+sim::session_script with_fault(sim::session_script s, sim::fault f, int polls) {
+  s.fault_kind = f;
+  s.fault_polls = polls;
+  return s;
+}
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+struct tuning {
+  int workers = 4;
+  std::string ca_pem;  // written to ca.pem; empty: the simulator's CA
+};
+
+sim::options sim_opts(sim::options o = {}) {
+  o.api_key = api_key;
+  return o;
+}
+
+// A temp dir with config, watch list and state; the simulator on its thread; the daemon on this
+// thread's io_context; every log line captured.
+class env {
+ public:
+  explicit env(sim::options so = {}, tuning t = {}) : api(sim_opts(std::move(so))) {
+    fjwatch::log::configure(fjwatch::log_level::info, fjwatch::log_format::text);
+    fjwatch::log::set_sink(logs.sink());
+    dir.write("ca.pem", t.ca_pem.empty() ? api->ca_pem() : t.ca_pem);
+    std::ostringstream c;
+    c << "api:\n  base_url: " << api->base_url() << "\n  ca_file: ca.pem\n  timeout: 1s\n"
+      << "  max_in_flight: " << t.workers << "\n  rate: 1000/s\n"
+      << "poll:\n  interval: 100ms\n  max_interval: 300ms\n  after_done: stop\n"
+      << "retry:\n  initial: 50ms\n  max: 300ms\n"
+      << "watchlist: watchlist.yaml\nstate_dir: state\ncontrol: \"\"\n"
+      << "actions:\n  - name: journal\n    type: log\n"
+      << "    template: \"FJWTEST {event} {session_id} {matched}\"\n"
+      << "defaults:\n  actions: [journal]\n";
+    dir.write("fjwatch.yaml", c.str());
+  }
+  ~env() {
+    stop();
+    fjwatch::log::set_sink({});
+  }
+
+  static std::string watch_text(const std::vector<std::string>& ids) {
+    std::string text = "sessions:\n";
+    for (const auto& id : ids) text += "  - " + id + "\n";
+    return text;
+  }
+  void watch(const std::vector<std::string>& ids) { dir.write("watchlist.yaml", watch_text(ids)); }
+  std::filesystem::path state_dir() const { return dir / "state"; }
+
+  fjwatch::daemon& start(std::string key = api_key) {
+    d = std::make_unique<fjwatch::daemon>(ioc, fjwatch::load_config(dir / "fjwatch.yaml"),
+                                          std::move(key),
+                                          fjwatch::daemon_options{.handle_signals = false,
+                                                                  .notify_systemd = false});
+    d->start();
+    return *d;
+  }
+  // Stops the daemon, waits for its tasks and for the loop to run out of work, then drops it.
+  void stop() {
+    if (!d) return;
+    d->stop();
+    BOOST_TEST(run_until([&] { return d->stopped(); }, 3s));
+    BOOST_TEST(drain(3s));
+    d.reset();
+  }
+  // Runs the loop until it has no work left (everything the daemon started has ended).
+  bool drain(std::chrono::milliseconds bound) {
+    ioc.restart();
+    const auto deadline = steady::now() + bound;
+    while (steady::now() < deadline) {
+      ioc.run_one_for(10ms);
+      if (ioc.stopped()) return true;
+    }
+    return false;
+  }
+
+  template <class Pred>
+  bool run_until(Pred&& p, std::chrono::milliseconds bound) {
+    return ft::run_until(ioc, std::forward<Pred>(p), bound);
+  }
+  void run_for(std::chrono::milliseconds span) { ft::run_for(ioc, span); }
+
+  // action.log lines written for one event id.
+  std::size_t action_lines(const std::string& event_id) const {
+    return logs.count({" action.log ", " event_id=" + event_id + " "});
+  }
+  std::size_t lines(std::string_view event, const std::string& session) const {
+    return logs.count({" " + std::string(event) + " ", " session=" + session + " "});
+  }
+  std::optional<fjwatch::session_view> view(const std::string& id) const {
+    for (auto& v : d->sessions()) {
+      if (v.id == id) return v;
+    }
+    return std::nullopt;
+  }
+
+  ft::temp_dir dir{"fjwatch-itd"};
+  ft::line_capture logs;
+  ft::sim_thread api;
+  asio::io_context ioc;
+  std::unique_ptr<fjwatch::daemon> d;
+};
+
+bool contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(done_is_detected_and_logged_once) {
+  env e;
+  const auto id = sid(0x101);
+  e.api->add_session(sim::done_at_poll(id, 3));
+  e.watch({id});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.action_lines(done_id(id)) > 0; }, 10s));
+  e.run_for(500ms);  // a second line, or a poll after done, would show up here
+
+  BOOST_TEST(e.action_lines(done_id(id)) == 1u);
+  const auto line = e.logs.matching({" action.log ", done_id(id)}).at(0);
+  BOOST_TEST(ft::log_field(line, "text").value_or("") == "FJWTEST session.done " + id + " 25");
+  BOOST_TEST(e.lines("session.done", id) == 1u);
+  BOOST_TEST(e.api->polls_of(id) == 3);
+  const auto v = e.view(id);
+  BOOST_TEST_REQUIRE(v.has_value());
+  BOOST_TEST((v->phase == fjwatch::session_phase::done_stopped));
+  BOOST_TEST(v->events == 1u);
+  BOOST_TEST(v->next_poll_ms == 0);
+  BOOST_TEST(e.d->delivered() == 1u);
+  e.stop();
+
+  fjwatch::store db(e.state_dir());
+  const auto row = db.find_session(id);
+  BOOST_TEST_REQUIRE(row.has_value());
+  BOOST_TEST((row->phase == fjwatch::session_phase::done_stopped));
+  BOOST_TEST((row->status == fjwatch::matching_status::done));
+  const auto ds = db.deliveries_of(done_id(id));
+  BOOST_TEST_REQUIRE(ds.size() == 1u);
+  BOOST_TEST(ds[0].action == "journal");
+  BOOST_TEST((ds[0].state == fjwatch::delivery_state::delivered));
+  BOOST_TEST(ds[0].attempts == 1);
+}
+
+BOOST_AUTO_TEST_CASE(restart_does_not_fire_again) {
+  env e;
+  const auto first = sid(0x201), sentinel = sid(0x202);
+  e.api->add_session(sim::done_at_poll(first, 1));
+  e.watch({first});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.action_lines(done_id(first)) > 0; }, 10s));
+  e.stop();
+  const auto polls_before = e.api->polls_of(first);
+  BOOST_TEST(polls_before == 1);
+
+  e.api->add_session(sim::done_at_poll(sentinel, 4));
+  e.watch({first, sentinel});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.action_lines(done_id(sentinel)) > 0; }, 10s));
+  BOOST_TEST(e.action_lines(done_id(first)) == 1u);
+  BOOST_TEST(e.lines("session.done", first) == 1u);
+  BOOST_TEST(e.api->polls_of(first) == polls_before);
+  const auto v = e.view(first);
+  BOOST_TEST_REQUIRE(v.has_value());
+  BOOST_TEST((v->phase == fjwatch::session_phase::done_stopped));
+  BOOST_TEST(v->polls == 0u);
+  BOOST_TEST(e.api->polls_of(sentinel) == 4);
+}
+
+BOOST_AUTO_TEST_CASE(pending_delivery_is_sent_after_restart) {
+  env e;
+  const auto id = sid(0x301);
+  const auto now = unix_ms_now();
+  fjwatch::event_facts facts{.session_id = id, .status = fjwatch::matching_status::done,
+                             .title = "Crash test", .matched = 25, .total_for_matching = 25};
+  const fjwatch::new_event ev{.id = fjwatch::event_id(fjwatch::event_type::done, facts),
+                              .type = fjwatch::event_type::done, .session_id = id,
+                              .created_ms = now,
+                              .payload = fjwatch::event_payload(fjwatch::event_type::done, facts, now),
+                              .actions = {"journal"}};
+  BOOST_TEST_REQUIRE(ev.id == done_id(id));
+  {
+    fjwatch::store db(e.state_dir());
+    const fjwatch::session_row row{.id = id, .status = fjwatch::matching_status::done,
+                                   .matched = 25, .total_for_matching = 25, .title = "Crash test",
+                                   .first_seen_ms = now, .waiting_since_ms = now,
+                                   .last_change_ms = now,
+                                   .phase = fjwatch::session_phase::done_stopped};
+    BOOST_TEST_REQUIRE(db.commit(row, std::span(&ev, 1)).size() == 1u);
+  }
+  e.api->add_session(sim::done_at_poll(id, 1));
+  e.watch({id});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.action_lines(ev.id) > 0; }, 5s));
+  e.run_for(400ms);
+  BOOST_TEST(e.action_lines(ev.id) == 1u);
+  BOOST_TEST(e.lines("session.done", id) == 0u);  // not recorded again
+  BOOST_TEST(e.api->polls_of(id) == 0);           // done and stopped: never polled
+  e.stop();
+  fjwatch::store db(e.state_dir());
+  const auto ds = db.deliveries_of(ev.id);
+  BOOST_TEST_REQUIRE(ds.size() == 1u);
+  BOOST_TEST((ds[0].state == fjwatch::delivery_state::delivered));
+}
+
+BOOST_AUTO_TEST_CASE(unauthorized_pauses_then_recovers) {
+  env e;
+  const std::vector<std::string> ids{sid(0x401), sid(0x402), sid(0x403)};
+  for (const auto& id : ids) e.api->add_session(sim::done_at_poll(id, 1));
+  e.watch(ids);
+  e.start("fjk_itest_wrong_key_0000");
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" api.unauthorized "}) > 0; }, 5s));
+  // The three first polls were in flight together; then one probe after the 1 s pause.
+  e.run_for(1500ms);
+  BOOST_TEST(e.logs.count({" api.unauthorized "}) == 1u);
+  BOOST_TEST(e.api->snapshot().unauthorized_401 == 4);
+  BOOST_TEST(e.api->snapshot().requests == 4);
+  BOOST_TEST(e.d->stats().auth_failing);
+  BOOST_TEST(e.logs.count({" action.log "}) == 0u);
+  for (const auto& v : e.d->sessions()) BOOST_TEST(v.last_error == "unauthorized: API key rejected");
+
+  e.api->set_api_key(api_key);
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" api.authorized "}) > 0; }, 5s));
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" action.log "}) == 3; }, 5s));
+  for (const auto& id : ids) BOOST_TEST(e.action_lines(done_id(id)) == 1u);
+  BOOST_TEST(e.logs.count({" api.unauthorized "}) == 1u);
+  BOOST_TEST(e.logs.count({" api.authorized "}) == 1u);
+  BOOST_TEST(!e.d->stats().auth_failing);
+  BOOST_TEST(e.api->snapshot().unauthorized_401 == 5);
+}
+
+BOOST_AUTO_TEST_CASE(not_found_fires_once_and_stops_polling) {
+  env e;
+  const auto missing = sid(0x501), sentinel = sid(0x502);
+  e.api->add_session(sim::done_at_poll(sentinel, 6));
+  e.watch({missing, sentinel});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.action_lines(done_id(sentinel)) > 0; }, 10s));
+  BOOST_TEST(e.api->snapshot().not_found_404 == 1);
+  BOOST_TEST(e.lines("session.not_found", missing) == 1u);
+  BOOST_TEST(e.action_lines("fjw_" + missing + "_not_found") == 1u);
+  const auto v = e.view(missing);
+  BOOST_TEST_REQUIRE(v.has_value());
+  BOOST_TEST((v->phase == fjwatch::session_phase::not_found));
+  BOOST_TEST(v->polls == 1u);
+  BOOST_TEST(v->next_poll_ms == 0);
+}
+
+BOOST_AUTO_TEST_CASE(rate_limited_pauses_every_request) {
+  env e({}, tuning{.workers = 1});
+  const auto limited = sid(0x601), other = sid(0x602);
+  auto s = with_fault(sim::done_at_poll(limited, 2), sim::fault::rate_limited, 1);
+  s.retry_after = 1s;
+  e.api->add_session(s);
+  e.api->add_session(processing(other));
+  e.watch({limited, other});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" api.rate_limited "}) > 0; }, 5s));
+  const auto t0 = steady::now();
+  const auto requests = e.api->snapshot().requests;
+  const auto before = e.view(limited);
+  BOOST_TEST_REQUIRE(before.has_value());
+  BOOST_TEST(before->next_poll_ms - before->last_poll_ms >= 990);
+
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.api->snapshot().requests > requests; }, 3s));
+  BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0).count() >= 950);
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.action_lines(done_id(limited)) > 0; }, 3s));
+  const auto after = e.view(limited);
+  BOOST_TEST(after->last_poll_ms - before->last_poll_ms >= 990);
+  BOOST_TEST(e.api->snapshot().rate_limited_429 == 1);
+  BOOST_TEST(e.logs.count({" api.rate_limited "}) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(server_errors_back_off_then_done) {
+  env e;
+  const auto id = sid(0x701);
+  auto s = with_fault(sim::done_at_poll(id, 4), sim::fault::http_503, 3);
+  s.retry_after = 0s;
+  e.api->add_session(s);
+  e.watch({id});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.action_lines(done_id(id)) > 0; }, 10s));
+  BOOST_TEST(e.api->snapshot().errors_5xx == 3);
+  BOOST_TEST(e.api->polls_of(id) == 4);
+  const auto failed = e.logs.matching({" poll.failed ", " session=" + id + " "});
+  BOOST_TEST_REQUIRE(failed.size() == 3u);
+  for (const auto& l : failed) {
+    BOOST_TEST_CONTEXT(l) {
+      BOOST_TEST(ft::log_field(l, "outcome").value_or("") == "server_error");
+      BOOST_TEST(ft::log_field(l, "http_status").value_or("") == "503");
+      BOOST_TEST(ft::log_field(l, "request_id").value_or("").starts_with("sim-"));
+    }
+  }
+  BOOST_TEST(e.action_lines(done_id(id)) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_bodies_never_fire_and_sessions_recover) {
+  env e;
+  const std::vector<std::pair<sim::fault, std::string>> rows{
+      {sim::fault::malformed_json, "bad_response"},
+      {sim::fault::wrong_type, "bad_response"},
+      {sim::fault::huge_body, "bad_response"},
+      {sim::fault::endless_body, "network_error"}};
+  std::vector<std::string> ids;
+  for (unsigned i = 0; i < rows.size(); ++i) {
+    ids.push_back(sid(0x801 + i));
+    e.api->add_session(with_fault(sim::done_at_poll(ids.back(), 2), rows[i].first, 1));
+  }
+  e.watch(ids);
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" action.log "}) >= ids.size(); }, 15s));
+  e.run_for(300ms);
+  BOOST_TEST(e.logs.count({" action.log "}) == ids.size());
+  BOOST_TEST(e.d->stats().events_recorded == ids.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    BOOST_TEST_CONTEXT(sim::to_string(rows[i].first)) {
+      BOOST_TEST(e.action_lines(done_id(ids[i])) == 1u);
+      const auto failed = e.logs.matching({" poll.failed ", " session=" + ids[i] + " "});
+      BOOST_TEST_REQUIRE(failed.size() == 1u);
+      BOOST_TEST(ft::log_field(failed[0], "outcome").value_or("") == rows[i].second);
+      BOOST_TEST(e.api->polls_of(ids[i]) == 2);
+    }
+  }
+  const auto endless = e.logs.matching({" poll.failed ", ids[3]}).at(0);
+  BOOST_TEST(ft::log_field(endless, "reason").value_or("") == "timeout after 1s");
+  BOOST_TEST(e.api->snapshot().endless_bodies == 1);
+  BOOST_TEST(e.d->exit_code() == 0);
+}
+
+namespace {
+
+// A daemon that cannot trust the server's certificate: every poll fails in the handshake, before
+// the key is sent.
+void expect_tls_refused(env& e) {
+  const auto id = sid(0x901);
+  e.api->add_session(sim::done_at_poll(id, 1));
+  e.watch({id});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.lines("poll.failed", id) >= 2; }, 5s));
+  const auto v = e.view(id);
+  BOOST_TEST_REQUIRE(v.has_value());
+  BOOST_TEST(v->last_error.starts_with("network_error: TLS handshake: "));
+  BOOST_TEST(contains(v->last_error, "certificate"));
+  BOOST_TEST(e.api->snapshot().requests_with_key == 0);
+  BOOST_TEST(e.api->snapshot().requests == 0);
+  BOOST_TEST(e.logs.count({" action.log "}) == 0u);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(certificate_for_another_host_is_refused) {
+  const auto ca = sim::make_ca("fjwatch itest CA");
+  env e(sim::options{.cert = sim::issue_cert(ca, {"other.example"}), .ca_pem = ca.cert});
+  expect_tls_refused(e);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_ca_is_refused) {
+  env e({}, tuning{.ca_pem = sim::make_ca("fjwatch stranger CA").cert});
+  expect_tls_refused(e);
+}
+
+BOOST_AUTO_TEST_CASE(redirect_is_not_followed) {
+  env e;
+  const auto id = sid(0xa01);
+  e.api->add_session(with_fault(sim::done_at_poll(id, 3), sim::fault::redirect, 2));
+  e.watch({id});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.action_lines(done_id(id)) > 0; }, 10s));
+  const auto failed = e.logs.matching({" poll.failed ", " session=" + id + " "});
+  BOOST_TEST_REQUIRE(failed.size() == 2u);
+  for (const auto& l : failed) {
+    BOOST_TEST(ft::log_field(l, "outcome").value_or("") == "bad_response");
+    BOOST_TEST(ft::log_field(l, "reason").value_or("") ==
+               "redirect to https://elsewhere.invalid/api/v1/wl/sourcing-session/" + id +
+                   " not followed");
+  }
+  BOOST_TEST(e.api->snapshot().redirects_3xx == 2);
+  BOOST_TEST(e.api->polls_of(id) == 3);
+  BOOST_TEST(e.action_lines(done_id(id)) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(watch_list_edits_are_followed) {
+  env e;
+  const auto a = sid(0xb01), b = sid(0xb02), c = sid(0xb03);
+  for (const auto& id : {a, b, c}) e.api->add_session(processing(id));
+  e.watch({a});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.api->polls_of(a) > 0; }, 2s));
+  auto picked_up_within_1s = [&](const std::string& id) {
+    const auto t0 = steady::now();
+    return e.run_until([&] { return e.api->polls_of(id) > 0; }, 2s) && steady::now() - t0 <= 1s;
+  };
+
+  e.dir.write("watchlist.yaml", env::watch_text({a, b}));  // in place
+  BOOST_TEST(picked_up_within_1s(b));
+  e.dir.replace("watchlist.yaml", env::watch_text({a, b, c}));  // editor-style rename
+  BOOST_TEST(picked_up_within_1s(c));
+
+  e.dir.replace("watchlist.yaml", env::watch_text({b, c}));
+  BOOST_TEST_REQUIRE(e.run_until([&] { return !e.view(a); }, 2s));
+  auto polls = [&] {
+    return std::array{e.api->polls_of(a), e.api->polls_of(b), e.api->polls_of(c)};
+  };
+  auto before = polls();
+  e.run_for(700ms);  // max_interval 300ms: b and c are polled at least twice
+  auto after = polls();
+  BOOST_TEST(after[0] == before[0]);
+  BOOST_TEST(after[1] >= before[1] + 2);
+  BOOST_TEST(after[2] >= before[2] + 2);
+
+  e.dir.write("watchlist.yaml", "sessions: [\n  - " + b + "\n");  // does not parse
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" watchlist.unusable "}) > 0; }, 2s));
+  before = polls();
+  e.run_for(700ms);
+  after = polls();
+  BOOST_TEST(e.logs.count({" watchlist.unusable "}) == 1u);
+  BOOST_TEST(after[1] >= before[1] + 2);
+  BOOST_TEST(after[2] >= before[2] + 2);
+  BOOST_TEST(e.d->sessions().size() == 2u);
+
+  e.dir.replace("watchlist.yaml", env::watch_text({b}));  // good again: c goes
+  BOOST_TEST(e.run_until([&] { return !e.view(c) && e.view(b); }, 2s));
+  BOOST_TEST(e.d->sessions().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(missing_watch_list_then_created) {
+  env e;
+  const auto id = sid(0xc01);
+  e.api->add_session(processing(id));
+  e.start();
+  BOOST_TEST(e.d->sessions().empty());
+  BOOST_TEST(e.logs.count({" warn watchlist.problem ", "file not found"}) == 1u);
+  e.run_for(300ms);
+  BOOST_TEST(e.api->snapshot().requests == 0);
+  e.watch({id});
+  const auto t0 = steady::now();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.api->polls_of(id) > 0; }, 2s));
+  BOOST_TEST((steady::now() - t0 <= 1s));
+  BOOST_TEST(e.d->sessions().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(stop_aborts_polls_in_flight) {
+  env e(sim::options{.latency = 5s});
+  std::vector<std::string> ids;
+  for (unsigned i = 0; i < 4; ++i) {
+    ids.push_back(sid(0xd01 + i));
+    e.api->add_session(processing(ids.back()));
+  }
+  e.watch(ids);
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.api->snapshot().requests == 4; }, 3s));
+  e.run_for(100ms);
+  const auto t0 = steady::now();
+  e.d->stop();
+  BOOST_TEST(e.run_until([&] { return e.d->stopped(); }, 2s));
+  BOOST_TEST(e.drain(2s));
+  BOOST_TEST((steady::now() - t0 < 2s));
+  BOOST_TEST(e.d->exit_code() == 0);
+  for (const auto& v : e.d->sessions()) BOOST_TEST(v.polls == 0u);  // outcomes dropped
+}
