@@ -143,7 +143,8 @@ poll_outcome classify_response(int status, const response_headers& headers, std:
   out.ratelimit_remaining = parse_header_int(headers.ratelimit_remaining);
   out.ratelimit_reset = seconds_header(headers.ratelimit_reset);
   out.retry_after = parse_retry_after(headers.retry_after, now);
-  if (!out.retry_after) out.retry_after = out.ratelimit_reset;
+  // RateLimit-Reset says when the window resets, which only matters once it is exhausted.
+  if (!out.retry_after && status == 429) out.retry_after = out.ratelimit_reset;
 
   if (status == 200) {
     auto parsed = parse_session_body(body);

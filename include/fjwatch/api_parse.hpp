@@ -51,7 +51,8 @@ struct response_headers {
 // Maps status + headers + body to an outcome: 200 -> ok (or bad_response when the body is not
 // the documented JSON), 304 -> not_modified, 401, 404, 429, 5xx, 3xx -> bad_response "redirect
 // to <location> not followed", anything else -> bad_response "unexpected HTTP <n>".
-// retry_after is Retry-After, else RateLimit-Reset. latency is left for the caller.
+// retry_after is Retry-After, or for a 429 without one, RateLimit-Reset. latency is left for
+// the caller.
 poll_outcome classify_response(int status, const response_headers& headers, std::string_view body,
                                std::chrono::system_clock::time_point now);
 

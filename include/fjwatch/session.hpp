@@ -75,7 +75,8 @@ struct poll_outcome {
   std::string reason;                       // short, for logs; never holds the API key
   int http_status = 0;                      // 0 when no response was read
   std::string request_id;                   // X-Request-Id, if any
-  // The server's wait hint: Retry-After (seconds or HTTP-date) or, failing that, RateLimit-Reset.
+  // The server's wait hint: Retry-After (seconds or HTTP-date), or for a 429 without one,
+  // RateLimit-Reset.
   std::optional<std::chrono::milliseconds> retry_after;
   std::optional<std::int64_t> ratelimit_remaining;          // RateLimit-Remaining
   std::optional<std::chrono::milliseconds> ratelimit_reset;  // RateLimit-Reset

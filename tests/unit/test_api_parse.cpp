@@ -373,4 +373,16 @@ BOOST_AUTO_TEST_CASE(classify_wait_hints) {
       BOOST_TEST((out.ratelimit_reset == r.expected_reset));
     }
   }
+  // Outside a 429, RateLimit-Reset is the window's reset, not a wait: a 503 or a 200 must not
+  // hold a session back until the window turns over.
+  fjwatch::response_headers headers;
+  headers.ratelimit_remaining = "7";
+  headers.ratelimit_reset = "55";
+  for (const int status : {200, 503}) {
+    BOOST_TEST_CONTEXT("status " << status) {
+      const auto out = fjwatch::classify_response(status, headers, "", now);
+      BOOST_TEST(!out.retry_after.has_value());
+      BOOST_TEST((out.ratelimit_reset == std::optional<std::chrono::milliseconds>(55s)));
+    }
+  }
 }
