@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <set>
+#include <unordered_map>
 
 namespace fjwatch {
 namespace asio = boost::asio;
@@ -115,11 +116,26 @@ void daemon::reload_watch_list() {
     std::vector<std::string> ids;
     ids.reserve(changes.added.size());
     for (const auto& e : changes.added) ids.push_back(e.id.str());
-    db_->ensure_sessions(ids, unix_ms_now());
+    db_->ensure_sessions(ids, unix_ms_now());  // first_seen and waiting_since start now
     for (const auto& id : changes.removed) scheduler_->unwatch(id);
     for (const auto& e : changes.changed) scheduler_->watch(e, session_row{});
+    // A few additions are looked up one by one; many (a start) with one read of the table.
+    constexpr std::size_t bulk = 256;
+    std::unordered_map<std::string, session_row> rows;
+    if (changes.added.size() > bulk) {
+      for (auto& row : db_->load_sessions()) rows.emplace(row.id, std::move(row));
+    }
     for (const auto& e : changes.added) {
-      scheduler_->watch(e, db_->find_session(e.id.view()).value_or(session_row{.id = e.id.str()}));
+      auto id = e.id.str();
+      if (auto it = rows.find(id); it != rows.end()) {
+        scheduler_->watch(e, it->second);
+      } else if (auto row = changes.added.size() > bulk ? std::nullopt : db_->find_session(id)) {
+        scheduler_->watch(e, *row);
+      } else {
+        const auto now = unix_ms_now();
+        scheduler_->watch(e, session_row{.id = std::move(id), .first_seen_ms = now,
+                                         .waiting_since_ms = now, .last_change_ms = now});
+      }
     }
   } catch (const store_error& e) {
     fatal(e.what());

@@ -360,7 +360,10 @@ std::vector<std::string> scheduler::actions_for(const slot& s, event_type t) con
 void scheduler::handle_auth(std::uint32_t index, const poll_outcome& o) {
   const auto now = clock::now();
   const bool was_probe = probe_in_flight_ && index == probe_slot_;
-  if (was_probe) probe_in_flight_ = false;
+  if (was_probe) {
+    probe_in_flight_ = false;
+    wake_leader();  // it sleeps without a deadline while a probe is out: its wake time moves
+  }
   if (o.what == poll_outcome::kind::unauthorized) {
     if (!auth_failing_) {
       auth_failing_ = true;
