@@ -1,9 +1,10 @@
 #include "fjwatch/events.hpp"
 
+#include "fjwatch/units.hpp"
+
 #include <boost/json.hpp>
 
 #include <array>
-#include <ctime>
 
 namespace fjwatch {
 namespace json = boost::json;
@@ -16,17 +17,6 @@ constexpr std::array<std::string_view, 4> event_names{
 constexpr std::array<std::string_view, 11> placeholders{
     "event", "event_id", "session_id", "label", "title", "project", "status", "matched",
     "total_for_matching", "available", "search_more_counter"};
-
-std::string rfc3339_utc(std::int64_t unix_ms) {
-  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(unix_ms % 1000));
-  return buf;
-}
 
 // A placeholder's value from the stored payload's "data" object; "" when absent or null.
 std::string field_text(const json::object& root, const json::object* data, std::string_view name) {
@@ -94,7 +84,7 @@ std::string event_payload(event_type t, const event_facts& f, std::int64_t unix_
   data["session"] = f.raw.empty() ? json::value(nullptr) : json::value(f.raw);
   json::object root;
   root["type"] = to_string(t);
-  root["timestamp"] = rfc3339_utc(unix_ms);
+  root["timestamp"] = format_rfc3339(unix_ms);
   root["data"] = std::move(data);
   return json::serialize(root);
 }

@@ -1,5 +1,7 @@
 #include "fjwatch/log.hpp"
 
+#include "fjwatch/units.hpp"
+
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -79,16 +81,8 @@ int syslog_priority(log_level l) {
 }
 
 std::string utc_now() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
-  const std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms.count() % 1000));
-  return buf;
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return format_rfc3339(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
 }
 
 bool needs_quotes(std::string_view v) {

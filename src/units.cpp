@@ -1,5 +1,8 @@
 #include "fjwatch/units.hpp"
 
+#include <cstdio>
+#include <ctime>
+
 #include <arpa/inet.h>
 
 #include <array>
@@ -219,6 +222,17 @@ result<url_parts> parse_url(std::string_view text) {
   while (path.ends_with('/')) path.remove_suffix(1);
   out.path = std::string(path);
   return out;
+}
+
+std::string format_rfc3339(std::int64_t unix_ms) {
+  const auto secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(unix_ms % 1000));
+  return buf;
 }
 
 }  // namespace fjwatch

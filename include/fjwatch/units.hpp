@@ -16,6 +16,9 @@ using millis = std::chrono::milliseconds;
 // a negative, a unit out of order, overflow past ~292 years).
 result<millis> parse_duration(std::string_view text);
 
+// A unix time in milliseconds as RFC 3339 UTC with milliseconds: "2026-05-01T07:09:10.110Z".
+std::string format_rfc3339(std::int64_t unix_ms);
+
 // The shortest form parse_duration reads back to the same value: 90000ms -> "1m30s", 0 -> "0s".
 std::string format_duration(millis d);
 

@@ -211,3 +211,18 @@ BOOST_AUTO_TEST_CASE(parse_url_rejects) {
     }
   }
 }
+
+BOOST_AUTO_TEST_CASE(rfc3339_formatting) {
+  struct row {
+    std::int64_t unix_ms;
+    std::string expected;
+  };
+  const std::vector<row> rows{
+      {0, "1970-01-01T00:00:00.000Z"},
+      {1777619350110, "2026-05-01T07:09:10.110Z"},
+      {951782400999, "2000-02-29T00:00:00.999Z"},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.unix_ms) { BOOST_TEST(fjwatch::format_rfc3339(r.unix_ms) == r.expected); }
+  }
+}
