@@ -110,7 +110,8 @@ pem_pair issue_cert(const pem_pair& ca, const std::vector<std::string>& names, v
   check(ca_cert_bio && ca_key_bio, "BIO_new_mem_buf");
   x509_ptr ca_cert(PEM_read_bio_X509(ca_cert_bio.get(), nullptr, nullptr, nullptr));
   pkey_ptr ca_key(PEM_read_bio_PrivateKey(ca_key_bio.get(), nullptr, nullptr, nullptr));
-  if (!ca_cert || !ca_key) throw std::runtime_error("issue_cert: the CA certificate or key is not PEM");
+  if (!ca_cert || !ca_key)
+    throw std::runtime_error("issue_cert: the CA certificate or key is not PEM");
 
   pkey_ptr key = new_ec_key();
   x509_ptr cert = new_cert(key.get(), names.front(), valid);
@@ -134,8 +135,8 @@ void write_file(const std::string& path, const std::string& contents, unsigned m
   const auto fail = [&](const char* what) {
     throw std::runtime_error(path + ": " + what + ": " + std::strerror(errno));
   };
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                        static_cast<mode_t>(mode));
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) fail("cannot open");
   if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
     const int saved = errno;

@@ -27,8 +27,7 @@ pem_pair make_ca(const std::string& common_name, validity valid = {});
 // A server leaf signed by `ca` (EC P-256). Each name becomes a subjectAltName: an IP address when
 // it parses as one, a DNS name otherwise; the first name is also the CN. Throws
 // std::invalid_argument for no names, std::runtime_error if `ca` does not load or OpenSSL fails.
-pem_pair issue_cert(const pem_pair& ca, const std::vector<std::string>& names,
-                    validity valid = {});
+pem_pair issue_cert(const pem_pair& ca, const std::vector<std::string>& names, validity valid = {});
 
 // Writes `contents` to `path` (created or truncated) with permission bits `mode`, also applied
 // to a file that already existed. Throws std::runtime_error naming the path on failure.

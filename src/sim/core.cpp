@@ -12,11 +12,6 @@ namespace {
 
 constexpr std::string_view session_prefix = "/api/v1/wl/sourcing-session/";
 
-std::string error_body(int code, std::string_view message) {
-  return "{\"statusCode\":" + std::to_string(code) + ",\"data\":null,\"message\":\"" +
-         std::string(message) + "\",\"status\":\"FAILURE\"}";
-}
-
 // RFC 9110 If-None-Match: "*" or a list of entity tags, compared weakly.
 bool etag_matches(std::string_view header, std::string_view etag) {
   while (!header.empty()) {
@@ -53,6 +48,12 @@ struct core::plan {
   rate_info rate;
 };
 
+void core::set_error(plan& p, http::status status, std::string_view message) {
+  p.status = status;
+  p.body = "{\"statusCode\":" + std::to_string(static_cast<unsigned>(status)) +
+           ",\"data\":null,\"message\":\"" + std::string(message) + "\",\"status\":\"FAILURE\"}";
+}
+
 fixed_window::fixed_window(std::int64_t limit, std::chrono::seconds window,
                            steady_clock::time_point start)
     : limit_(limit), window_(std::max(window, std::chrono::seconds(1))), start_(start) {}
@@ -68,7 +69,8 @@ void fixed_window::roll(steady_clock::time_point now) {
 rate_info fixed_window::info(steady_clock::time_point now) const {
   const auto end = start_ + window_ * (index_ + 1);
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - now).count();
-  return {limit_, std::max<std::int64_t>(0, limit_ - used_), std::max<std::int64_t>(1, (left + 999) / 1000),
+  return {limit_, std::max<std::int64_t>(0, limit_ - used_),
+          std::max<std::int64_t>(1, (left + 999) / 1000),
           std::chrono::duration_cast<std::chrono::seconds>(window_).count()};
 }
 
@@ -86,10 +88,13 @@ rate_info fixed_window::peek(steady_clock::time_point now) {
 }
 
 stats counters::snapshot() const {
-  const auto v = [](const std::atomic<std::int64_t>& a) { return a.load(std::memory_order_relaxed); };
-  return {v(requests),         v(requests_with_key), v(ok_200),          v(not_modified_304),
-          v(redirects_3xx),    v(unauthorized_401),  v(not_found_404),   v(rate_limited_429),
-          v(errors_5xx),       v(resets),            v(endless_bodies),  v(tls_handshakes),
+  const auto v = [](const std::atomic<std::int64_t>& a) {
+    return a.load(std::memory_order_relaxed);
+  };
+  return {v(requests),         v(requests_with_key), v(ok_200),
+          v(not_modified_304), v(redirects_3xx),     v(unauthorized_401),
+          v(not_found_404),    v(rate_limited_429),  v(errors_5xx),
+          v(resets),           v(endless_bodies),    v(tls_handshakes),
           v(connections)};
 }
 
@@ -113,45 +118,48 @@ void core::log(std::string_view line) const {
 
 reply core::handle(const request& req) {
   counters_.requests.fetch_add(1, std::memory_order_relaxed);
-  plan p = decide(req, req.target());
+  plan p = decide(req);
   reply r = build(req, std::move(p));
   tally(r);
   return r;
 }
 
-core::plan core::decide(const request& req, std::string_view target) {
+core::plan core::decide(const request& req) {
   const auto now = steady_clock::now();
   const auto key = req.find("x-fj-api-key");
-  if (key != req.end()) counters_.requests_with_key.fetch_add(1, std::memory_order_relaxed);
+  const bool has_key = key != req.end();
+  if (has_key) counters_.requests_with_key.fetch_add(1, std::memory_order_relaxed);
   plan p;
   p.delay = std::chrono::milliseconds(latency_ms_.load(std::memory_order_relaxed));
+  const std::string_view target = req.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  const std::string_view id =
+      path.starts_with(session_prefix) ? path.substr(session_prefix.size()) : "";
   std::lock_guard lock(mu_);
-  if (key == req.end() || key->value() != api_key_) {
-    p.status = http::status::unauthorized;
-    p.body = error_body(401, "Invalid or missing API key");
+  if (!has_key || key->value() != api_key_) {
+    set_error(p, http::status::unauthorized, "Invalid or missing API key");
     p.rate = window_.peek(now);
     return p;
   }
   if (!window_.take(now, p.rate)) {
-    p.status = http::status::too_many_requests;
+    set_error(p, http::status::too_many_requests, "Too many requests");
     p.retry_after = std::chrono::seconds(p.rate.reset_seconds);
-    p.body = error_body(429, "Too many requests");
     return p;
   }
   ++authorized_;
-  const std::string_view path = target.substr(0, target.find('?'));
-  const std::string_view id = path.starts_with(session_prefix) ? path.substr(session_prefix.size()) : "";
   if (id.empty() || id.find('/') != std::string_view::npos) {
-    p.status = http::status::not_found;
-    p.body = error_body(404, "Route not found");
-    return p;
-  }
-  if (req.method() != http::verb::get) {
-    p.status = http::status::method_not_allowed;
+    set_error(p, http::status::not_found, "Route not found");
+  } else if (req.method() != http::verb::get) {
+    set_error(p, http::status::method_not_allowed, "Method not allowed");
     p.allow_header = true;
-    p.body = error_body(405, "Method not allowed");
-    return p;
+  } else {
+    answer_session(p, req, path, id, now);
   }
+  return p;
+}
+
+void core::answer_session(plan& p, const request& req, std::string_view path, std::string_view id,
+                          steady_clock::time_point now) {
   const auto it = sessions_.find(id);
   entry* e = it == sessions_.end() ? nullptr : it->second.get();
   fault f = next_global_fault();
@@ -163,24 +171,17 @@ core::plan core::decide(const request& req, std::string_view target) {
     }
     e->model.observe(now, wall_clock::now(), e->polls);
   }
-  if (f != fault::none && f != fault::slow) {
-    if (f == fault::redirect) p.location = opts_.redirect_to + std::string(path);
-    if (plan_fault(p, f, e)) return p;
-  }
-  if (!e) {
-    p.status = http::status::not_found;
-    p.body = error_body(404, "Session not found");
-    return p;
-  }
+  if (f == fault::redirect) p.location = opts_.redirect_to + std::string(path);
+  if (plan_fault(p, f, e)) return;
+  if (!e) return set_error(p, http::status::not_found, "Session not found");
   if (f == fault::slow) p.delay += e->model.script().slow_delay;
   p.etag = e->model.etag();
   const auto inm = req.find(http::field::if_none_match);
   if (inm != req.end() && etag_matches(inm->value(), p.etag)) {
     p.status = http::status::not_modified;
-    return p;
+    return;
   }
   p.shared_body = e->model.body();
-  return p;
 }
 
 // False (and `p` untouched) for a body fault without a session: the caller answers 404 instead.
@@ -188,24 +189,24 @@ bool core::plan_fault(plan& p, fault f, entry* e) {
   const std::chrono::seconds retry = e ? e->model.script().retry_after : std::chrono::seconds(1);
   switch (f) {
     case fault::http_503:
-      p.status = http::status::service_unavailable;
+      set_error(p, http::status::service_unavailable, "Service temporarily unavailable");
       p.retry_after = retry;
-      p.body = error_body(503, "Service temporarily unavailable");
       return true;
     case fault::http_500:
-      p.status = http::status::internal_server_error;
-      p.body = error_body(500, "Internal server error");
+      set_error(p, http::status::internal_server_error, "Internal server error");
       return true;
     case fault::rate_limited:
-      p.status = http::status::too_many_requests;
+      set_error(p, http::status::too_many_requests, "Too many requests");
       p.retry_after = retry;
-      p.body = error_body(429, "Too many requests");
       return true;
-    case fault::reset: p.action = reply::how::reset; return true;
-    case fault::endless_body: p.action = reply::how::endless; return true;
+    case fault::reset:
+      p.action = reply::how::reset;
+      return true;
+    case fault::endless_body:
+      p.action = reply::how::endless;
+      return true;
     case fault::redirect:
-      p.status = http::status::found;
-      p.body = error_body(302, "Found");
+      set_error(p, http::status::found, "Found");
       return true;
     case fault::malformed_json:
     case fault::huge_body:
@@ -214,7 +215,8 @@ bool core::plan_fault(plan& p, fault f, entry* e) {
       p.body = e->model.render_fault_body(f);
       return true;
     case fault::none:
-    case fault::slow: return false;
+    case fault::slow:
+      return false;
   }
   return false;
 }
@@ -232,11 +234,13 @@ reply core::build(const request& req, plan&& p) {
   r.delay = p.delay;
   if (p.action == reply::how::reset) return r;
   char rid[24];
-  std::snprintf(rid, sizeof rid, "sim-%016llx",
-                static_cast<unsigned long long>(request_seq_.fetch_add(1, std::memory_order_relaxed) + 1));
+  std::snprintf(
+      rid, sizeof rid, "sim-%016llx",
+      static_cast<unsigned long long>(request_seq_.fetch_add(1, std::memory_order_relaxed) + 1));
   if (p.action == reply::how::endless) {
     r.raw = std::string("HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n") +
-            "Content-Length: 1048576\r\nX-Request-Id: " + rid + "\r\n\r\n{\"statusCode\":200,\"data\":{";
+            "Content-Length: 1048576\r\nX-Request-Id: " + rid +
+            "\r\n\r\n{\"statusCode\":200,\"data\":{";
     return r;
   }
   response& res = r.res;
@@ -245,7 +249,8 @@ reply core::build(const request& req, plan&& p) {
   res.set(http::field::content_type, "application/json; charset=utf-8");
   res.set("X-Request-Id", rid);
   res.set("X-Powered-By", "Express");
-  res.set("RateLimit-Policy", std::to_string(p.rate.limit) + ";w=" + std::to_string(p.rate.window_seconds));
+  res.set("RateLimit-Policy",
+          std::to_string(p.rate.limit) + ";w=" + std::to_string(p.rate.window_seconds));
   res.set("RateLimit-Limit", std::to_string(p.rate.limit));
   res.set("RateLimit-Remaining", std::to_string(p.rate.remaining));
   res.set("RateLimit-Reset", std::to_string(p.rate.reset_seconds));
@@ -267,13 +272,20 @@ void core::tally(const reply& r) {
   if (r.action == reply::how::reset) return bump(counters_.resets);
   if (r.action == reply::how::endless) return bump(counters_.endless_bodies);
   const unsigned code = r.res.result_int();
-  if (code == 200) bump(counters_.ok_200);
-  else if (code == 304) bump(counters_.not_modified_304);
-  else if (code >= 300 && code < 400) bump(counters_.redirects_3xx);
-  else if (code == 401) bump(counters_.unauthorized_401);
-  else if (code == 404) bump(counters_.not_found_404);
-  else if (code == 429) bump(counters_.rate_limited_429);
-  else if (code >= 500) bump(counters_.errors_5xx);
+  if (code == 200)
+    bump(counters_.ok_200);
+  else if (code == 304)
+    bump(counters_.not_modified_304);
+  else if (code >= 300 && code < 400)
+    bump(counters_.redirects_3xx);
+  else if (code == 401)
+    bump(counters_.unauthorized_401);
+  else if (code == 404)
+    bump(counters_.not_found_404);
+  else if (code == 429)
+    bump(counters_.rate_limited_429);
+  else if (code >= 500)
+    bump(counters_.errors_5xx);
 }
 
 void core::add_session(session_script script) {
@@ -284,10 +296,10 @@ void core::add_session(session_script script) {
   const int polls = script.fault_polls;
   std::lock_guard lock(mu_);
   const std::uint64_t incarnation = seed_ * 31 + ++adds_;
-  auto e = std::make_unique<entry>(entry{
-      session_model(std::move(script), incarnation, steady_clock::now(), wall_clock::now(),
-                    opts_.hide_progress),
-      0, kind, kind == fault::none ? 0 : polls});
+  auto e = std::make_unique<entry>(
+      entry{session_model(std::move(script), incarnation, steady_clock::now(), wall_clock::now(),
+                          opts_.hide_progress),
+            0, kind, kind == fault::none ? 0 : polls});
   sessions_.insert_or_assign(std::move(id), std::move(e));
 }
 

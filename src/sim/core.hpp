@@ -61,8 +61,8 @@ class fixed_window {
 // Counters behind sim::stats.
 struct counters {
   std::atomic<std::int64_t> requests{0}, requests_with_key{0}, ok_200{0}, not_modified_304{0},
-      redirects_3xx{0}, unauthorized_401{0}, not_found_404{0}, rate_limited_429{0},
-      errors_5xx{0}, resets{0}, endless_bodies{0}, tls_handshakes{0}, connections{0};
+      redirects_3xx{0}, unauthorized_401{0}, not_found_404{0}, rate_limited_429{0}, errors_5xx{0},
+      resets{0}, endless_bodies{0}, tls_handshakes{0}, connections{0};
   stats snapshot() const;
 };
 
@@ -104,7 +104,10 @@ class core {
   };
   struct plan;
 
-  plan decide(const request& req, std::string_view target);
+  plan decide(const request& req);
+  void answer_session(plan& p, const request& req, std::string_view path, std::string_view id,
+                      steady_clock::time_point now);
+  static void set_error(plan& p, http::status status, std::string_view message);
   bool plan_fault(plan& p, fault f, entry* e);
   fault next_global_fault();
   reply build(const request& req, plan&& p);

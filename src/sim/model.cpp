@@ -15,9 +15,10 @@ namespace {
 namespace json = boost::json;
 
 constexpr const char* workspace_id = "69f0dd1da08d760844569ba4";
+// As in the documented example (an opaque cursor).
 constexpr const char* next_cursor =
-    "H4sIAJhR9GkC_xXMQQrCMBBG4auUrF1M8ncyiVcRKZM2QxdisE0XIt7dun0fvI97HXV7T6vuq7sOzmSJIiiQ6k3HEqhaCnnJ4AjRZGKQWXIooykiU-"
-    "HCPnjiyCBidxnc3rZ-vm4MnxD4fqbeuj6muR3PvwD4_gBgPJhCeQAAAA==";
+    "H4sIAJhR9GkC_xXMQQrCMBBG4auUrF1M8ncyiVcRKZM2QxdisE0XIt7dun0fvI97HXV7T6vuq7sOzmSJIiiQ6"
+    "k3HEqhaCnnJ4AjRZGKQWXIooykiU-HCPnjiyCBidxnc3rZ-vm4MnxD4fqbeuj6muR3PvwD4_gBgPJhCeQAAAA==";
 
 bool applies(const step& s, std::chrono::milliseconds elapsed, std::int64_t poll) {
   return s.at_poll > 0 ? poll >= s.at_poll : elapsed >= s.at;
@@ -34,14 +35,16 @@ std::uint64_t fnv1a(std::string_view text) {
 
 std::string hex(std::uint64_t value, int digits) {
   std::string out(static_cast<std::size_t>(digits), '0');
-  for (int i = digits - 1; i >= 0; --i, value >>= 4) out[static_cast<std::size_t>(i)] = "0123456789abcdef"[value & 0xf];
+  for (int i = digits - 1; i >= 0; --i, value >>= 4)
+    out[static_cast<std::size_t>(i)] = "0123456789abcdef"[value & 0xf];
   return out;
 }
 
 // A batch _id near the session's, as MongoDB would assign a little later.
 std::string batch_id(const std::string& session_id, std::int64_t index) {
   const std::uint64_t tail = std::stoull(session_id.substr(18), nullptr, 16);
-  return session_id.substr(0, 18) + hex((tail + 5 + static_cast<std::uint64_t>(index)) & 0xffffff, 6);
+  return session_id.substr(0, 18) +
+         hex((tail + 5 + static_cast<std::uint64_t>(index)) & 0xffffff, 6);
 }
 
 json::array make_batches(const session_script& script, const std::vector<step>& steps,
@@ -55,8 +58,9 @@ json::array make_batches(const session_script& script, const std::vector<step>& 
   };
   json::array batches;
   for (std::int64_t k = 0; k <= st.counter; ++k) {
-    const std::int64_t end = k == st.counter ? st.matched
-                             : done_total.contains(k) ? done_total[k] : total_before(k);
+    const std::int64_t end = k == st.counter          ? st.matched
+                             : done_total.contains(k) ? done_total[k]
+                                                      : total_before(k);
     json::object b;
     b["batchKey"] = k == 0 ? std::string("CREATED_BATCH") : "FETCH_MORE_BATCH_" + std::to_string(k);
     b["count"] = std::max<std::int64_t>(0, end - total_before(k));
@@ -98,8 +102,8 @@ json::object make_created_by() {
 
 std::vector<step> normalize_steps(std::vector<step> steps) {
   const bool from_start =
-      !steps.empty() && (steps.front().at_poll == 1 ||
-                         (steps.front().at_poll <= 0 && steps.front().at.count() <= 0));
+      !steps.empty() &&
+      (steps.front().at_poll == 1 || (steps.front().at_poll <= 0 && steps.front().at.count() <= 0));
   if (!from_start) {
     step first;
     first.total = steps.empty() ? 25 : steps.front().total;
@@ -125,8 +129,9 @@ session_state evaluate(const std::vector<step>& steps, std::chrono::milliseconds
     st.matched = cur.total;
     return st;
   }
-  const std::int64_t base =
-      cur.status == matching_status::processing || i == 0 ? 0 : std::min(steps[i - 1].total, cur.total);
+  const std::int64_t base = cur.status == matching_status::processing || i == 0
+                                ? 0
+                                : std::min(steps[i - 1].total, cur.total);
   st.matched = base;
   if (hide_progress || i + 1 >= steps.size()) return st;
   const step& next = steps[i + 1];
@@ -176,8 +181,8 @@ session_model::session_model(session_script script, std::uint64_t incarnation,
 void session_model::observe(steady_clock::time_point now, wall_clock::time_point wall_now,
                             std::int64_t poll) {
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - added_);
-  const std::size_t step = current_step(script_.steps, elapsed, poll);
-  if (!seen_ || step != entry_.step) entry_ = {step, elapsed, poll};
+  const std::size_t current = current_step(script_.steps, elapsed, poll);
+  if (!seen_ || current != entry_.step) entry_ = {current, elapsed, poll};
   const session_state next = evaluate(script_.steps, elapsed, poll, entry_, hide_progress_);
   if (seen_ && next == state_) return;
   const bool reached_done =
@@ -250,17 +255,28 @@ namespace fjwatch::sim {
 
 std::string_view to_string(fault f) {
   switch (f) {
-    case fault::none: return "none";
-    case fault::http_503: return "http_503";
-    case fault::http_500: return "http_500";
-    case fault::rate_limited: return "rate_limited";
-    case fault::malformed_json: return "malformed_json";
-    case fault::reset: return "reset";
-    case fault::endless_body: return "endless_body";
-    case fault::huge_body: return "huge_body";
-    case fault::redirect: return "redirect";
-    case fault::wrong_type: return "wrong_type";
-    case fault::slow: return "slow";
+    case fault::none:
+      return "none";
+    case fault::http_503:
+      return "http_503";
+    case fault::http_500:
+      return "http_500";
+    case fault::rate_limited:
+      return "rate_limited";
+    case fault::malformed_json:
+      return "malformed_json";
+    case fault::reset:
+      return "reset";
+    case fault::endless_body:
+      return "endless_body";
+    case fault::huge_body:
+      return "huge_body";
+    case fault::redirect:
+      return "redirect";
+    case fault::wrong_type:
+      return "wrong_type";
+    case fault::slow:
+      return "slow";
   }
   return "unknown";
 }
@@ -276,9 +292,13 @@ session_script fetch_more_cycle(std::string id, std::chrono::milliseconds done_a
                                 std::chrono::milliseconds fetch_at,
                                 std::chrono::milliseconds done_again_at) {
   session_script s = done_after(std::move(id), done_at);
-  s.steps.push_back({.at = fetch_at, .status = matching_status::fetching_more, .total = 50,
+  s.steps.push_back({.at = fetch_at,
+                     .status = matching_status::fetching_more,
+                     .total = 50,
                      .search_more_counter = 1});
-  s.steps.push_back({.at = done_again_at, .status = matching_status::done, .total = 50,
+  s.steps.push_back({.at = done_again_at,
+                     .status = matching_status::done,
+                     .total = 50,
                      .search_more_counter = 1});
   return s;
 }

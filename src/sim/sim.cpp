@@ -1,5 +1,4 @@
 #include "sim/sim.hpp"
-
 #include "sim/core.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -99,7 +98,10 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
   static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
   connection(std::shared_ptr<listener> owner, std::uint64_t id, Stream stream)
-      : owner_(std::move(owner)), id_(id), stream_(std::move(stream)), timer_(stream_.get_executor()) {}
+      : owner_(std::move(owner)),
+        id_(id),
+        stream_(std::move(stream)),
+        timer_(stream_.get_executor()) {}
   ~connection() override { owner_->forget(id_); }
 
   void close() override {
@@ -131,7 +133,10 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
       auto [ec, n] = co_await http::async_read(stream_, buffer, parser, use_tuple);
       if (ec) co_return;
       reply r = owner_->state().handle(parser.get());
-      if (r.delay.count() > 0 && !co_await wait(r.delay)) co_return;
+      if (r.delay.count() > 0) {
+        const bool waited = co_await wait(r.delay);
+        if (!waited) co_return;
+      }
       if (r.action == reply::how::reset) {
         reset();
         co_return;
@@ -174,7 +179,10 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(raw), use_tuple);
     lowest.expires_after(owner_->state().opts().endless_hold);
     std::array<char, 1024> sink;
-    while (!ec && !closed_) std::tie(ec, n) = co_await stream_.async_read_some(asio::buffer(sink), use_tuple);
+    while (!ec && !closed_) {
+      auto [rec, rn] = co_await stream_.async_read_some(asio::buffer(sink), use_tuple);
+      ec = rec;
+    }
   }
 
   asio::awaitable<void> shut_down() {
@@ -309,7 +317,9 @@ std::uint16_t server::port() const { return impl_->port(); }
 
 std::string server::base_url() const {
   const std::string& h = impl_->host();
-  const std::string host = h == "127.0.0.1" ? "localhost" : h.find(':') != std::string::npos ? "[" + h + "]" : h;
+  const std::string host = h == "127.0.0.1"                   ? "localhost"
+                           : h.find(':') != std::string::npos ? "[" + h + "]"
+                                                              : h;
   return std::string(impl_->tls() ? "https" : "http") + "://" + host + ":" + std::to_string(port());
 }
 

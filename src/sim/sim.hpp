@@ -23,7 +23,7 @@ struct step {
   std::chrono::milliseconds at{0};
   int at_poll = 0;
   matching_status status = matching_status::processing;
-  std::int64_t total = 25;                // totalProfilesForMatching
+  std::int64_t total = 25;  // totalProfilesForMatching
   std::int64_t search_more_counter = 0;
 };
 
@@ -56,7 +56,7 @@ struct session_script {
   std::vector<step> steps;
   fault fault_kind = fault::none;
   int fault_polls = 0;
-  std::chrono::seconds retry_after{1};       // for http_503 and rate_limited
+  std::chrono::seconds retry_after{1};        // for http_503 and rate_limited
   std::chrono::milliseconds slow_delay{500};  // for slow
 };
 
@@ -81,19 +81,19 @@ struct options {
   std::string host = "127.0.0.1";  // listen address (an IP literal)
   std::uint16_t port = 0;          // 0: any free port, see server::port()
   bool tls = true;
-  pem_pair cert;        // server certificate + key; empty: a fresh CA and a leaf for
-                        // localhost and 127.0.0.1 are made
-  std::string ca_pem;   // returned by ca_pem() when `cert` is given
+  pem_pair cert;       // server certificate + key; empty: a fresh CA and a leaf for
+                       // localhost and 127.0.0.1 are made
+  std::string ca_pem;  // returned by ca_pem() when `cert` is given
   std::string api_key = "fjk_sim_key";
   std::chrono::milliseconds latency{0};  // before every answer
   double fraction_503 = 0;               // shorthand for a {http_503, fraction} global fault
   std::vector<fault_fraction> global_faults;
-  std::int64_t rate_limit = 1000000;     // authorized requests per fixed window
+  std::int64_t rate_limit = 1000000;  // authorized requests per fixed window
   std::chrono::seconds rate_window{60};
   bool hide_progress = false;  // totalProfilesMatched stays still until the status changes
   std::string redirect_to = "https://elsewhere.invalid";  // redirect fault: origin of Location
-  std::chrono::milliseconds idle_timeout{30000};  // keep-alive idle and request-read deadline
-  std::chrono::milliseconds io_timeout{10000};    // TLS handshake and response write deadline
+  std::chrono::milliseconds idle_timeout{30000};   // keep-alive idle and request-read deadline
+  std::chrono::milliseconds io_timeout{10000};     // TLS handshake and response write deadline
   std::chrono::milliseconds endless_hold{120000};  // longest an endless body is held open
   // Receives one line per unexpected failure inside the server (never a key). Default: stderr.
   std::function<void(std::string_view)> log;

@@ -24,8 +24,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 namespace fjwatch::sim::testing {
@@ -37,14 +37,16 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-inline std::string session_path(const std::string& id) { return "/api/v1/wl/sourcing-session/" + id; }
+inline std::string session_path(const std::string& id) {
+  return "/api/v1/wl/sourcing-session/" + id;
+}
 
 // Trivially destructible on purpose: GCC 12 may corrupt a class temporary that lives across a
 // co_await, so callers' temporaries of this type must have nothing to destroy.
 struct request_options {
   const char* key = "fjk_sim_key";  // nullptr: no x-fj-api-key header
   std::string_view if_none_match;   // must outlive the get() call only
-  bool close = false;  // Connection: close
+  bool close = false;               // Connection: close
   std::chrono::milliseconds timeout{3000};
 };
 
@@ -71,8 +73,8 @@ class basic_client {
   asio::awaitable<boost::system::error_code> connect() {
     auto& lowest = beast::get_lowest_layer(stream_);
     lowest.expires_after(std::chrono::seconds(3));
-    auto [ec] = co_await lowest.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_),
-                                              use_tuple);
+    auto [ec] = co_await lowest.async_connect(
+        tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), use_tuple);
     if (ec) co_return ec;
     if constexpr (is_tls) {
       SSL_set_tlsext_host_name(stream_.native_handle(), "localhost");
@@ -98,7 +100,7 @@ class basic_client {
     beast::get_lowest_layer(stream_).expires_after(bound);
     char byte;
     auto [ec, n] = co_await stream_.async_read_some(asio::buffer(&byte, 1), use_tuple);
-    co_return ec && ec != beast::error::timeout;
+    co_return ec&& ec != beast::error::timeout;
   }
 
   void close() { beast::get_lowest_layer(stream_).close(); }
@@ -124,7 +126,8 @@ class basic_client {
     auto [wec, wn] = co_await http::async_write(stream_, *req, use_tuple);
     a.ec = wec;
     if (!wec) co_await read(a);
-    a.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    a.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
     co_return a;
   }
 
@@ -158,7 +161,8 @@ struct harness {
 
   explicit harness(options o = {}) : srv(ioc, std::move(o)) {}
 
-  void run(std::function<asio::awaitable<void>()> body, std::chrono::seconds bound = std::chrono::seconds(5)) {
+  void run(std::function<asio::awaitable<void>()> body,
+           std::chrono::seconds bound = std::chrono::seconds(5)) {
     bool finished = false;
     std::exception_ptr failure;
     asio::co_spawn(

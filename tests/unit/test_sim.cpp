@@ -1,23 +1,16 @@
 #define BOOST_TEST_MODULE sim
 #include <boost/test/unit_test.hpp>
 
-#include "sim/certs.hpp"
 #include "sim/model.hpp"
 #include "sim/sim.hpp"
 #include "unit/sim_client.hpp"
 
 #include <boost/json/parse.hpp>
-#include <openssl/pem.h>
-#include <openssl/x509_vfy.h>
-#include <openssl/x509v3.h>
 
-#include <sys/stat.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <regex>
 #include <set>
+#include <string>
+#include <vector>
 
 namespace json = boost::json;
 namespace sim = fjwatch::sim;
@@ -99,80 +92,6 @@ bool is_iso_time(const json::value& v) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(certs)
-
-BOOST_AUTO_TEST_CASE(leaf_verifies_against_its_ca_and_expired_one_does_not) {
-  const sim::pem_pair ca = sim::make_ca("test CA");
-  struct row {
-    const char* name;
-    sim::validity valid;
-    int expected_error;
-  };
-  const row rows[] = {
-      {"current", {}, X509_V_OK},
-      {"expired", {-48h, -24h}, X509_V_ERR_CERT_HAS_EXPIRED},
-      {"not yet valid", {24h, 48h}, X509_V_ERR_CERT_NOT_YET_VALID},
-  };
-  for (const row& r : rows) {
-    BOOST_TEST_CONTEXT(r.name) {
-      const sim::pem_pair leaf = sim::issue_cert(ca, {"localhost", "127.0.0.1"}, r.valid);
-      BOOST_TEST(leaf.key.find("BEGIN PRIVATE KEY") != std::string::npos);
-      BIO* ca_bio = BIO_new_mem_buf(ca.cert.data(), static_cast<int>(ca.cert.size()));
-      BIO* leaf_bio = BIO_new_mem_buf(leaf.cert.data(), static_cast<int>(leaf.cert.size()));
-      X509* ca_x = PEM_read_bio_X509(ca_bio, nullptr, nullptr, nullptr);
-      X509* leaf_x = PEM_read_bio_X509(leaf_bio, nullptr, nullptr, nullptr);
-      BOOST_REQUIRE(ca_x);
-      BOOST_REQUIRE(leaf_x);
-      X509_STORE* store = X509_STORE_new();
-      X509_STORE_add_cert(store, ca_x);
-      X509_STORE_CTX* ctx = X509_STORE_CTX_new();
-      X509_STORE_CTX_init(ctx, store, leaf_x, nullptr);
-      const int ok = X509_verify_cert(ctx);
-      BOOST_TEST(ok == (r.expected_error == X509_V_OK ? 1 : 0));
-      BOOST_TEST(X509_STORE_CTX_get_error(ctx) == r.expected_error);
-      BOOST_TEST(X509_check_host(leaf_x, "localhost", 0, 0, nullptr) == 1);
-      BOOST_TEST(X509_check_ip_asc(leaf_x, "127.0.0.1", 0) == 1);
-      BOOST_TEST(X509_check_host(leaf_x, "example.com", 0, 0, nullptr) == 0);
-      X509_STORE_CTX_free(ctx);
-      X509_STORE_free(store);
-      X509_free(leaf_x);
-      X509_free(ca_x);
-      BIO_free(leaf_bio);
-      BIO_free(ca_bio);
-    }
-  }
-}
-
-BOOST_AUTO_TEST_CASE(issue_cert_rejects_bad_input) {
-  const sim::pem_pair ca = sim::make_ca("test CA");
-  BOOST_CHECK_THROW(sim::issue_cert(ca, {}), std::invalid_argument);
-  BOOST_CHECK_THROW(sim::issue_cert({"not pem", "not pem"}, {"localhost"}), std::runtime_error);
-}
-
-BOOST_AUTO_TEST_CASE(write_file_sets_the_mode_even_on_an_existing_file) {
-  char dir_template[] = "/tmp/fjwatch-sim-test-XXXXXX";
-  BOOST_REQUIRE(mkdtemp(dir_template) != nullptr);
-  const std::filesystem::path dir = dir_template;
-  const std::string path = (dir / "key.pem").string();
-  std::ofstream(path) << "old contents that are longer";
-  ::chmod(path.c_str(), 0644);
-  sim::write_file(path, "secret\n");
-  struct stat st {};
-  BOOST_REQUIRE(::stat(path.c_str(), &st) == 0);
-  BOOST_TEST((st.st_mode & 0777) == 0600u);
-  std::ifstream in(path);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  BOOST_TEST(text == "secret\n");
-  BOOST_CHECK_EXCEPTION(sim::write_file((dir / "no/such/dir").string(), "x"), std::runtime_error,
-                        [&](const std::runtime_error& e) {
-                          return std::string(e.what()) ==
-                                 (dir / "no/such/dir").string() + ": cannot open: No such file or directory";
-                        });
-  std::filesystem::remove_all(dir);
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
 BOOST_AUTO_TEST_SUITE(model)
 
 BOOST_AUTO_TEST_CASE(evaluate_maps_time_and_polls_to_states) {
@@ -181,7 +100,8 @@ BOOST_AUTO_TEST_CASE(evaluate_maps_time_and_polls_to_states) {
   const auto done_1s = normalize_steps(sim::done_after(id_a, 1000ms).steps);
   const auto cycle = normalize_steps(sim::fetch_more_cycle(id_a, 100ms, 200ms, 300ms).steps);
   const auto by_poll = normalize_steps(sim::done_at_poll(id_a, 5).steps);
-  const auto late_start = normalize_steps({sim::step{.at = 300ms, .status = matching_status::done}});
+  const auto late_start =
+      normalize_steps({sim::step{.at = 300ms, .status = matching_status::done}});
   struct row {
     const char* name;
     const std::vector<sim::step>* steps;
@@ -202,7 +122,12 @@ BOOST_AUTO_TEST_CASE(evaluate_maps_time_and_polls_to_states) {
       {"poll 1", &by_poll, 5000ms, 1, false, {0, matching_status::processing, 0, 25, 0}},
       {"poll 3", &by_poll, 5000ms, 3, false, {0, matching_status::processing, 12, 25, 0}},
       {"poll 5", &by_poll, 0ms, 5, false, {1, matching_status::done, 25, 25, 0}},
-      {"before first step", &late_start, 150ms, 1, false, {0, matching_status::processing, 12, 25, 0}},
+      {"before first step",
+       &late_start,
+       150ms,
+       1,
+       false,
+       {0, matching_status::processing, 12, 25, 0}},
       {"first step", &late_start, 300ms, 1, false, {1, matching_status::done, 25, 25, 0}},
   };
   for (const row& r : rows) {
@@ -296,7 +221,8 @@ BOOST_AUTO_TEST_CASE(script_over_time_runs_a_fetch_more_cycle) {
       const std::string phase = std::string(s.at("profileMatchingStatus").as_string()) + "/" +
                                 std::to_string(s.at("searchMoreCounter").as_int64());
       if (phases.empty() || phases.back() != phase) phases.push_back(phase);
-      if (phase == "processing/0") processing_matched.push_back(s.at("totalProfilesMatched").as_int64());
+      if (phase == "processing/0")
+        processing_matched.push_back(s.at("totalProfilesMatched").as_int64());
       updated_at.insert(std::string(s.at("updatedAt").as_string()));
       if (phase == "done/1") break;
       co_await h.pause(15ms);

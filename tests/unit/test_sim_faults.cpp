@@ -6,7 +6,12 @@
 
 #include <boost/json/parse.hpp>
 
+#include <atomic>
+#include <functional>
 #include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 namespace json = boost::json;
 namespace sim = fjwatch::sim;
@@ -90,32 +95,39 @@ BOOST_AUTO_TEST_CASE(each_fault_is_observable_for_the_first_polls) {
     std::function<void(const answer&)> check;
   };
   const row rows[] = {
-      {sim::fault::http_503, [](const answer& r) {
+      {sim::fault::http_503,
+       [](const answer& r) {
          BOOST_TEST(r.res.result_int() == 503u);
          BOOST_TEST(r.header("Retry-After") == "7");
        }},
       {sim::fault::http_500, [](const answer& r) { BOOST_TEST(r.res.result_int() == 500u); }},
-      {sim::fault::rate_limited, [](const answer& r) {
+      {sim::fault::rate_limited,
+       [](const answer& r) {
          BOOST_TEST(r.res.result_int() == 429u);
          BOOST_TEST(r.header("Retry-After") == "7");
        }},
-      {sim::fault::malformed_json, [](const answer& r) {
+      {sim::fault::malformed_json,
+       [](const answer& r) {
          BOOST_TEST(r.res.result_int() == 200u);
          BOOST_TEST(!parses(r.res.body()));
        }},
-      {sim::fault::wrong_type, [](const answer& r) {
+      {sim::fault::wrong_type,
+       [](const answer& r) {
          const json::value v = json::parse(r.res.body());
          BOOST_TEST(v.at("data").at("session").at("profileMatchingStatus").is_int64());
        }},
-      {sim::fault::huge_body, [](const answer& r) {
+      {sim::fault::huge_body,
+       [](const answer& r) {
          BOOST_TEST(r.res.body().size() >= 2u * 1024 * 1024);
          BOOST_TEST(parses(r.res.body()));
        }},
-      {sim::fault::redirect, [](const answer& r) {
+      {sim::fault::redirect,
+       [](const answer& r) {
          BOOST_TEST(r.res.result_int() == 302u);
          BOOST_TEST(r.header("Location") == "https://elsewhere.invalid" + session_path(id_a));
        }},
-      {sim::fault::slow, [](const answer& r) {
+      {sim::fault::slow,
+       [](const answer& r) {
          BOOST_TEST(r.res.result_int() == 200u);
          BOOST_TEST(r.took >= 150ms);
        }},
@@ -264,6 +276,43 @@ BOOST_AUTO_TEST_CASE(keep_alive_serves_many_requests_on_one_connection) {
   });
 }
 
+// Boost.Test is not thread-safe: the clients only count, the test thread asserts.
+BOOST_AUTO_TEST_CASE(serves_concurrent_clients_from_two_threads) {
+  asio::io_context ioc;
+  sim::server srv(ioc, {});
+  srv.add_session(sim::done_after(id_a, 0ms));
+  constexpr int clients = 4;
+  constexpr int per_client = 25;
+  std::atomic<int> ok{0};
+  std::atomic<int> finished{0};
+  std::atomic<int> failures{0};
+  for (int i = 0; i < clients; ++i) {
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          tls_client c(ioc.get_executor(), srv);
+          const boost::system::error_code ec = co_await c.connect();
+          for (int k = 0; !ec && k < per_client; ++k) {
+            const answer a = co_await c.get(session_path(id_a));
+            if (a.res.result_int() == 200u) ++ok;
+          }
+          if (++finished == clients) srv.stop();
+        },
+        [&](std::exception_ptr e) {
+          if (e) ++failures;
+        });
+  }
+  std::thread second([&] { ioc.run_for(10s); });
+  ioc.run_for(10s);
+  second.join();
+  BOOST_TEST(failures == 0);
+  BOOST_TEST(finished == clients);
+  BOOST_TEST(ok == clients * per_client);
+  BOOST_TEST(srv.snapshot().requests == clients * per_client);
+  BOOST_TEST(srv.snapshot().connections == clients);
+  BOOST_TEST(ioc.stopped());
+}
+
 BOOST_AUTO_TEST_CASE(connection_close_is_honoured) {
   harness h;
   h.srv.add_session(sim::done_after(id_a, 0ms));
@@ -309,16 +358,22 @@ BOOST_AUTO_TEST_CASE(given_certificate_is_used_and_an_expired_one_fails_verifica
   const row rows[] = {{"valid", {}, true}, {"expired", {-48h, -24h}, false}};
   for (const row& r : rows) {
     BOOST_TEST_CONTEXT(r.name) {
-      harness h({.cert = sim::issue_cert(ca, {"localhost", "127.0.0.1"}, r.valid), .ca_pem = ca.cert});
+      harness h(
+          {.cert = sim::issue_cert(ca, {"localhost", "127.0.0.1"}, r.valid), .ca_pem = ca.cert});
       BOOST_TEST(h.srv.ca_pem() == ca.cert);
       BOOST_TEST(h.srv.base_url() == "https://localhost:" + std::to_string(h.srv.port()));
       h.run([&]() -> asio::awaitable<void> {
         tls_client c(h.ioc.get_executor(), h.srv);
         const boost::system::error_code ec = co_await c.connect();
         BOOST_TEST(!ec == r.handshake_ok, ec.message());
+        if (!ec) {  // one request, so the server's side of the handshake has surely completed
+          const answer a = co_await c.get(session_path(id_a));
+          BOOST_TEST(a.res.result_int() == 404u);
+        }
         h.srv.stop();
       });
       BOOST_TEST(h.srv.snapshot().tls_handshakes == (r.handshake_ok ? 1 : 0));
+      BOOST_TEST(h.srv.snapshot().connections == 1);
     }
   }
 }
