@@ -17,7 +17,6 @@
 #include <streambuf>
 #include <system_error>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace fjwatch {
 
@@ -38,6 +37,7 @@ struct position {
   int column = 0;
 };
 
+// A yaml-cpp mark as a 1-based position; {0, 0} for yaml-cpp's null mark.
 position at(const YAML::Mark& mark) {
   return mark.is_null() ? position{} : position{mark.line + 1, mark.column + 1};
 }
@@ -69,6 +69,7 @@ std::string display_key(std::string_view key) {
 
 enum class kind : std::uint8_t { null, scalar, sequence, map, alias };
 
+// "a string", "a list"...: what a node is, for "expected X, found Y".
 std::string describe(kind k) {
   constexpr std::string_view names[] = {"nothing", "a string", "a list", "a map", "an alias"};
   return std::string(names[static_cast<std::size_t>(k)]);
@@ -173,6 +174,8 @@ class list_reader final : public YAML::EventHandler {
   void OnMapEnd() override { close(); }
 
  private:
+  // What an open collection is to the watch list: the top map, the `sessions` list, part of the
+  // entry being collected, or something ignored (read only to keep the nesting right).
   enum class role : std::uint8_t { top_map, sessions, skip, entry };
   struct frame {
     role what = role::skip;
@@ -193,28 +196,40 @@ class list_reader final : public YAML::EventHandler {
     out_.problems.push_back({name_, where.line, where.column, std::move(message), level});
   }
 
+  // A collection starts; throws `unusable` past max_depth, before yaml-cpp recurses any deeper.
   void open(kind k, position where) {
     if (frames_.size() >= max_depth) throw unusable{where, "nested deeper than 64 levels"};
     const frame f = place(k, where, {});
     frames_.push_back(f);
   }
 
+  // A collection ends; an entry of `sessions` that ends is checked and kept or reported.
   void close() {
     const frame f = frames_.back();
     frames_.pop_back();
     if (f.what == role::entry && !frames_.empty() && frames_.back().what == role::sessions) finish_entry();
   }
 
+  // "sessions[<index>]" for the current entry, as diagnostics name it.
   std::string entry_path() const { return "sessions[" + std::to_string(entry_index_) + "]"; }
 
+  // Where to report an empty node: yaml-cpp marks the token after it; this is the `-` before it.
   position empty_at(const YAML::Mark& mark);
+  // Takes one node where it stands (the frame to push if it is a collection); throws `unusable`
+  // for a document that is not a map or a list.
   frame place(kind k, position where, const std::string& text);
+  // A key or a value of the top map; throws `unusable` for a `sessions` that is not a list.
   frame place_in_top_map(frame& parent, kind k, position where, const std::string& text);
+  // An item of `sessions`: a scalar is checked at once, a collection starts tree_.
   frame start_entry(kind k, position where, const std::string& text);
+  // Checks the collected tree_: a map entry is kept, anything wrong in it reported and skipped.
   void finish_entry();
   void read_map_entry(const tree_node& map, const std::string& path);
+  // The id in `value`, or nullopt after reporting why not.
   std::optional<session_id> read_id(const tree_node& value, position where, const std::string& path);
+  // Fills `actions` from a list of known names (null leaves it unset); false after reporting a problem.
   bool read_actions(const tree_node& value, position where, const std::string& path, actions_t& actions);
+  // Appends a good entry, or merges it into an earlier one with the same id (with a warning).
   void add_entry(session_id id, std::string label, actions_t actions, position where, const std::string& path);
 
   std::string_view text_;
@@ -233,7 +248,6 @@ class list_reader final : public YAML::EventHandler {
   std::size_t memo_offset_ = 0;
 };
 
-// yaml-cpp places an empty node at the token after it; this is the `-` before it, if any.
 position list_reader::empty_at(const YAML::Mark& mark) {
   if (mark.is_null() || mark.line < 0 || mark.column < 0) return at(mark);
   if (memo_line_ < 0 || mark.line < memo_line_) {  // marks mostly go forward: amortised O(1)
@@ -480,20 +494,22 @@ watch_load load_watch_list(const std::filesystem::path& path,
 }
 
 watch_diff diff(const watch_list& prev, const watch_list& next) {
-  std::unordered_map<session_id, const watch_entry*> before;
+  std::unordered_map<session_id, std::size_t> before;  // id -> index in prev (ids are unique)
   before.reserve(prev.entries.size());
-  for (const watch_entry& e : prev.entries) before.emplace(e.id, &e);
-  std::unordered_set<session_id> after;
-  after.reserve(next.entries.size());
+  for (std::size_t i = 0; i < prev.entries.size(); ++i) before.emplace(prev.entries[i].id, i);
+  std::vector<bool> kept(prev.entries.size(), false);
   watch_diff d;
   for (const watch_entry& e : next.entries) {
-    after.insert(e.id);
     const auto it = before.find(e.id);
-    if (it == before.end()) d.added.push_back(e);
-    else if (!it->second->same_settings(e)) d.changed.push_back(e);
+    if (it == before.end()) {
+      d.added.push_back(e);
+      continue;
+    }
+    kept[it->second] = true;
+    if (!prev.entries[it->second].same_settings(e)) d.changed.push_back(e);
   }
-  for (const watch_entry& e : prev.entries) {
-    if (!after.contains(e.id)) d.removed.push_back(e.id);
+  for (std::size_t i = 0; i < prev.entries.size(); ++i) {
+    if (!kept[i]) d.removed.push_back(prev.entries[i].id);
   }
   return d;
 }
