@@ -199,6 +199,18 @@ inline void run_for(boost::asio::io_context& ioc, std::chrono::milliseconds span
   run_until(ioc, [] { return false; }, span);
 }
 
+// Runs `ioc` until it runs out of work (every task started on it has ended) or `bound` passes;
+// true when it ran out. Restarts it first, so an earlier stop does not count.
+inline bool run_to_idle(boost::asio::io_context& ioc, std::chrono::milliseconds bound) {
+  ioc.restart();
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < deadline) {
+    ioc.run_one_for(std::chrono::milliseconds(10));
+    if (ioc.stopped()) return true;
+  }
+  return false;
+}
+
 // For tests with no io_context of their own (a child process): checks `done()` every 10 ms until
 // it holds or `bound` passes; true when it holds.
 template <class Pred>

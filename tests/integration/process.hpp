@@ -1,7 +1,8 @@
 #pragma once
 // The real fjwatch binary as a child process: fork/execve with a chosen environment, stdout and
-// stderr on pipes drained by reader threads, waits for lines and for exit with a bound.
-// Header-only; no Boost.Test.
+// stderr on pipes drained by reader threads, waits for lines and for exit with a bound; then the
+// files a run needs (config, watch list, key) and a simulator to point it at. Header-only; no
+// Boost.Test (failures to set up throw). The binary is the FJWATCH_BINARY macro.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -20,14 +21,18 @@
 #include <initializer_list>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "harness.hpp"
 
 namespace fjwatch::testing {
 
@@ -102,7 +107,8 @@ class child_process {
   // every new line, not on a timer.
   bool wait_for(const line_pred& pred, std::chrono::milliseconds bound) {
     std::unique_lock lock(mutex_);
-    return cv_.wait_until(lock, clock::now() + bound, [&] { return pred(err_.lines, err_.closed); });
+    return cv_.wait_until(lock, clock::now() + bound,
+                          [&] { return pred(err_.lines, err_.closed); });
   }
 
   // The first stderr line at index >= from holding `pred` (waiting up to `bound`); nullopt when
@@ -257,6 +263,8 @@ class child_process {
   std::thread err_reader_;
 };
 
+// ---- fjwatch itself: its files, its runs ------------------------------------------------------
+
 // The settings of a `fjwatch run` config the tests vary; paths are relative to the config's
 // directory. Everything else is the product default, except control "" (no endpoint).
 struct run_config {
@@ -278,8 +286,9 @@ struct run_config {
 // fjwatch.yaml for `c`, with one log action ("journal") as the default action.
 inline std::string config_yaml(const run_config& c) {
   std::string y = "api:\n  base_url: " + c.base_url + "\n  api_key_file: " + c.api_key_file +
-                  "\n  timeout: " + c.timeout + "\n  max_in_flight: " +
-                  std::to_string(c.max_in_flight) + "\n  rate: " + c.rate + "\n";
+                  "\n  timeout: " + c.timeout +
+                  "\n  max_in_flight: " + std::to_string(c.max_in_flight) + "\n  rate: " + c.rate +
+                  "\n";
   if (!c.ca_file.empty()) y += "  ca_file: " + c.ca_file + "\n";
   y += "poll:\n  interval: " + c.interval + "\n  max_interval: " + c.max_interval + "\n";
   y += "retry:\n  initial: " + c.retry_initial + "\n  max: " + c.retry_max + "\n";
@@ -304,6 +313,127 @@ inline bool is_event(std::string_view line, std::string_view event) {
     line.remove_prefix(space + 1);
   }
   return line.substr(0, line.find(' ')) == event;
+}
+
+// The key every test workspace holds in api-key (and the simulator of a rig accepts).
+inline constexpr std::string_view test_api_key = "fjk_itp_secret_9c1e5a7b3d2f4068";
+
+// The last lines of the child's stderr, for a failure message.
+inline std::string tail(const child_process& c, std::size_t n = 15) {
+  const auto lines = c.err_lines();
+  std::string out;
+  for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) {
+    out += "\n  " + lines[i];
+  }
+  return out;
+}
+
+// `fjwatch args...` started in `dir` with exactly `env`.
+inline std::unique_ptr<child_process> spawn_fjwatch(std::vector<std::string> args,
+                                                    const std::filesystem::path& dir,
+                                                    const env_map& env = base_env()) {
+  args.insert(args.begin(), FJWATCH_BINARY);
+  return std::make_unique<child_process>(std::move(args), env, dir);
+}
+
+// How a command that ran to its end ended.
+struct finished {
+  int code = -1;
+  std::string out;
+  std::vector<std::string> err;
+};
+
+// Runs `fjwatch args...` to its end (bounded to 30 s).
+inline finished run_to_end(std::vector<std::string> args, const std::filesystem::path& dir,
+                           const env_map& env = base_env()) {
+  auto c = spawn_fjwatch(std::move(args), dir, env);
+  const auto code = c->wait_exit(std::chrono::seconds(30));
+  if (!code) throw std::runtime_error("fjwatch did not exit within 30 s");
+  return {*code, c->out_text(), c->err_lines()};
+}
+
+// SIGTERM, then the exit code (-1 when it did not exit within `bound`).
+inline int terminate(child_process& c, std::chrono::milliseconds bound = std::chrono::seconds(10)) {
+  c.send_signal(SIGTERM);
+  return c.wait_exit(bound).value_or(-1);
+}
+
+// Every value of `field` over the lines of `event`, counted.
+inline std::map<std::string, int> count_field(const std::vector<std::string>& lines,
+                                              std::string_view event, std::string_view field) {
+  std::map<std::string, int> out;
+  for (const auto& l : lines) {
+    if (!is_event(l, event)) continue;
+    if (auto v = log_field(l, field)) ++out[*v];
+  }
+  return out;
+}
+
+// A temp dir with a key file (api-key), an empty watch list and `cfg` written on start().
+struct workspace {
+  workspace() {
+    dir.write("api-key", std::string(test_api_key) + "\n");
+    watch({});
+  }
+  std::filesystem::path config_path() const { return dir / "fjwatch.yaml"; }
+  void watch(const std::vector<std::string>& ids) const {
+    dir.replace("watchlist.yaml", watchlist_yaml(ids));
+  }
+  // Writes the config and starts `fjwatch run -c <dir>/fjwatch.yaml`.
+  std::unique_ptr<child_process> start(const env_map& env = base_env()) const {
+    dir.write("fjwatch.yaml", config_yaml(cfg));
+    return spawn_fjwatch({"run", "-c", config_path().string()}, dir.path(), env);
+  }
+  // Starts the daemon and waits for daemon.ready (fails the test if it does not come in 15 s).
+  std::unique_ptr<child_process> start_ready(const env_map& env = base_env()) const {
+    auto c = start(env);
+    const auto ready = c->wait_for_line([](auto l) { return is_event(l, "daemon.ready"); },
+                                        std::chrono::seconds(15));
+    if (!ready) throw std::runtime_error("no daemon.ready within 15 s:" + tail(*c));
+    return c;
+  }
+
+  temp_dir dir{"fjwatch-proc"};
+  run_config cfg;
+};
+
+// Simulator options accepting test_api_key, answering after `latency`.
+inline sim::options sim_options(std::chrono::milliseconds latency = std::chrono::milliseconds(0)) {
+  sim::options o;
+  o.api_key = std::string(test_api_key);
+  o.latency = latency;
+  return o;
+}
+
+// A workspace whose config points at a simulator over TLS (its CA in ca.pem).
+struct rig : workspace {
+  explicit rig(sim::options o = sim_options()) : api(std::move(o)) {
+    dir.write("ca.pem", api->ca_pem());
+    cfg.base_url = api->base_url();
+    cfg.ca_file = "ca.pem";
+  }
+  sim_thread api;
+};
+
+// Where each key is put; nullopt leaves that place empty-handed (variable unset, file absent).
+struct key_sources {
+  std::optional<std::string> credential;  // $CREDENTIALS_DIRECTORY/fj-api-key
+  std::optional<std::string> file;        // api.api_key_file (<dir>/api-key)
+  std::optional<std::string> env;         // $FJ_API_KEY
+};
+
+// Puts the keys in place; returns the child's environment.
+inline env_map place_keys(const workspace& w, const key_sources& k) {
+  auto env = base_env();
+  if (k.credential) {
+    std::filesystem::create_directories(w.dir / "creds");
+    w.dir.write("creds/fj-api-key", *k.credential);
+    env["CREDENTIALS_DIRECTORY"] = (w.dir / "creds").string();
+  }
+  std::filesystem::remove(w.dir / "api-key");
+  if (k.file) w.dir.write("api-key", *k.file);
+  if (k.env) env["FJ_API_KEY"] = *k.env;
+  return env;
 }
 
 }  // namespace fjwatch::testing
