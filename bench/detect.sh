@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Detection end to end: fjwatch-sim serves N sessions over TLS that turn done within a few
+# seconds; `fjwatch run` watches all of them. Passes when every done is logged exactly once.
+# Prints the wall time to the last detection, fjwatch's CPU time and peak RSS, and the API's
+# request count. Usage: bench/detect.sh [N] [build-dir]
+set -euo pipefail
+n=${1:-1000}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${2:-$root/build}
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+"$build/fjwatch-sim" --cert-dir "$tmp" --sessions "$n" --done-after 5s \
+  --watchlist-out "$tmp/watchlist.yaml" > "$tmp/sim.out" 2> "$tmp/sim.err" &
+for _ in $(seq 100); do grep -q '^listening on' "$tmp/sim.out" && break; sleep 0.1; done
+url=$(sed -n 's/^listening on //p' "$tmp/sim.out" | head -1)
+[ -n "$url" ] || { echo "fjwatch-sim did not start" >&2; cat "$tmp/sim.err" >&2; exit 1; }
+
+cat > "$tmp/fjwatch.yaml" <<YAML
+api:
+  base_url: $url
+  ca_file: ca.pem
+  rate: 5000/s
+  max_in_flight: 8
+poll: { interval: 500ms, max_interval: 2s }
+watchlist: watchlist.yaml
+state_dir: state
+control: ""
+actions:
+  - { name: journal, type: log, template: "{event_id}" }
+YAML
+
+start=$(date +%s.%N)
+FJ_API_KEY=fjk_sim_key /usr/bin/time -f '%U %S %M' -o "$tmp/time" \
+  "$build/fjwatch" run -c "$tmp/fjwatch.yaml" 2> "$tmp/fjwatch.log" &
+pid=$!
+for _ in $(seq 1200); do
+  [ "$(grep -c ' action.log ' "$tmp/fjwatch.log" || true)" -ge "$n" ] && break
+  sleep 0.1
+done
+end=$(date +%s.%N)
+kill -TERM "$(pgrep -P "$pid" fjwatch || echo "$pid")" 2>/dev/null || true
+wait "$pid" || true
+
+lines=$(grep -c ' action.log ' "$tmp/fjwatch.log" || true)
+unique=$(grep ' action.log ' "$tmp/fjwatch.log" | grep -o 'event_id=[^ ]*' | sort -u | wc -l)
+read -r user sys rss < "$tmp/time"
+printf 'sessions=%s logged=%s unique=%s seconds=%.1f cpu_user=%ss cpu_sys=%ss peak_rss_kb=%s\n' \
+  "$n" "$lines" "$unique" "$(echo "$end - $start" | bc)" "$user" "$sys" "$rss"
+[ "$lines" -eq "$n" ] && [ "$unique" -eq "$n" ]
