@@ -1,5 +1,6 @@
 // fjwatch: turns argv into a command. Exit codes follow sysexits: 0 ok, 64 usage,
 // 69 unavailable, 78 configuration error, 1 anything else.
+#include "fjwatch/cli_outbox.hpp"
 #include "fjwatch/config.hpp"
 #include "fjwatch/daemon.hpp"
 #include "fjwatch/demo.hpp"
@@ -31,6 +32,10 @@ constexpr const char* usage_text =
     "commands:\n"
     "  run   [-c FILE]   run the daemon in the foreground\n"
     "  check [-c FILE]   validate the config, the API key's presence and the watch list\n"
+    "  deliveries [-c FILE] [--failed] [--pending] [--json] [--limit N]\n"
+    "                    list the outbox, newest first (at most 100 rows unless --limit)\n"
+    "  redeliver EVENT_ID [-c FILE] [--action NAME]\n"
+    "                    re-queue an event's sent or failed deliveries (or only NAME's)\n"
     "  demo [--speed N]  watch simulated sessions finish, with no account and no network\n"
     "  version           print the version\n"
     "\n"
@@ -147,6 +152,11 @@ int cmd_run(const cli& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Commands that parse their own options get every word after the command.
+  const std::string first = argc > 1 ? argv[1] : "";
+  const std::vector<std::string> rest(argc > 1 ? argv + 2 : argv + argc, argv + argc);
+  if (first == "deliveries") return fjwatch::run_deliveries(rest, std::cout, std::cerr);
+  if (first == "redeliver") return fjwatch::run_redeliver(rest, std::cout, std::cerr);
   const auto args = parse_args(argc, argv);
   if (!args) return exit_usage;
   if (args->command.empty() || args->command == "help") {

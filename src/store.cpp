@@ -1,4 +1,5 @@
 #include "fjwatch/store.hpp"
+#include "fjwatch/units.hpp"
 
 #include "store_internal.hpp"
 
@@ -20,12 +21,6 @@ namespace {
 constexpr std::array<std::string_view, 4> phase_names{"active", "done_stopped", "not_found",
                                                       "timed_out"};
 constexpr std::array<std::string_view, 3> state_names{"pending", "delivered", "failed"};
-
-// The wall clock in unix ms, for updated_ms.
-std::int64_t now_unix_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // The enumerator whose name (as stored) is text; nullopt for any other text.
 template <class Enum, std::size_t N>
@@ -250,6 +245,20 @@ std::vector<delivery> store::due_deliveries(std::int64_t now_ms, std::size_t lim
   return read_deliveries(u);
 }
 
+std::vector<delivery> store::due_deliveries(std::int64_t now_ms, std::size_t limit,
+                                            std::string_view action) {
+  use u(*stmts_, query::due_deliveries_for, "due_deliveries");
+  u.integer(1, now_ms).integer(2, clamp_limit(limit)).text(3, action);
+  return read_deliveries(u);
+}
+
+std::optional<std::int64_t> store::next_delivery_ms(std::string_view action) {
+  use u(*stmts_, query::next_delivery_for, "next_delivery_ms");
+  u.text(1, action);
+  if (!u.step()) return std::nullopt;
+  return u.int_at(0);
+}
+
 std::optional<std::int64_t> store::next_delivery_ms() {
   use u(*stmts_, query::next_delivery, "next_delivery_ms");
   if (!u.step()) return std::nullopt;
@@ -259,7 +268,7 @@ std::optional<std::int64_t> store::next_delivery_ms() {
 void store::record_attempts(std::span<const attempt_record> records) {
   constexpr std::string_view what = "record_attempts";
   transaction tx(*stmts_, what);
-  const std::int64_t now = now_unix_ms();
+  const std::int64_t now = unix_ms_now();
   for (const attempt_record& r : records) {
     use u(*stmts_, query::record_attempt, what);
     u.text(1, r.event_id).text(2, r.action).text(3, to_string(r.state));
@@ -295,12 +304,15 @@ std::vector<delivery> store::list_deliveries(std::optional<delivery_state> s, st
   return read_deliveries(u);
 }
 
-std::size_t store::redeliver(std::string_view event_id, std::int64_t now_ms) {
+std::size_t store::redeliver(std::string_view event_id, std::int64_t now_ms,
+                             std::optional<std::string_view> action) {
   transaction tx(*stmts_, "redeliver");
   std::int64_t n = 0;
   {
     use u(*stmts_, query::redeliver, "redeliver");
-    u.text(1, event_id).integer(2, now_ms).step();
+    u.text(1, event_id).integer(2, now_ms);
+    if (action) u.text(3, *action);
+    u.step();
     n = u.changes();
   }
   tx.commit();

@@ -52,6 +52,7 @@ CREATE TABLE deliveries (
   PRIMARY KEY (event_id, action)
 );
 CREATE INDEX deliveries_due ON deliveries (state, next_attempt_ms);
+CREATE INDEX deliveries_action_due ON deliveries (action, state, next_attempt_ms);
 PRAGMA user_version = 1;
 )sql",
 };
@@ -78,6 +79,8 @@ enum class query : std::uint8_t {
   list_deliveries,
   list_deliveries_in,
   redeliver,
+  due_deliveries_for,
+  next_delivery_for,
   count_,
 };
 
@@ -123,7 +126,12 @@ inline constexpr const char* queries[] = {
     FJWATCH_DELIVERY_SELECT "ORDER BY d.updated_ms DESC, d.rowid DESC LIMIT ?1",
     FJWATCH_DELIVERY_SELECT "WHERE d.state = ?1 ORDER BY d.updated_ms DESC, d.rowid DESC LIMIT ?2",
     "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_ms = ?2, "
-    "updated_ms = ?2 WHERE event_id = ?1 AND state <> 'pending'",
+    "updated_ms = ?2 WHERE event_id = ?1 AND (?3 IS NULL OR action = ?3) AND state <> 'pending'",
+    FJWATCH_DELIVERY_SELECT
+    "WHERE d.action = ?3 AND d.state = 'pending' AND d.next_attempt_ms <= ?1 "
+    "ORDER BY d.next_attempt_ms, d.rowid LIMIT ?2",
+    "SELECT next_attempt_ms FROM deliveries WHERE action = ?1 AND state = 'pending' "
+    "ORDER BY next_attempt_ms LIMIT 1",
 };
 static_assert(std::size(queries) == static_cast<std::size_t>(query::count_));
 

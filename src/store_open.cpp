@@ -180,7 +180,7 @@ void prepare_database(sqlite3* db, const std::filesystem::path& p) {
 
 }  // namespace
 
-store::store(const std::filesystem::path& state_dir) : path_(state_dir / "fjwatch.db") {
+store::store(const std::filesystem::path& state_dir) : path_(file_in(state_dir)) {
   make_state_dir(state_dir);
   make_private_file(path_);
   if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=

@@ -91,6 +91,10 @@ class store {
   // file has mode 0600), sets WAL and synchronous=FULL, creates or upgrades the schema, and runs
   // PRAGMA quick_check: a database that fails it throws store_error and is left untouched.
   explicit store(const std::filesystem::path& state_dir);
+  // The database file a store in state_dir uses; touches nothing (CLI: check before opening).
+  static std::filesystem::path file_in(const std::filesystem::path& state_dir) {
+    return state_dir / "fjwatch.db";
+  }
   ~store();
   store(const store&) = delete;
   store& operator=(const store&) = delete;
@@ -116,6 +120,10 @@ class store {
   std::vector<delivery> due_deliveries(std::int64_t now_ms, std::size_t limit);
   // The earliest next_attempt_ms of any pending delivery; nullopt when none is pending.
   std::optional<std::int64_t> next_delivery_ms();
+  // The same two for one action's deliveries only (each action is delivered on its own lane).
+  std::vector<delivery> due_deliveries(std::int64_t now_ms, std::size_t limit,
+                                       std::string_view action);
+  std::optional<std::int64_t> next_delivery_ms(std::string_view action);
   // Records attempts (attempts += 1 each), all in one transaction. A record naming no delivery is
   // a broken invariant: store_error, and none of the records is written.
   void record_attempts(std::span<const attempt_record> records);
@@ -126,10 +134,12 @@ class store {
   // Deliveries in state s (every state when nullopt), most recently updated first, at most
   // `limit` (CLI: fjwatch deliveries [--failed]).
   std::vector<delivery> list_deliveries(std::optional<delivery_state> s, std::size_t limit);
-  // Re-queues every delivery of the event that is not pending: pending, attempts 0, next attempt
-  // now_ms; last_result is kept. Returns how many; 0 when the event is unknown or all of its
-  // deliveries are already pending (CLI: fjwatch redeliver).
-  std::size_t redeliver(std::string_view event_id, std::int64_t now_ms);
+  // Re-queues every delivery of the event that is not pending (only the one to `action` when
+  // given): pending, attempts 0, next attempt now_ms; last_result is kept. Returns how many; 0
+  // when the event (or its delivery to action) is unknown or already pending (CLI: fjwatch
+  // redeliver).
+  std::size_t redeliver(std::string_view event_id, std::int64_t now_ms,
+                        std::optional<std::string_view> action = std::nullopt);
 
  private:
   std::filesystem::path path_;

@@ -6,8 +6,17 @@
 #include <memory>
 #include <set>
 
+#include "fjwatch/store.hpp"
 #include "harness.hpp"
 #include "process.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <span>
+#include <tuple>
 
 namespace {
 
@@ -463,6 +472,383 @@ BOOST_AUTO_TEST_CASE(damaged_page_is_refused_untouched) {
   BOOST_REQUIRE_GE(bytes.size(), 3u * 4096u);
   std::fill(bytes.begin() + 4096, bytes.begin() + 2 * 4096, '\xa5');
   expect_refused(w, bytes);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// The outbox seed_outbox() records: three sessions, one event each.
+const std::string seed_s1 = hex_id(600), seed_s2 = hex_id(601), seed_s3 = hex_id(602);
+const std::string seed_done = "fjw_" + seed_s1 + "_done_0";
+const std::string seed_timeout = "fjw_" + seed_s2 + "_timeout_0";
+const std::string seed_gone = "fjw_" + seed_s3 + "_not_found";
+constexpr std::int64_t seed_t0 = 1609459200000;  // 2021-01-01T00:00:00Z
+
+// Unix ms now, by the same clock the store and the CLI use.
+std::int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Fills w's state directory, newest first: seed_done to journal delivered and to hook failed (both
+// updated now, journal recorded last), seed_gone to hook failed then re-queued at t0+3m,
+// seed_timeout to journal pending since t0+1m and never tried.
+void seed_outbox(const workspace& w) {
+  fjwatch::store db(w.dir / "state");
+  auto event = [](std::string id, fjwatch::event_type type, std::string sid, std::int64_t at,
+                  std::vector<std::string> actions) {
+    return fjwatch::new_event{std::move(id), type, std::move(sid), at, "{}", std::move(actions)};
+  };
+  const std::vector<std::tuple<std::string, std::string, fjwatch::new_event>> rows{
+      {seed_s1, "done",
+       event(seed_done, fjwatch::event_type::done, seed_s1, seed_t0, {"hook", "journal"})},
+      {seed_s2, "timeout",
+       event(seed_timeout, fjwatch::event_type::timeout, seed_s2, seed_t0 + 60'000, {"journal"})},
+      {seed_s3, "gone",
+       event(seed_gone, fjwatch::event_type::not_found, seed_s3, seed_t0 + 120'000, {"hook"})}};
+  for (const auto& [sid, what, e] : rows) {
+    fjwatch::session_row row;
+    row.id = sid;
+    row.first_seen_ms = row.waiting_since_ms = row.last_change_ms = seed_t0;
+    BOOST_REQUIRE_MESSAGE(db.commit(row, std::span(&e, 1)).size() == 1u, what);
+  }
+  using fjwatch::delivery_state;
+  const std::vector<fjwatch::attempt_record> attempts{
+      {seed_done, "hook", delivery_state::failed, 0, "HTTP 410"},
+      {seed_done, "journal", delivery_state::delivered, 0, "ok"},
+      {seed_gone, "hook", delivery_state::failed, 0, "HTTP 503"}};
+  db.record_attempts(attempts);
+  BOOST_REQUIRE(db.redeliver(seed_gone, seed_t0 + 180'000) == 1u);
+}
+
+// Runs `fjwatch args... -c <w's config>` to its end, in UTC, with w's config written first.
+t::finished run_cli(const workspace& w, std::vector<std::string> args,
+                    t::env_map env = t::base_env()) {
+  w.dir.write("fjwatch.yaml", t::config_yaml(w.cfg));
+  args.push_back("-c");
+  args.push_back(w.config_path().string());
+  env["TZ"] = "UTC";
+  return run_to_end(std::move(args), w.dir.path(), env);
+}
+
+// "event_id/action" of each row of a `deliveries --json` answer.
+std::vector<std::string> json_keys(const boost::json::value& v) {
+  std::vector<std::string> out;
+  for (const auto& row : v.as_array()) {
+    out.push_back(std::string(row.at("event_id").as_string()) + "/" +
+                  std::string(row.at("action").as_string()));
+  }
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(outbox_commands)
+
+BOOST_AUTO_TEST_CASE(deliveries_json_lists_newest_first_and_filters) {
+  struct row {
+    std::string name;
+    std::vector<std::string> args;
+    std::vector<std::string> keys;
+    std::vector<std::string> err;
+  };
+  const std::string done_hook = seed_done + "/hook", done_journal = seed_done + "/journal",
+                    gone = seed_gone + "/hook", timeout = seed_timeout + "/journal";
+  const std::vector<row> rows{
+      {"every state", {}, {done_journal, done_hook, gone, timeout}, {}},
+      {"--failed", {"--failed"}, {done_hook}, {}},
+      {"--pending", {"--pending"}, {gone, timeout}, {}},
+      {"--failed --pending", {"--pending", "--failed"}, {done_hook, gone, timeout}, {}},
+      {"--limit 2",
+       {"--limit", "2"},
+       {done_journal, done_hook},
+       {"(the newest 2 shown; --limit N shows more)"}},
+      {"--limit 4 (all of them)", {"--limit", "4"}, {done_journal, done_hook, gone, timeout}, {}},
+      {"--pending --limit 1",
+       {"--pending", "--limit", "1"},
+       {gone},
+       {"(the newest 1 shown; --limit N shows more)"}},
+  };
+  workspace w;
+  seed_outbox(w);
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.name) {
+      auto args = r.args;
+      args.insert(args.begin(), {"deliveries", "--json"});
+      const auto f = run_cli(w, args);
+      BOOST_TEST(f.code == 0);
+      BOOST_TEST(f.err == r.err, boost::test_tools::per_element());
+      BOOST_TEST(json_keys(boost::json::parse(f.out)) == r.keys, boost::test_tools::per_element());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(deliveries_json_holds_every_field) {
+  workspace w;
+  const auto before = wall_ms();
+  seed_outbox(w);
+  const auto after = wall_ms();
+  const auto f = run_cli(w, {"deliveries", "--json"});
+  BOOST_REQUIRE_EQUAL(f.code, 0);
+  auto got = boost::json::parse(f.out).as_array();
+  BOOST_REQUIRE_EQUAL(got.size(), 4u);
+  for (const std::size_t i : {0u, 1u}) {  // updated by the store's clock while seeding
+    const auto updated = got[i].at("updated_ms").as_int64();
+    BOOST_TEST(updated >= before);
+    BOOST_TEST(updated <= after);
+    BOOST_TEST(got[i].as_object().erase("updated_ms") == 1u);
+    BOOST_TEST(got[i].as_object().erase("updated") == 1u);
+  }
+  using obj = boost::json::object;
+  const std::vector<obj> want{obj{{"event_id", seed_done},
+                                  {"type", "session.done"},
+                                  {"session_id", seed_s1},
+                                  {"action", "journal"},
+                                  {"state", "delivered"},
+                                  {"attempts", 1},
+                                  {"last_result", "ok"},
+                                  {"next_attempt_ms", nullptr},
+                                  {"next_attempt", nullptr}},
+                              obj{{"event_id", seed_done},
+                                  {"type", "session.done"},
+                                  {"session_id", seed_s1},
+                                  {"action", "hook"},
+                                  {"state", "failed"},
+                                  {"attempts", 1},
+                                  {"last_result", "HTTP 410"},
+                                  {"next_attempt_ms", nullptr},
+                                  {"next_attempt", nullptr}},
+                              obj{{"event_id", seed_gone},
+                                  {"type", "session.not_found"},
+                                  {"session_id", seed_s3},
+                                  {"action", "hook"},
+                                  {"state", "pending"},
+                                  {"attempts", 0},
+                                  {"last_result", "HTTP 503"},
+                                  {"next_attempt_ms", 1609459380000},
+                                  {"next_attempt", "2021-01-01T00:03:00.000Z"},
+                                  {"updated_ms", 1609459380000},
+                                  {"updated", "2021-01-01T00:03:00.000Z"}},
+                              obj{{"event_id", seed_timeout},
+                                  {"type", "session.timeout"},
+                                  {"session_id", seed_s2},
+                                  {"action", "journal"},
+                                  {"state", "pending"},
+                                  {"attempts", 0},
+                                  {"last_result", ""},
+                                  {"next_attempt_ms", 1609459260000},
+                                  {"next_attempt", "2021-01-01T00:01:00.000Z"},
+                                  {"updated_ms", 1609459260000},
+                                  {"updated", "2021-01-01T00:01:00.000Z"}}};
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    BOOST_TEST_CONTEXT("row " << i) {
+      BOOST_TEST((got[i] == want[i]), boost::json::serialize(got[i]));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(deliveries_table_is_aligned_in_local_time) {
+  workspace w;
+  seed_outbox(w);
+  const auto pending = run_cli(w, {"deliveries", "--pending"});
+  BOOST_TEST(pending.code == 0);
+  BOOST_TEST(pending.err.empty());
+  BOOST_TEST(pending.out ==
+             "EVENT                                   TYPE               SESSION                   "
+             "ACTION   STATE    ATTEMPTS  LAST RESULT  NEXT ATTEMPT         UPDATED\n"
+             "fjw_6a0b0000000000000000025a_not_found  session.not_found  6a0b0000000000000000025a  "
+             "hook     pending  0         HTTP 503     2021-01-01 00:03:00  2021-01-01 00:03:00\n"
+             "fjw_6a0b00000000000000000259_timeout_0  session.timeout    6a0b00000000000000000259  "
+             "journal  pending  0         -            2021-01-01 00:01:00  2021-01-01 00:01:00\n");
+  const auto failed = run_cli(w, {"deliveries", "--failed"});
+  BOOST_TEST(failed.code == 0);
+  BOOST_TEST(std::count(failed.out.begin(), failed.out.end(), '\n') == 2);
+  BOOST_TEST(failed.out.starts_with(
+                 "EVENT                                TYPE          SESSION                   "
+                 "ACTION  STATE   ATTEMPTS  LAST RESULT  NEXT ATTEMPT  UPDATED\n" +
+                 seed_done + "  session.done  " + seed_s1 +
+                 "  hook    failed  1         HTTP 410     -             20"),
+             failed.out);
+  auto empty = run_cli(w, {"redeliver", seed_done});  // nothing failed any more
+  BOOST_REQUIRE_EQUAL(empty.code, 0);
+  empty = run_cli(w, {"deliveries", "--failed"});
+  BOOST_TEST(empty.code == 0);
+  BOOST_TEST(empty.out == "no failed deliveries\n");
+}
+
+BOOST_AUTO_TEST_CASE(missing_database_is_an_empty_list_and_nothing_is_created) {
+  struct row {
+    std::vector<std::string> args;
+    int code;
+    std::string out;
+  };
+  const std::vector<row> rows{{{"deliveries"}, 0, ""},
+                              {{"deliveries", "--json", "--failed"}, 0, "[]\n"},
+                              {{"redeliver", seed_done}, 1, ""}};
+  workspace w;
+  const auto env = place_keys(w, {});  // no API key anywhere: neither command needs one
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.args.front() << " " << r.args.size()) {
+      const auto f = run_cli(w, r.args, env);
+      BOOST_TEST(f.code == r.code);
+      BOOST_TEST(f.out == r.out);
+      const std::vector<std::string> want{"no database at " +
+                                          (w.dir / "state" / "fjwatch.db").string() +
+                                          " yet: the daemon has not run"};
+      BOOST_TEST(f.err == want, boost::test_tools::per_element());
+      BOOST_TEST(!fs::exists(w.dir / "state"));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(usage_and_config_errors) {
+  const std::string d_usage =
+      "usage: fjwatch deliveries [-c FILE] [--failed] [--pending] [--json] [--limit N]";
+  const std::string r_usage = "usage: fjwatch redeliver EVENT_ID [-c FILE] [--action NAME]";
+  struct row {
+    std::vector<std::string> args;
+    int code;
+    std::vector<std::string> err;
+  };
+  const std::vector<row> rows{
+      {{"deliveries", "--bogus"}, 64, {"fjwatch deliveries: unknown option --bogus", d_usage}},
+      {{"deliveries", "extra"}, 64, {"fjwatch deliveries: unexpected argument extra", d_usage}},
+      {{"deliveries", "--limit"}, 64, {"fjwatch deliveries: --limit needs a number", d_usage}},
+      {{"deliveries", "--limit", "0"},
+       64,
+       {"fjwatch deliveries: --limit needs a whole number from 1 to 1000000, got \"0\"", d_usage}},
+      {{"deliveries", "--limit", "2x"},
+       64,
+       {"fjwatch deliveries: --limit needs a whole number from 1 to 1000000, got \"2x\"", d_usage}},
+      {{"deliveries", "-c"}, 64, {"fjwatch deliveries: -c needs a file name", d_usage}},
+      {{"redeliver"}, 64, {"fjwatch redeliver: needs an EVENT_ID", r_usage}},
+      {{"redeliver", "a", "b"}, 64, {"fjwatch redeliver: unexpected argument b", r_usage}},
+      {{"redeliver", "a", "--action"},
+       64,
+       {"fjwatch redeliver: --action needs an action name", r_usage}},
+      {{"redeliver", "a", "--failed"}, 64, {"fjwatch redeliver: unknown option --failed", r_usage}},
+      {{"deliveries", "-c", "{dir}/missing.yaml"},
+       78,
+       {"{dir}/missing.yaml: cannot read: No such file or directory"}},
+      {{"redeliver", "a", "-c", "{dir}/missing.yaml"},
+       78,
+       {"{dir}/missing.yaml: cannot read: No such file or directory"}},
+  };
+  workspace w;
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.args.back() << " (" << r.args.size() << " words)") {
+      std::vector<std::string> args;
+      for (const auto& a : r.args) args.push_back(expand(a, w.dir.path()));
+      std::vector<std::string> want;
+      for (const auto& l : r.err) want.push_back(expand(l, w.dir.path()));
+      const auto f = run_to_end(args, w.dir.path());
+      BOOST_TEST(f.code == r.code);
+      BOOST_TEST(f.err == want, boost::test_tools::per_element());
+      BOOST_TEST(f.out == "");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(redeliver_one_action_then_the_rest) {
+  workspace w;
+  seed_outbox(w);
+  struct row {
+    std::vector<std::string> args;
+    int code;
+    std::string out;
+    std::vector<std::string> err;
+  };
+  const std::vector<row> rows{
+      {{"redeliver", seed_done, "--action", "hook"},
+       0,
+       "re-queued 1 delivery of " + seed_done + " to hook, due now\n",
+       {}},
+      {{"redeliver", seed_done, "--action", "hook"},
+       0,
+       "nothing to re-queue: the delivery of " + seed_done + " to hook is already pending\n",
+       {}},
+      {{"redeliver", seed_done, "--action", "team"},
+       1,
+       "",
+       {"fjwatch redeliver: event " + seed_done +
+        " has no delivery to action \"team\" (it has: hook, journal)"}},
+      {{"redeliver", seed_done}, 0, "re-queued 1 delivery of " + seed_done + ", due now\n", {}},
+      {{"redeliver", seed_done},
+       0,
+       "nothing to re-queue: every delivery of " + seed_done + " is already pending\n",
+       {}},
+      {{"redeliver", "fjw_nope"}, 1, "", {"fjwatch redeliver: no event fjw_nope"}},
+  };
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    BOOST_TEST_CONTEXT("row " << i) {
+      const auto f = run_cli(w, rows[i].args);
+      BOOST_TEST(f.code == rows[i].code);
+      BOOST_TEST(f.out == rows[i].out);
+      BOOST_TEST(f.err == rows[i].err, boost::test_tools::per_element());
+    }
+  }
+  fjwatch::store db(w.dir / "state");
+  const auto ds = db.deliveries_of(seed_done);
+  BOOST_REQUIRE_EQUAL(ds.size(), 2u);
+  for (const auto& d : ds) {
+    BOOST_TEST_CONTEXT(d.action) {
+      BOOST_TEST(to_string(d.state) == "pending");
+      BOOST_TEST(d.attempts == 0);
+    }
+  }
+  BOOST_TEST(ds[0].last_result == "HTTP 410");
+  BOOST_TEST(ds[1].last_result == "ok");
+}
+
+// The real daemon records a done event and logs it; the CLI reads the outbox while it runs and
+// re-queues the event after it stopped.
+BOOST_AUTO_TEST_CASE(redeliver_after_a_daemon_run) {
+  rig r;
+  const auto id = hex_id(650);
+  const auto event = done_event(id);
+  r.api->add_session(sim::done_after(id, 0ms));
+  r.watch({id});
+  auto c = r.start_ready();
+  const auto logged = c->wait_for_line(
+      [&](auto l) { return t::is_event(l, "action.log") && t::log_field(l, "event_id") == event; },
+      15s);
+  BOOST_REQUIRE_MESSAGE(logged, "no action.log for " << event << ":" << tail(*c));
+  std::string seen;
+  const bool delivered = t::wait_until(
+      [&] {
+        const auto f = run_cli(r, {"deliveries", "--json"});
+        seen = f.out;
+        return f.code == 0 && f.out.find("\"state\":\"delivered\"") != std::string::npos;
+      },
+      15s);
+  BOOST_TEST(delivered, "while the daemon runs, deliveries shows: " << seen);
+  BOOST_REQUIRE_EQUAL(terminate(*c), 0);
+
+  const auto table = run_cli(r, {"deliveries"});
+  BOOST_TEST(table.code == 0);
+  BOOST_TEST(table.out.find(event + "  session.done  " + id + "  journal  delivered  1") !=
+                 std::string::npos,
+             table.out);
+  const auto before = wall_ms();
+  const auto f = run_cli(r, {"redeliver", event});
+  const auto after = wall_ms();
+  BOOST_TEST(f.code == 0);
+  BOOST_TEST(f.out == "re-queued 1 delivery of " + event + ", due now\n");
+  fjwatch::store db(r.dir / "state");
+  const auto ds = db.deliveries_of(event);
+  BOOST_REQUIRE_EQUAL(ds.size(), 1u);
+  BOOST_TEST(ds[0].action == "journal");
+  BOOST_TEST(to_string(ds[0].state) == "pending");
+  BOOST_TEST(ds[0].attempts == 0);
+  BOOST_TEST(ds[0].next_attempt_ms >= before);
+  BOOST_TEST(ds[0].next_attempt_ms <= after);
+  BOOST_TEST(ds[0].last_result == "ok");
+  const auto unknown = run_cli(r, {"redeliver", done_event(hex_id(651))});
+  BOOST_TEST(unknown.code == 1);
+  BOOST_TEST(unknown.err ==
+                 std::vector<std::string>{"fjwatch redeliver: no event " + done_event(hex_id(651))},
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -183,6 +183,24 @@ BOOST_AUTO_TEST_CASE(due_deliveries_order_limit_and_time) {
   BOOST_TEST(to_string(first[0].type) == "session.done");
 }
 
+BOOST_AUTO_TEST_CASE(due_deliveries_of_one_action) {
+  temp_dir t;
+  store s(t.state());
+  s.commit(make_row(sid_a), std::vector<new_event>{make_event("a", sid_a, 100, {"hook", "log"}),
+                                                   make_event("b", sid_a, 200, {"log"})});
+  BOOST_TEST(keys(s.due_deliveries(1000, 10, "hook")) == (std::vector<std::string>{"a/hook"}));
+  BOOST_TEST(keys(s.due_deliveries(1000, 10, "log")) ==
+             (std::vector<std::string>{"a/log", "b/log"}));
+  BOOST_TEST(keys(s.due_deliveries(150, 10, "log")) == (std::vector<std::string>{"a/log"}));
+  BOOST_TEST(s.due_deliveries(1000, 10, "other").empty());
+  BOOST_TEST((s.next_delivery_ms("log") == std::optional<std::int64_t>(100)));
+  const attempt_record later{"a", "log", delivery_state::pending, 500, "HTTP 503"};
+  s.record_attempts(std::span(&later, 1));
+  BOOST_TEST((s.next_delivery_ms("log") == std::optional<std::int64_t>(200)));
+  BOOST_TEST((s.next_delivery_ms("hook") == std::optional<std::int64_t>(100)));
+  BOOST_TEST(!s.next_delivery_ms("other").has_value());
+}
+
 BOOST_AUTO_TEST_CASE(record_attempts_updates_rows) {
   temp_dir t;
   store s(t.state());
@@ -285,4 +303,44 @@ BOOST_AUTO_TEST_CASE(two_stores_share_the_file) {
   BOOST_TEST(cli.redeliver("e1", 50) == 1u);
   BOOST_TEST(daemon.next_delivery_ms().value_or(-1) == 50);
   BOOST_TEST(cli.commit(make_row(sid_a), std::span(&e, 1)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(redeliver_one_action) {
+  temp_dir t;
+  store s(t.state());
+  BOOST_TEST(store::file_in(t.state()) == t.db());
+  const new_event e = make_event("e1", sid_a, 10, {"a", "b", "c"});
+  s.commit(make_row(sid_a), std::span(&e, 1));
+  const std::vector<attempt_record> rs = {{"e1", "a", delivery_state::failed, 0, "HTTP 410"},
+                                          {"e1", "b", delivery_state::delivered, 0, "ok"}};
+  s.record_attempts(rs);
+  struct row {
+    std::string name;
+    std::string action;
+    std::size_t requeued;
+  };
+  const std::vector<row> rows = {{"an unknown action", "zz", 0},
+                                 {"a pending delivery", "c", 0},
+                                 {"the failed one", "a", 1},
+                                 {"the failed one again", "a", 0},
+                                 {"the delivered one", "b", 1}};
+  std::int64_t now = 500;
+  for (const row& r : rows) {
+    BOOST_TEST_CONTEXT(r.name) {
+      BOOST_TEST(s.redeliver("e1", ++now, std::string_view(r.action)) == r.requeued);
+    }
+  }
+  const auto ds = s.deliveries_of("e1");
+  BOOST_REQUIRE(ds.size() == 3u);
+  const std::vector<std::tuple<std::string, std::int64_t, std::string>> want = {
+      {"pending", 503, "HTTP 410"}, {"pending", 505, "ok"}, {"pending", 10, ""}};
+  for (std::size_t i = 0; i < ds.size(); ++i) {
+    BOOST_TEST_CONTEXT(ds[i].action) {
+      BOOST_TEST(to_string(ds[i].state) == std::get<0>(want[i]));
+      BOOST_TEST(ds[i].next_attempt_ms == std::get<1>(want[i]));
+      BOOST_TEST(ds[i].last_result == std::get<2>(want[i]));
+      BOOST_TEST(ds[i].attempts == 0);
+    }
+  }
+  BOOST_TEST(s.redeliver("nope", 600, std::string_view("a")) == 0u);
 }

@@ -236,6 +236,8 @@ BOOST_AUTO_TEST_CASE(hot_statements_use_indexes) {
       {query::find_session, "sqlite_autoindex_sessions_1"},
       {query::due_deliveries, "deliveries_due"},
       {query::next_delivery, "deliveries_due"},
+      {query::due_deliveries_for, "deliveries_action_due"},
+      {query::next_delivery_for, "deliveries_action_due"},
       {query::record_attempt, "sqlite_autoindex_deliveries_1"},
       {query::count_deliveries, "deliveries_due"},
       {query::deliveries_of, "sqlite_autoindex_deliveries_1"},
