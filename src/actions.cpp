@@ -1,112 +1,182 @@
 #include "fjwatch/actions.hpp"
 
+#include "deliver.hpp"
 #include "fjwatch/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 namespace fjwatch {
 namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t batch_size = 256;
-
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+constexpr std::size_t batch_size = 64;
+// An idle lane looks again this often, so rows re-queued from the CLI are not left waiting.
+constexpr auto rescan_every = 5s;
+// Consecutive failed attempts after which a target is paused (the circuit opens).
+constexpr int breaker_threshold = 5;
 
 }  // namespace
 
-bool action_supported(action_kind kind) { return kind == action_kind::log; }
+struct outbox::lane {
+  lane(asio::io_context& ioc, const action_config& a, std::unique_ptr<action_runner> r)
+      : action(a), runner(std::move(r)), timer(ioc), schedule(a.retry_schedule) {
+    if (schedule.empty()) schedule = default_retry_schedule();
+  }
+  const action_config& action;
+  std::unique_ptr<action_runner> runner;
+  asio::steady_timer timer;
+  std::vector<millis> schedule;
+  bool idle = false;           // waiting for rows (notify() may wake it), not cooling down
+  int failures_in_a_row = 0;   // for the circuit breaker
+  int pauses = 0;              // how often the breaker opened since the last success
+};
 
 outbox::outbox(asio::io_context& ioc, const config& cfg, store& db,
                std::function<void(std::string)> on_fatal)
-    : ioc_(ioc), cfg_(cfg), db_(db), on_fatal_(std::move(on_fatal)), timer_(ioc) {}
+    : ioc_(ioc), cfg_(cfg), db_(db), on_fatal_(std::move(on_fatal)), rng_(std::random_device{}()) {
+  for (std::size_t i = 0; i < cfg.actions.size(); ++i) {
+    lanes_.push_back(std::make_unique<lane>(ioc, cfg.actions[i], make_runner(ioc, cfg, i)));
+  }
+}
+
+outbox::~outbox() = default;
 
 void outbox::start() {
-  running_ = true;
-  asio::co_spawn(ioc_, run(), [this](std::exception_ptr e) {
-    running_ = false;
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      on_fatal_(std::string("outbox failed: ") + ex.what());
-    }
-  });
+  for (auto& l : lanes_) {
+    ++running_;
+    asio::co_spawn(ioc_, run_lane(*l), [this, name = l->action.name](std::exception_ptr e) {
+      --running_;
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        on_fatal_("delivery lane " + name + " failed: " + ex.what());
+      }
+    });
+  }
 }
 
 void outbox::notify() {
-  notified_ = true;
-  timer_.cancel();
+  for (auto& l : lanes_) {
+    if (l->idle) l->timer.cancel();
+  }
 }
 
 void outbox::stop() {
   stopping_ = true;
-  timer_.cancel();
+  for (auto& l : lanes_) {
+    l->timer.cancel();
+    l->runner->cancel();
+  }
 }
 
-asio::awaitable<void> outbox::run() {
+asio::awaitable<void> outbox::sleep(lane& l, steady::time_point until, bool idle) {
+  l.idle = idle;
+  l.timer.expires_at(until);
+  co_await l.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  l.idle = false;
+}
+
+asio::awaitable<void> outbox::run_lane(lane& l) {
+  const auto& name = l.action.name;
   while (!stopping_) {
-    notified_ = false;
     std::vector<delivery> due;
     std::optional<std::int64_t> next;
     try {
-      due = db_.due_deliveries(unix_ms_now(), batch_size);
-      if (due.empty()) next = db_.next_delivery_ms();
+      due = db_.due_deliveries(unix_ms_now(), batch_size, name);
+      if (due.empty()) next = db_.next_delivery_ms(name);
     } catch (const store_error& e) {
       on_fatal_(e.what());
       co_return;
     }
     if (due.empty()) {
-      // Sleep until the next row is due, or until notify() says new rows exist.
-      if (notified_) continue;
-      if (next) {
-        timer_.expires_at(std::chrono::steady_clock::now() +
-                          std::chrono::milliseconds(std::max<std::int64_t>(0, *next - unix_ms_now())));
-      } else {
-        timer_.expires_at(std::chrono::steady_clock::time_point::max());
-      }
-      co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      auto until = steady::now() + rescan_every;
+      if (next) until = std::min(until, steady::now() + millis(std::max<std::int64_t>(0, *next - unix_ms_now())));
+      co_await sleep(l, until, true);
       continue;
     }
     std::vector<attempt_record> records;
-    records.reserve(due.size());
+    millis pause{0};
     for (const auto& d : due) {
-      attempt_record r{.event_id = d.event_id, .action = d.action};
-      if (const auto* action = cfg_.find_action(d.action); action && action_supported(action->kind)) {
-        r.result = deliver(d, *action);
-      } else {
-        // The action was removed from the config (or cannot run here): keep the row for redelivery.
-        r.state = delivery_state::failed;
-        r.result = "action \"" + d.action + "\" is not configured";
-        log::warn("delivery.failed", {{"event_id", d.event_id}, {"action", d.action}, {"reason", r.result}});
+      const auto outcome = co_await l.runner->attempt(d);
+      if (stopping_) break;  // cut short by stop: not recorded, the row stays as it was
+      records.push_back(judge(l, d, outcome));
+      if (l.failures_in_a_row >= breaker_threshold) {
+        // The circuit opens: this target's rows wait, other lanes go on.
+        pause = l.schedule[std::min<std::size_t>(l.pauses, l.schedule.size() - 1)];
+        ++l.pauses;
+        l.failures_in_a_row = 0;
+        log::warn("delivery.target_paused", {{"action", name}, {"pause_ms", static_cast<std::int64_t>(pause.count())},
+                                             {"last_result", outcome.result}});
+        break;
       }
-      records.push_back(std::move(r));
+      // Log lines are cheap: record them in one transaction per batch. Anything that reached
+      // another system is recorded at once, so a crash repeats as little as possible.
+      if (l.action.kind != action_kind::log) {
+        try {
+          db_.record_attempts(records);
+        } catch (const store_error& e) {
+          on_fatal_(e.what());
+          co_return;
+        }
+        records.clear();
+      }
     }
     try {
-      db_.record_attempts(records);
+      if (!records.empty()) db_.record_attempts(records);
     } catch (const store_error& e) {
       on_fatal_(e.what());
       co_return;
     }
-    for (const auto& r : records) delivered_ += r.state == delivery_state::delivered ? 1 : 0;
+    if (pause.count() > 0 && !stopping_) co_await sleep(l, steady::now() + pause, false);
   }
 }
 
-// Runs one delivery; returns the short result recorded for it.
-std::string outbox::deliver(const delivery& d, const action_config& action) {
-  // log: one line through the daemon's logger.
-  log::info("action.log", {{"action", action.name}, {"event", to_string(d.type)},
-                           {"event_id", d.event_id},
-                           {"text", render_template(action.template_text, d.event_id, d.payload)}});
-  return "ok";
+// The row's new state after one attempt, and the log line that goes with it.
+attempt_record outbox::judge(lane& l, const delivery& d, const attempt_outcome& o) {
+  attempt_record r{.event_id = d.event_id, .action = d.action, .result = o.result};
+  const int attempts = d.attempts + 1;
+  switch (o.verdict) {
+    case delivery_verdict::delivered:
+      r.state = delivery_state::delivered;
+      ++delivered_;
+      if (l.pauses > 0) log::info("delivery.target_resumed", {{"action", d.action}});
+      l.failures_in_a_row = 0;
+      l.pauses = 0;
+      if (l.action.kind != action_kind::log) {
+        log::info("delivery.ok", {{"action", d.action}, {"event_id", d.event_id},
+                                  {"attempts", attempts}, {"result", o.result}});
+      }
+      return r;
+    case delivery_verdict::gone:
+      r.state = delivery_state::failed;
+      r.result = o.result + " Gone: the receiver asked to stop";
+      log::warn("delivery.gone", {{"action", d.action}, {"event_id", d.event_id}, {"result", o.result}});
+      return r;
+    case delivery_verdict::retry: break;
+  }
+  ++l.failures_in_a_row;
+  const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+  if (const auto wait = next_retry_delay(attempts, l.schedule, u, o.retry_after)) {
+    r.state = delivery_state::pending;
+    r.next_attempt_ms = unix_ms_now() + wait->count();
+    log::warn("delivery.retry", {{"action", d.action}, {"event_id", d.event_id},
+                                 {"attempts", attempts}, {"result", o.result},
+                                 {"retry_in_ms", static_cast<std::int64_t>(wait->count())}});
+  } else {
+    r.state = delivery_state::failed;
+    log::error("delivery.failed", {{"action", d.action}, {"event_id", d.event_id},
+                                   {"attempts", attempts}, {"result", o.result}});
+  }
+  return r;
 }
 
 }  // namespace fjwatch

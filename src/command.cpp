@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
@@ -26,6 +27,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 extern char** environ;
 
@@ -427,7 +429,7 @@ std::string event_id_of(const env_vars& env) {
 
 }  // namespace
 
-awaitable<command_result> run_command(asio::any_io_executor ex, const command_spec& spec) {
+awaitable<command_result> run_command(asio::any_io_executor ex, command_spec spec) {
   using namespace asio::experimental::awaitable_operators;
   const auto start = clock_type::now();
   if (spec.argv.empty() || spec.argv[0].empty()) co_return cannot_run("empty argv", start);

@@ -13,12 +13,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::set<std::string, std::less<>> action_names(const config& cfg) {
   std::set<std::string, std::less<>> names;
   for (const auto& a : cfg.actions) names.insert(a.name);
@@ -34,21 +28,6 @@ void log_problems(const std::vector<diagnostic>& problems) {
   }
 }
 
-// Refuses actions this build cannot deliver, before anything starts.
-void check_actions(const config& cfg) {
-  std::vector<diagnostic> problems;
-  for (std::size_t i = 0; i < cfg.actions.size(); ++i) {
-    const auto& a = cfg.actions[i];
-    if (action_supported(a.kind)) continue;
-    problems.push_back(diagnostic{
-        .file = cfg.source,
-        .message = "actions[" + std::to_string(i) + "] (" + a.name + "): " +
-                   (a.kind == action_kind::webhook ? "webhook" : "command") +
-                   " actions are not supported by this version of fjwatch"});
-  }
-  if (!problems.empty()) throw config_error(std::move(problems));
-}
-
 }  // namespace
 
 daemon::daemon(asio::io_context& ioc, config cfg, std::string api_key, daemon_options opts)
@@ -61,7 +40,6 @@ daemon::~daemon() {
 }
 
 void daemon::start() {
-  check_actions(cfg_);
   log::add_secret(api_key_);
   db_ = std::make_unique<store>(cfg_.state_dir);
   scheduler_ = std::make_unique<scheduler>(

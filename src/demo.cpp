@@ -2,6 +2,7 @@
 
 #include "fjwatch/daemon.hpp"
 #include "fjwatch/log.hpp"
+#include "sim/receiver.hpp"
 #include "sim/sim.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -23,6 +24,8 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* demo_key = "fjk_demo_0123456789abcdef";
+// The demo receiver's Standard Webhooks secret (32 bytes, base64).
+constexpr const char* demo_secret = "whsec_ZGVtby1zZWNyZXQtZm9yLWZqd2F0Y2gtd2ViaG9va3M=";
 
 struct scenario {
   sim::session_script script;
@@ -64,9 +67,11 @@ std::string scaled(millis u, double units) {
 }
 
 // Writes the demo's config and watch list into `dir`; returns the config path.
-fs::path write_files(const fs::path& dir, const sim::server& api, millis u,
-                     const std::vector<scenario>& list) {
+fs::path write_files(const fs::path& dir, const sim::server& api, const sim::receiver& rx,
+                     millis u, const std::vector<scenario>& list) {
   std::ofstream(dir / "ca.pem") << api.ca_pem();
+  std::ofstream(dir / "hook-ca.pem") << rx.ca_pem();
+  std::ofstream(dir / "hook.secret") << demo_secret << "\n";
   std::ofstream wl(dir / "watchlist.yaml");
   wl << "# Written by fjwatch demo.\nsessions:\n";
   for (const auto& s : list) wl << "  - { id: " << s.script.id << ", label: " << s.label << " }\n";
@@ -83,7 +88,11 @@ fs::path write_files(const fs::path& dir, const sim::server& api, millis u,
       << "    template: \"{title} ({label}) is ready: {matched} profiles\"\n"
       << "  - name: alerts\n    type: log\n    on: [session.not_found, session.timeout]\n"
       << "    template: \"{event}: {label} ({session_id}) needs a look\"\n"
-      << "defaults:\n  actions: [journal, alerts]\n";
+      << "  - name: team-hook\n    type: webhook\n    on: [session.done]\n    url: " << rx.url()
+      << "\n    secret_file: hook.secret\n    ca_file: hook-ca.pem\n    timeout: " << scaled(u, 2)
+      << "\n    retry_schedule: [" << scaled(u, 1) << ", " << scaled(u, 2) << ", " << scaled(u, 3)
+      << ", " << scaled(u, 4) << ", " << scaled(u, 5) << ", " << scaled(u, 5) << "]\n"
+      << "defaults:\n  actions: [journal, alerts, team-hook]\n";
   return dir / "fjwatch.yaml";
 }
 
@@ -103,8 +112,8 @@ std::string seconds_until(std::int64_t unix_ms, std::int64_t now_ms) {
   return s.str();
 }
 
-void draw(std::ostream& out, const daemon& d, const std::deque<std::string>& lines, bool live,
-          millis elapsed) {
+void draw(std::ostream& out, const daemon& d, const sim::receiver& rx,
+          const std::deque<std::string>& lines, bool live, millis elapsed) {
   auto views = d.sessions();
   std::ranges::sort(views, {}, &session_view::label);
   const auto now_ms = std::chrono::duration_cast<millis>(
@@ -121,6 +130,11 @@ void draw(std::ostream& out, const daemon& d, const std::deque<std::string>& lin
         << std::setw(7) << v.polls << std::setw(11) << seconds_until(v.next_poll_ms, now_ms)
         << std::setw(8) << v.events << v.last_error << "\n";
   }
+  const auto got = rx.deliveries();
+  const auto verified = std::ranges::count_if(got, [](const auto& r) { return r.signature_ok; });
+  out << "\nwebhook receiver " << rx.url() << ": " << (rx.is_up() ? "up" : "DOWN (outage)") << ", "
+      << got.size() << " requests, " << verified << " signatures verified, " << rx.ids().size()
+      << " distinct events\n";
   if (live) {
     out << "\nlog:\n";
     for (const auto& l : lines) out << "  " << l << "\n";
@@ -144,12 +158,19 @@ int run_demo(std::ostream& out, const demo_options& opts) {
   so.api_key = demo_key;
   so.log = [](std::string_view) {};
   sim::server api(ioc, so);
+  sim::receiver_options ro;
+  ro.secrets = {demo_secret};
+  ro.log = [](std::string_view) {};
+  sim::receiver rx(ioc, ro);
   const auto list = scenarios(u);
-  int expected_events = 1;  // the unknown session's not_found
+  std::size_t dones = 0;
   for (const auto& s : list) {
     api.add_session(s.script);
-    expected_events += s.events;
+    dones += static_cast<std::size_t>(s.events);
   }
+  // Every done goes to the journal and the webhook; the unknown session's not_found to alerts.
+  const std::size_t expected_events = dones + 1;
+  const std::size_t expected_deliveries = 2 * dones + 1;
 
   std::deque<std::string> lines;
   log::set_sink([&](std::string_view line) {
@@ -163,7 +184,7 @@ int run_demo(std::ostream& out, const demo_options& opts) {
 
   int code = 1;
   {
-    auto cfg = load_config(write_files(dir, api, u, list));
+    auto cfg = load_config(write_files(dir, api, rx, u, list));
     daemon d(ioc, std::move(cfg), demo_key, daemon_options{.handle_signals = false,
                                                             .notify_systemd = false});
     d.start();
@@ -175,14 +196,18 @@ int run_demo(std::ostream& out, const demo_options& opts) {
       const auto now = std::chrono::steady_clock::now();
       const auto elapsed = std::chrono::duration_cast<millis>(now - started);
       // A terminal gets the table redrawn in place; a pipe gets it every 10 ticks.
-      if (opts.live || ticks++ % 10 == 0) draw(out, d, lines, opts.live, elapsed);
-      const bool all_seen = d.stats().events_recorded >= static_cast<std::uint64_t>(expected_events) &&
-                            d.delivered() >= static_cast<std::uint64_t>(expected_events);
+      if (opts.live || ticks++ % 10 == 0) draw(out, d, rx, lines, opts.live, elapsed);
+      // The receiver is down from 12 to 22 scripted seconds: deliveries wait, then arrive.
+      if (elapsed >= 12 * u && elapsed < 22 * u && rx.is_up()) rx.go_down();
+      if (elapsed >= 22 * u && !rx.is_up()) rx.go_up();
+      const bool all_seen = d.stats().events_recorded >= expected_events &&
+                            d.delivered() >= expected_deliveries && rx.ids().size() >= dones;
       if (all_seen || now > deadline || d.exit_code() != 0) {
         code = all_seen && d.exit_code() == 0 ? 0 : 1;
-        draw(out, d, lines, opts.live, elapsed);
+        draw(out, d, rx, lines, opts.live, elapsed);
         d.stop();
         api.stop();
+        rx.stop();
         return;
       }
       tick.expires_after(std::min<millis>(u / 2, 500ms));
@@ -194,12 +219,15 @@ int run_demo(std::ostream& out, const demo_options& opts) {
     const auto st = api.snapshot();
     out << "\n" << (code == 0 ? "Done." : "The demo did not see everything it expected.") << " "
         << d.stats().events_recorded << " events recorded, " << d.delivered()
-        << " delivered to the log action; the API answered " << st.requests << " requests ("
+        << " deliveries made (log lines and signed webhooks); the API answered " << st.requests
+        << " requests ("
         << st.ok_200 << " x 200, " << st.not_modified_304 << " x 304, " << st.errors_5xx
         << " x 5xx, " << st.not_found_404 << " x 404) over " << st.tls_handshakes
         << " TLS connections.\n";
     for (const auto& s : list) out << "  " << s.label << ": " << s.expect << "\n";
     out << "  Deleted session: 404, session.not_found fired once, polling stopped\n";
+    out << "  Webhook receiver: down from 12s to 22s; " << rx.ids().size()
+        << " events arrived, every signature verified by the receiver's own check\n";
     out << "Files: " << dir.string() << " (config, watch list, SQLite state)\n";
   }
   log::set_sink({});

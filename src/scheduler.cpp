@@ -16,11 +16,6 @@ namespace {
 
 constexpr millis max_probe_gap = 10min;
 
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<millis>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 struct scheduler::slot {

@@ -1,5 +1,6 @@
 #include "fjwatch/units.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
@@ -222,6 +223,12 @@ result<url_parts> parse_url(std::string_view text) {
   while (path.ends_with('/')) path.remove_suffix(1);
   out.path = std::string(path);
   return out;
+}
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string format_rfc3339(std::int64_t unix_ms) {

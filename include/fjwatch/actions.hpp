@@ -1,7 +1,8 @@
 #pragma once
-// The outbox worker: takes due delivery rows from the store, runs their action, and records each
-// outcome. Rows are written in the same transaction as their event, so a crash between the two
-// never loses one; an action may run twice for a row whose outcome was not yet recorded.
+// The outbox: delivers the rows of the store's deliveries table. Each configured action has its
+// own lane (a coroutine with its own connection or process slot), so a slow or dead target never
+// holds up another. Rows are written in the same transaction as their event, so a crash never
+// loses one; an attempt whose outcome was not yet recorded may run again after a restart.
 #include "fjwatch/config.hpp"
 #include "fjwatch/store.hpp"
 
@@ -9,40 +10,49 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace fjwatch {
 
-// The action kinds this build can deliver; a config naming another kind is refused at start.
-bool action_supported(action_kind kind);
+class action_runner;
 
 class outbox {
  public:
-  // `on_fatal` is called when the store fails (the daemon must stop).
+  // Builds one lane per action; reads webhook secrets now and throws config_error for a missing
+  // or malformed one. `on_fatal` is called when the store fails (the daemon must stop).
   outbox(boost::asio::io_context& ioc, const config& cfg, store& db,
          std::function<void(std::string)> on_fatal);
+  ~outbox();
 
-  // Runs until stop(); delivers whatever is due, then sleeps until the next row is due or
-  // notify() is called.
+  // Spawns the lanes; each delivers what is due, then sleeps until its next row is due, notify()
+  // is called, or a few seconds pass (rows re-queued by `fjwatch redeliver` are found then).
   void start();
   void notify();
+  // Aborts attempts in flight (their rows stay pending, as they were) and ends the lanes.
   void stop();
-  bool running() const { return running_; }
+  bool running() const { return running_ > 0; }
   std::uint64_t delivered() const { return delivered_; }
 
  private:
-  boost::asio::awaitable<void> run();
-  std::string deliver(const delivery& d, const action_config& action);
+  struct lane;
+  boost::asio::awaitable<void> run_lane(lane& l);
+  attempt_record judge(lane& l, const delivery& d, const struct attempt_outcome& o);
+  boost::asio::awaitable<void> sleep(lane& l, std::chrono::steady_clock::time_point until,
+                                     bool idle);
 
   boost::asio::io_context& ioc_;
   const config& cfg_;
   store& db_;
   std::function<void(std::string)> on_fatal_;
-  boost::asio::steady_timer timer_;
-  bool running_ = false;
+  std::vector<std::unique_ptr<lane>> lanes_;
+  std::mt19937_64 rng_;
+  int running_ = 0;
   bool stopping_ = false;
-  bool notified_ = false;
   std::uint64_t delivered_ = 0;
 };
 

@@ -40,10 +40,12 @@ struct command_result {
 // Stderr goes to log::warn("action.command.stderr") one line per line (empty lines skipped), at
 // most 64 lines / 16 KiB per run, then one "action.command.stderr_dropped" line with the count.
 // A child that stops reading stdin is not an error here and never raises SIGPIPE in the daemon.
-// Never throws for the child's failures (they are values in the result); if the coroutine is
-// cancelled or destroyed, the process group is SIGKILLed and the child reaped.
+// The child's failures are values in the result; it throws only std::invalid_argument for a bad
+// extra_env name. On cancellation (terminal) or destruction of the coroutine, the process group
+// is SIGKILLed and the child reaped; a cancelled run ends with reason "cancelled" or throws
+// operation_aborted. `spec` is taken by value: the coroutine may outlive the caller's copy.
 boost::asio::awaitable<command_result> run_command(boost::asio::any_io_executor ex,
-                                                   const command_spec& spec);
+                                                   command_spec spec);
 
 // The child's environment as NAME=VALUE entries: `parent` (a null-terminated environ-style array,
 // entries without '=' skipped) minus FJ_API_KEY, CREDENTIALS_DIRECTORY, NOTIFY_SOCKET,

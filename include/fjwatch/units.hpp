@@ -16,6 +16,9 @@ using millis = std::chrono::milliseconds;
 // a negative, a unit out of order, overflow past ~292 years).
 result<millis> parse_duration(std::string_view text);
 
+// The wall clock as unix milliseconds: how the store, events and the CLI keep time.
+std::int64_t unix_ms_now();
+
 // A unix time in milliseconds as RFC 3339 UTC with milliseconds: "2026-05-01T07:09:10.110Z".
 std::string format_rfc3339(std::int64_t unix_ms);
 

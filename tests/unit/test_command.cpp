@@ -352,6 +352,39 @@ BOOST_AUTO_TEST_CASE(timeout_signals_the_group_and_reaps) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(status_reaped_by_someone_else_is_a_failure) {
+  // With SIGCHLD ignored the kernel reaps children itself: the run must still end, as a failure.
+  struct sigaction ignore {};
+  struct sigaction saved {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGCHLD, &ignore, &saved);
+  const auto r = run(spec_for({"true"}));
+  ::sigaction(SIGCHLD, &saved, nullptr);
+  BOOST_TEST_REQUIRE(r.has_value());
+  BOOST_TEST(!r->ok);
+  BOOST_TEST(r->exit_code == -1);
+  BOOST_TEST(r->reason == "exit status lost");
+}
+
+BOOST_AUTO_TEST_CASE(spec_may_be_a_temporary) {
+  sandbox box;
+  const auto out = box.path("args.txt");
+  asio::io_context ioc;
+  std::optional<command_result> result;
+  // The awaitable starts only after the temporary spec is gone (ASan would see a dangling read).
+  asio::co_spawn(ioc,
+                 fjwatch::run_command(ioc.get_executor(),
+                                      spec_for({"/bin/sh", "-c", "cat > \"$0\"", out}, "event")),
+                 [&](std::exception_ptr e, command_result r) {
+                   if (e) std::rethrow_exception(e);
+                   result = std::move(r);
+                 });
+  ioc.run_for(10s);
+  BOOST_TEST_REQUIRE(result.has_value());
+  BOOST_TEST(result->ok);
+  BOOST_TEST(read_file(out) == "event");
+}
+
 BOOST_AUTO_TEST_CASE(cancelled_run_kills_and_reaps) {
   using namespace asio::experimental::awaitable_operators;
   sandbox box;
@@ -439,9 +472,9 @@ BOOST_AUTO_TEST_CASE(stderr_goes_to_the_log_line_by_line) {
   sandbox box;
   // printf's octal escapes write raw bytes: \377 and \300\257 (overlong) are never UTF-8,
   // \355\240\200 is a surrogate, \342\202 is cut short; é (\303\251) is fine.
-  const auto r = run(spec_for({box.script(
-      "talk.sh",
-      R"(printf 'first\nsecond\r\n\n  indented "q"\n\377bad\n' >&2
+  const auto r =
+      run(spec_for({box.script("talk.sh",
+                               R"(printf 'first\nsecond\r\n\n  indented "q"\n\377bad\n' >&2
 printf '\300\257 \355\240\200 caf\303\251 \342\202\n' >&2
 printf 'no newline' >&2)")}));
   BOOST_TEST_REQUIRE(r.has_value());

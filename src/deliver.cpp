@@ -1,0 +1,169 @@
+#include "deliver.hpp"
+
+#include "fjwatch/command.hpp"
+#include "fjwatch/http.hpp"
+#include "fjwatch/log.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace fjwatch {
+namespace asio = boost::asio;
+
+namespace {
+
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// log: one line through the daemon's logger. Always delivered.
+class log_runner final : public action_runner {
+ public:
+  explicit log_runner(const action_config& a) : action_(a) {}
+  asio::awaitable<attempt_outcome> attempt(const delivery& d) override {
+    log::info("action.log", {{"action", action_.name}, {"event", to_string(d.type)},
+                             {"event_id", d.event_id},
+                             {"text", render_template(action_.template_text, d.event_id, d.payload)}});
+    co_return attempt_outcome{delivery_verdict::delivered, "ok", std::nullopt};
+  }
+
+ private:
+  const action_config& action_;
+};
+
+// webhook: a signed POST (Standard Webhooks) over one keep-alive connection to the target.
+class webhook_runner final : public action_runner {
+ public:
+  webhook_runner(asio::io_context& ioc, const action_config& a, url_parts url,
+                 std::vector<webhook_secret> secrets)
+      : action_(a),
+        url_(url),
+        secrets_(std::move(secrets)),
+        conn_(ioc.get_executor(), url.https() ? make_client_tls_context(a.ca_file) : nullptr, url,
+              http_limits{.step_timeout = a.timeout}) {}
+
+  asio::awaitable<attempt_outcome> attempt(const delivery& d) override {
+    const auto timestamp = unix_seconds();
+    http_request req;
+    req.method = "POST";
+    req.target = url_.path.empty() ? "/" : url_.path;
+    req.headers = {{"Content-Type", "application/json"},
+                   {"User-Agent", "fjwatch/" FJWATCH_VERSION},
+                   {"webhook-id", d.event_id},
+                   {"webhook-timestamp", std::to_string(timestamp)},
+                   {"webhook-signature", sign_webhook(d.event_id, timestamp, d.payload, secrets_)}};
+    for (const auto& [name, value] : action_.headers) req.headers.push_back({name, value});
+    req.body = d.payload;
+    // Receivers dedupe on webhook-id, so a stale keep-alive connection may be retried once.
+    req.idempotent = true;
+    const auto res = co_await conn_.request(std::move(req), action_.timeout);
+    if (!res) co_return attempt_outcome{delivery_verdict::retry, res.error().reason, std::nullopt};
+    attempt_outcome out;
+    out.verdict = classify_webhook_status(res->status);
+    out.result = "HTTP " + std::to_string(res->status);
+    out.retry_after =
+        webhook_retry_after(res->status, res->header("Retry-After"), std::chrono::system_clock::now());
+    co_return out;
+  }
+
+  void cancel() override { conn_.close(); }
+
+ private:
+  const action_config& action_;
+  url_parts url_;
+  std::vector<webhook_secret> secrets_;
+  http_connection conn_;
+};
+
+// command: the program with the event JSON on stdin; exit 0 is success.
+class command_runner final : public action_runner {
+ public:
+  command_runner(asio::io_context& ioc, const action_config& a) : ioc_(ioc), action_(a) {}
+  asio::awaitable<attempt_outcome> attempt(const delivery& d) override {
+    command_spec spec{.action_name = action_.name,
+                      .argv = action_.argv,
+                      .stdin_data = d.payload,
+                      .extra_env = event_environment(std::string(to_string(d.type)), d.event_id,
+                                                     d.session_id),
+                      .timeout = action_.timeout};
+    const auto r = co_await run_command(ioc_.get_executor(), std::move(spec));
+    co_return attempt_outcome{r.ok ? delivery_verdict::delivered : delivery_verdict::retry,
+                              r.ok ? "ok" : r.reason, std::nullopt};
+  }
+
+ private:
+  asio::io_context& ioc_;
+  const action_config& action_;
+};
+
+// The secret text from a file (trimmed) or an environment variable.
+result<std::string> read_secret_text(const std::string& file, const std::string& env) {
+  if (!env.empty()) {
+    const char* v = std::getenv(env.c_str());
+    if (!v || !*v) return fail("$" + env + " is not set");
+    return std::string(v);
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return fail(file + ": cannot read: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto s = text.str();
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return fail(file + ": empty");
+  s = s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+  return s;
+}
+
+std::vector<webhook_secret> load_secrets(const config& cfg, std::size_t index) {
+  const auto& a = cfg.actions[index];
+  std::vector<std::string> sources = a.secret_files;
+  if (!a.secret_env.empty()) sources = {""};
+  std::vector<webhook_secret> secrets;
+  std::vector<diagnostic> problems;
+  const std::string where = "actions[" + std::to_string(index) + "] (" + a.name + ")";
+  for (const auto& file : sources) {
+    auto text = read_secret_text(file, a.secret_env);
+    if (!text) {
+      problems.push_back(diagnostic{.file = cfg.source, .message = where + ": " + text.error().what});
+      continue;
+    }
+    log::add_secret(*text);
+    auto secret = parse_webhook_secret(*text);
+    if (!secret) {
+      const auto source = a.secret_env.empty() ? file : "$" + a.secret_env;
+      problems.push_back(
+          diagnostic{.file = cfg.source, .message = where + ": " + source + ": " + secret.error().what});
+      continue;
+    }
+    secrets.push_back(*secret);
+  }
+  if (!problems.empty()) throw config_error(std::move(problems));
+  return secrets;
+}
+
+}  // namespace
+
+std::unique_ptr<action_runner> make_runner(asio::io_context& ioc, const config& cfg,
+                                           std::size_t index) {
+  const auto& a = cfg.actions[index];
+  switch (a.kind) {
+    case action_kind::log: return std::make_unique<log_runner>(a);
+    case action_kind::command: return std::make_unique<command_runner>(ioc, a);
+    case action_kind::webhook: {
+      auto url = parse_url(a.url);
+      if (!url) {
+        throw config_error({diagnostic{.file = cfg.source,
+                                       .message = "actions[" + std::to_string(index) + "].url: " +
+                                                  url.error().what}});
+      }
+      return std::make_unique<webhook_runner>(ioc, a, *url, load_secrets(cfg, index));
+    }
+  }
+  throw std::logic_error("unknown action kind");
+}
+
+}  // namespace fjwatch

@@ -1,0 +1,38 @@
+#pragma once
+// Internal to the outbox: one runner per configured action, which makes one delivery attempt of
+// one row. Runners never throw for a failed attempt: the outcome says what happened.
+#include "fjwatch/config.hpp"
+#include "fjwatch/store.hpp"
+#include "fjwatch/webhook.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace fjwatch {
+
+struct attempt_outcome {
+  delivery_verdict verdict = delivery_verdict::retry;
+  std::string result;                                   // short: "ok", "HTTP 503", "exit 3"
+  std::optional<std::chrono::milliseconds> retry_after;  // the receiver's wait hint (429, 503)
+};
+
+class action_runner {
+ public:
+  virtual ~action_runner() = default;
+  virtual boost::asio::awaitable<attempt_outcome> attempt(const delivery& d) = 0;
+  // Aborts an attempt in flight (stop); its outcome is then ignored by the caller.
+  virtual void cancel() {}
+};
+
+// The runner for `action` (the index-th in the config). Reads webhook secrets now: a missing,
+// unreadable or malformed secret throws config_error naming the action and the source, never
+// the secret. Every secret is registered with the logger's mask.
+std::unique_ptr<action_runner> make_runner(boost::asio::io_context& ioc, const config& cfg,
+                                           std::size_t index);
+
+}  // namespace fjwatch

@@ -1,0 +1,233 @@
+#define BOOST_TEST_MODULE integration_delivery
+// Webhook and command actions end to end: the daemon in-process, the simulated API and a webhook
+// receiver on loopback over real TLS; the receiver checks signatures with code of its own.
+#include "integration/daemon_env.hpp"
+#include "sim/receiver.hpp"
+
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <thread>
+
+using namespace itest;
+
+namespace {
+
+// 32 key bytes, "0123456789abcdef0123456789abcdef", as a Standard Webhooks secret.
+constexpr const char* secret = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+// A webhook receiver on its own io_context thread.
+class receiver_thread {
+ public:
+  receiver_thread() : rx_(ioc_, options()), thread_([this] { ioc_.run(); }) {}
+  ~receiver_thread() {
+    rx_.stop();
+    work_.reset();
+    thread_.join();
+  }
+  sim::receiver* operator->() { return &rx_; }
+
+ private:
+  static sim::receiver_options options() {
+    sim::receiver_options o;
+    o.secrets = {secret};
+    o.log = [](std::string_view) {};
+    return o;
+  }
+  asio::io_context ioc_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
+  sim::receiver rx_;
+  std::thread thread_;
+};
+
+// An `actions:` entry for a webhook to `rx` with a short retry schedule; its secret and CA files
+// are written by hook_files() (the config names them relative to itself).
+std::string hook_yaml(const std::string& name, receiver_thread& rx, const std::string& extra = "") {
+  return "  - name: " + name + "\n    type: webhook\n    url: " + rx->url() +
+         "\n    secret_file: " + name + ".secret\n    ca_file: " + name + "-ca.pem\n" +
+         "    timeout: 500ms\n    retry_schedule: [100ms, 100ms, 100ms, 100ms, 100ms, 100ms]\n" +
+         "    headers: { X-Team: sourcing }\n" + extra;
+}
+void hook_files(const std::string& name, receiver_thread& rx, const ft::temp_dir& dir) {
+  dir.write(name + ".secret", std::string(secret) + "\n");
+  dir.write(name + "-ca.pem", rx->ca_pem());
+}
+
+std::vector<fjwatch::delivery> deliveries_of(env& e, const std::string& event_id) {
+  fjwatch::store db(e.state_dir());
+  return db.deliveries_of(event_id);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(webhook_delivers_a_signed_event) {
+  receiver_thread rx;
+  env e({}, tuning{.actions = hook_yaml("hook", rx), .defaults = "[journal, hook]"});
+  hook_files("hook", rx, e.dir);
+  const auto id = sid(0x201);
+  e.api->add_session(sim::done_at_poll(id, 2));
+  e.watch({id});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return rx->count() >= 1 && e.d->delivered() >= 2; }, 10s));
+  e.run_for(300ms);  // a second request would show here
+
+  const auto got = rx->deliveries();
+  BOOST_TEST_REQUIRE(got.size() == 1u);
+  const auto& r = got[0];
+  BOOST_TEST(r.method == "POST");
+  BOOST_TEST(r.target == "/hook");
+  BOOST_TEST(r.id == done_id(id));
+  BOOST_TEST(r.signature_ok, r.signature_problem);
+  BOOST_TEST(r.content_type == "application/json");
+  BOOST_TEST(r.user_agent == "fjwatch/" FJWATCH_VERSION);
+  BOOST_TEST(r.headers.at("x-team") == "sourcing");
+  const auto now_s = unix_ms_now() / 1000;
+  BOOST_TEST(std::abs(std::stoll(r.timestamp) - now_s) <= 5);
+  const auto body = boost::json::parse(r.body).as_object();
+  BOOST_TEST(body.at("type").as_string() == "session.done");
+  const auto& data = body.at("data").as_object();
+  BOOST_TEST(data.at("session_id").as_string() == id);
+  BOOST_TEST(data.at("matched").as_int64() == 25);
+  BOOST_TEST(data.at("session").as_object().at("_id").as_string() == id);
+  BOOST_TEST(data.at("session").as_object().at("profileMatchingStatus").as_string() == "done");
+
+  e.stop();
+  const auto rows = deliveries_of(e, done_id(id));
+  BOOST_TEST_REQUIRE(rows.size() == 2u);  // hook and journal, by action name
+  BOOST_TEST(rows[0].action == "hook");
+  BOOST_TEST((rows[0].state == fjwatch::delivery_state::delivered));
+  BOOST_TEST(rows[0].attempts == 1);
+  BOOST_TEST(rows[0].last_result == "HTTP 200");
+}
+
+BOOST_AUTO_TEST_CASE(failures_are_retried_with_the_same_id_until_accepted) {
+  receiver_thread rx;
+  // 503, a redirect (never followed), 400, 500, a hang past the timeout, then the default 200.
+  rx->script({{sim::reply_kind::status, 503, ""}, {sim::reply_kind::redirect, 302, ""},
+              {sim::reply_kind::status, 400, ""}, {sim::reply_kind::status, 500, ""},
+              {sim::reply_kind::hang, 200, ""}});
+  env e({}, tuning{.actions = hook_yaml("hook", rx), .defaults = "[hook]"});
+  hook_files("hook", rx, e.dir);
+  const auto id = sid(0x202);
+  e.api->add_session(sim::done_at_poll(id, 1));
+  e.watch({id});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.d->delivered() >= 1; }, 15s));
+
+  const auto got = rx->deliveries();
+  BOOST_TEST_REQUIRE(got.size() == 6u);
+  for (const auto& r : got) {
+    BOOST_TEST_CONTEXT(sim::to_string(r.kind) << " " << r.answered_status) {
+      BOOST_TEST(r.id == done_id(id));
+      BOOST_TEST(r.signature_ok, r.signature_problem);
+      BOOST_TEST(r.target == "/hook");  // the redirect's Location was never requested
+    }
+  }
+  // Each attempt is signed afresh: the timestamp may move, the body never does.
+  BOOST_TEST(got.front().body == got.back().body);
+  e.stop();
+  const auto rows = deliveries_of(e, done_id(id));
+  BOOST_TEST_REQUIRE(rows.size() == 1u);
+  BOOST_TEST((rows[0].state == fjwatch::delivery_state::delivered));
+  BOOST_TEST(rows[0].attempts == 6);
+}
+
+BOOST_AUTO_TEST_CASE(gone_stops_retries_for_that_action) {
+  receiver_thread rx;
+  rx->set_default({sim::reply_kind::status, 410, ""});
+  env e({}, tuning{.actions = hook_yaml("hook", rx), .defaults = "[hook]"});
+  hook_files("hook", rx, e.dir);
+  const auto id = sid(0x203);
+  e.api->add_session(sim::done_at_poll(id, 1));
+  e.watch({id});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return rx->count() >= 1; }, 10s));
+  e.run_for(600ms);  // the schedule's 100 ms retries would land here
+  BOOST_TEST(rx->count() == 1u);
+  BOOST_TEST(e.logs.count({" delivery.gone ", done_id(id)}) == 1u);
+  e.stop();
+  const auto rows = deliveries_of(e, done_id(id));
+  BOOST_TEST_REQUIRE(rows.size() == 1u);
+  BOOST_TEST((rows[0].state == fjwatch::delivery_state::failed));
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_on_429_is_honoured) {
+  receiver_thread rx;
+  rx->script({{sim::reply_kind::status, 429, "1"}});
+  env e({}, tuning{.actions = hook_yaml("hook", rx), .defaults = "[hook]"});
+  hook_files("hook", rx, e.dir);
+  const auto id = sid(0x204);
+  e.api->add_session(sim::done_at_poll(id, 1));
+  e.watch({id});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return !rx->ids().empty(); }, 10s));
+  const auto got = rx->deliveries();
+  BOOST_TEST_REQUIRE(got.size() == 2u);
+  const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(got[1].at - got[0].at);
+  BOOST_TEST(gap.count() >= 990, "second attempt after " << gap.count() << " ms");
+}
+
+BOOST_AUTO_TEST_CASE(a_receiver_down_and_back_gets_everything) {
+  receiver_thread rx;
+  rx->go_down();
+  env e({}, tuning{.actions = hook_yaml("hook", rx), .defaults = "[hook]"});
+  hook_files("hook", rx, e.dir);
+  std::vector<std::string> ids;
+  for (unsigned n = 0; n < 5; ++n) {
+    ids.push_back(sid(0x210 + n));
+    e.api->add_session(sim::done_at_poll(ids.back(), 1));
+  }
+  e.watch(ids);
+  e.start();
+  // Every delivery fails at least once while the receiver refuses connections.
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" delivery.retry "}) >= 5; }, 10s));
+  BOOST_TEST(rx->count() == 0u);
+  rx->go_up();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return rx->ids().size() == ids.size(); }, 15s));
+  for (const auto& r : rx->deliveries()) BOOST_TEST(r.signature_ok, r.signature_problem);
+}
+
+BOOST_AUTO_TEST_CASE(a_hanging_target_does_not_hold_up_another) {
+  receiver_thread slow;
+  receiver_thread fast;
+  slow->set_default({sim::reply_kind::hang, 200, ""});
+  env e({}, tuning{.actions = hook_yaml("slow", slow) + hook_yaml("fast", fast),
+                   .defaults = "[slow, fast]"});
+  hook_files("slow", slow, e.dir);
+  hook_files("fast", fast, e.dir);
+  std::vector<std::string> ids;
+  for (unsigned n = 0; n < 3; ++n) {
+    ids.push_back(sid(0x220 + n));
+    e.api->add_session(sim::done_at_poll(ids.back(), 1));
+  }
+  e.watch(ids);
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return fast->ids().size() == ids.size(); }, 10s));
+  BOOST_TEST(slow->ids().empty());
+  BOOST_TEST(slow->count() >= 1u);
+}
+
+BOOST_AUTO_TEST_CASE(command_gets_the_event_on_stdin_and_in_its_environment) {
+  ft::temp_dir scripts{"fjwatch-cmd"};
+  const auto script = scripts.write(
+      "record.sh", "#!/bin/sh\n{ echo \"$FJWATCH_EVENT $FJWATCH_EVENT_ID $FJWATCH_SESSION_ID "
+                   "${FJ_API_KEY:-nokey}\"; cat; } > \"$1\"\n");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  const auto out = scripts / "out.txt";
+  env e({}, tuning{.actions = "  - name: script\n    type: command\n    argv: [" +
+                              script.string() + ", " + out.string() + "]\n    timeout: 5s\n",
+                   .defaults = "[script]"});
+  const auto id = sid(0x230);
+  e.api->add_session(sim::done_at_poll(id, 1));
+  e.watch({id});
+  ::setenv("FJ_API_KEY", api_key, 1);  // must not reach the command
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.d->delivered() >= 1; }, 10s));
+  ::unsetenv("FJ_API_KEY");
+  std::ifstream in(out);
+  std::string first;
+  std::getline(in, first);
+  BOOST_TEST(first == "session.done " + done_id(id) + " " + id + " nokey");
+  std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  BOOST_TEST(boost::json::parse(json).as_object().at("type").as_string() == "session.done");
+}
