@@ -50,8 +50,8 @@ struct core::plan {
 
 void core::set_error(plan& p, http::status status, std::string_view message) {
   p.status = status;
-  p.body = "{\"statusCode\":" + std::to_string(static_cast<unsigned>(status)) +
-           ",\"data\":null,\"message\":\"" + std::string(message) + "\",\"status\":\"FAILURE\"}";
+  p.body = concat({"{\"statusCode\":", std::to_string(static_cast<unsigned>(status)),
+                   ",\"data\":null,\"message\":\"", message, "\",\"status\":\"FAILURE\"}"});
 }
 
 fixed_window::fixed_window(std::int64_t limit, std::chrono::seconds window,
@@ -250,7 +250,7 @@ reply core::build(const request& req, plan&& p) {
   res.set("X-Request-Id", rid);
   res.set("X-Powered-By", "Express");
   res.set("RateLimit-Policy",
-          std::to_string(p.rate.limit) + ";w=" + std::to_string(p.rate.window_seconds));
+          concat({std::to_string(p.rate.limit), ";w=", std::to_string(p.rate.window_seconds)}));
   res.set("RateLimit-Limit", std::to_string(p.rate.limit));
   res.set("RateLimit-Remaining", std::to_string(p.rate.remaining));
   res.set("RateLimit-Reset", std::to_string(p.rate.reset_seconds));

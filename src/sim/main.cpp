@@ -108,7 +108,7 @@ settings parse_args(const std::vector<std::string_view>& args) {
     else if (flag == "--threads")
       s.threads = parse_number<int>(flag, value(), 1, 256);
     else
-      throw usage_error("unknown option " + std::string(flag));
+      throw usage_error(std::string("unknown option ").append(flag));
   }
   if (s.opts.rate_window.count() < 1) throw usage_error("--rate-window: at least 1s");
   return s;

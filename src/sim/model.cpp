@@ -62,7 +62,8 @@ json::array make_batches(const session_script& script, const std::vector<step>& 
                              : done_total.contains(k) ? done_total[k]
                                                       : total_before(k);
     json::object b;
-    b["batchKey"] = k == 0 ? std::string("CREATED_BATCH") : "FETCH_MORE_BATCH_" + std::to_string(k);
+    b["batchKey"] = k == 0 ? std::string("CREATED_BATCH")
+                           : concat({"FETCH_MORE_BATCH_", std::to_string(k)});
     b["count"] = std::max<std::int64_t>(0, end - total_before(k));
     b["_id"] = batch_id(script.id, k);
     batches.push_back(std::move(b));
@@ -153,6 +154,15 @@ session_state evaluate(const std::vector<step>& steps, std::chrono::milliseconds
   return st;
 }
 
+std::string concat(std::initializer_list<std::string_view> parts) {
+  std::size_t size = 0;
+  for (const auto part : parts) size += part.size();
+  std::string out;
+  out.reserve(size);
+  for (const auto part : parts) out.append(part);
+  return out;
+}
+
 std::string iso_time(wall_clock::time_point t) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
   const std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
@@ -194,7 +204,7 @@ void session_model::observe(steady_clock::time_point now, wall_clock::time_point
   updated_ = std::max(wall_now, created_);
   if (reached_done) fetched_ = updated_;
   body_ = std::make_shared<const std::string>(render(fault::none));
-  etag_ = "\"" + hex(incarnation_, 8) + "-" + std::to_string(version_) + "\"";
+  etag_ = concat({"\"", hex(incarnation_, 8), "-", std::to_string(version_), "\""});
 }
 
 std::string session_model::render_fault_body(fault f) const { return render(f); }
@@ -218,7 +228,7 @@ std::string session_model::render(fault f) const {
   s["mustHaves"] = "";
   s["createdBy"] = make_created_by();
   s["workspaceId"] = workspace_id;
-  s["projectId"] = "69f0dd1d" + hex(fnv1a(sc.project), 16);
+  s["projectId"] = concat({"69f0dd1d", hex(fnv1a(sc.project), 16)});
   s["next_cursor"] = next_cursor;
   s["searchMoreCounter"] = state_.counter;
   s["filterChangesCounter"] = 0;

@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace fjwatch::sim::detail {
 
@@ -44,6 +46,9 @@ std::size_t current_step(const std::vector<step>& steps, std::chrono::millisecon
 // and where the current step was entered (used only when entry.step is the step that applies).
 session_state evaluate(const std::vector<step>& steps, std::chrono::milliseconds elapsed,
                        std::int64_t poll, const step_entry& entry, bool hide_progress);
+
+// The parts joined. (GCC 12 warns falsely, -Wrestrict, on "literal" + std::string&&.)
+std::string concat(std::initializer_list<std::string_view> parts);
 
 // "2026-05-01T07:09:10.110Z".
 std::string iso_time(wall_clock::time_point t);

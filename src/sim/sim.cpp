@@ -320,7 +320,7 @@ std::string server::base_url() const {
   const std::string host = h == "127.0.0.1"                   ? "localhost"
                            : h.find(':') != std::string::npos ? "[" + h + "]"
                                                               : h;
-  return std::string(impl_->tls() ? "https" : "http") + "://" + host + ":" + std::to_string(port());
+  return detail::concat({impl_->tls() ? "https://" : "http://", host, ":", std::to_string(port())});
 }
 
 const std::string& server::ca_pem() const { return impl_->ca_pem(); }

@@ -124,7 +124,8 @@ BOOST_AUTO_TEST_CASE(each_fault_is_observable_for_the_first_polls) {
       {sim::fault::redirect,
        [](const answer& r) {
          BOOST_TEST(r.res.result_int() == 302u);
-         BOOST_TEST(r.header("Location") == "https://elsewhere.invalid" + session_path(id_a));
+         const std::string path = session_path(id_a);
+         BOOST_TEST(r.header("Location") == "https://elsewhere.invalid" + path);
        }},
       {sim::fault::slow,
        [](const answer& r) {
@@ -332,7 +333,8 @@ BOOST_AUTO_TEST_CASE(connection_close_is_honoured) {
 BOOST_AUTO_TEST_CASE(plain_http_when_tls_is_off) {
   harness h({.tls = false});
   h.srv.add_session(sim::done_after(id_a, 0ms));
-  BOOST_TEST(h.srv.base_url() == "http://localhost:" + std::to_string(h.srv.port()));
+  const std::string port = std::to_string(h.srv.port());
+  BOOST_TEST(h.srv.base_url() == "http://localhost:" + port);
   BOOST_TEST(h.srv.ca_pem().empty());
   h.run([&]() -> asio::awaitable<void> {
     plain_client c(h.ioc.get_executor(), h.srv);
@@ -361,7 +363,8 @@ BOOST_AUTO_TEST_CASE(given_certificate_is_used_and_an_expired_one_fails_verifica
       harness h(
           {.cert = sim::issue_cert(ca, {"localhost", "127.0.0.1"}, r.valid), .ca_pem = ca.cert});
       BOOST_TEST(h.srv.ca_pem() == ca.cert);
-      BOOST_TEST(h.srv.base_url() == "https://localhost:" + std::to_string(h.srv.port()));
+      const std::string port = std::to_string(h.srv.port());
+      BOOST_TEST(h.srv.base_url() == "https://localhost:" + port);
       h.run([&]() -> asio::awaitable<void> {
         tls_client c(h.ioc.get_executor(), h.srv);
         const boost::system::error_code ec = co_await c.connect();
