@@ -110,8 +110,8 @@ std::string signature_problem(const std::vector<std::string>& secrets, std::stri
   if (timestamp.empty()) return "no webhook-timestamp";
   if (signature.empty()) return "no webhook-signature";
   std::int64_t seconds = 0;
-  const auto [end, ec] = std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(),
-                                         seconds);
+  const auto [end, ec] =
+      std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), seconds);
   if (ec != std::errc() || end != timestamp.data() + timestamp.size() || timestamp[0] == '-')
     return "webhook-timestamp is not decimal seconds";
   std::string content;
@@ -289,8 +289,7 @@ response make_response(const reply& r, const request& req) {
 // One client connection: requests in a loop on one keep-alive stream, each answered per the
 // sink's next reply.
 template <class Stream>
-class connection final : public sink_conn,
-                         public std::enable_shared_from_this<connection<Stream>> {
+class connection final : public sink_conn, public std::enable_shared_from_this<connection<Stream>> {
  public:
   static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
@@ -427,7 +426,8 @@ sink::sink(asio::io_context& ioc, receiver_options opts)
     : ioc_(ioc), opts_(std::move(opts)), acceptor_(ioc), holder_(ioc) {
   for (std::size_t i = 0; i < opts_.secrets.size(); ++i) {
     std::optional<std::string> key = decode_secret(opts_.secrets[i]);
-    if (!key) throw std::invalid_argument("receiver secret " + std::to_string(i) + " is not base64");
+    if (!key)
+      throw std::invalid_argument("receiver secret " + std::to_string(i) + " is not base64");
     OPENSSL_cleanse(key->data(), key->size());
   }
   ca_pem_ = opts_.ca_pem;
@@ -485,11 +485,11 @@ void sink::down(bool final) {
 }
 
 void sink::accept_next(std::uint64_t gen) {
-  acceptor_.async_accept(asio::make_strand(ioc_),
-                         [self = shared_from_this(), gen](boost::system::error_code ec,
-                                                          tcp::socket socket) {
-                           self->on_accept(gen, ec, std::move(socket));
-                         });
+  acceptor_.async_accept(
+      asio::make_strand(ioc_),
+      [self = shared_from_this(), gen](boost::system::error_code ec, tcp::socket socket) {
+        self->on_accept(gen, ec, std::move(socket));
+      });
 }
 
 void sink::on_accept(std::uint64_t gen, boost::system::error_code ec, tcp::socket socket) {
@@ -587,8 +587,8 @@ std::string receiver::url(std::string_view path) const {
   const std::string host = h == "127.0.0.1"                   ? "localhost"
                            : h.find(':') != std::string::npos ? "[" + h + "]"
                                                               : h;
-  std::string out = std::string(impl_->tls() ? "https" : "http") + "://" + host + ":" +
-                    std::to_string(port());
+  std::string out =
+      std::string(impl_->tls() ? "https" : "http") + "://" + host + ":" + std::to_string(port());
   if (!path.starts_with('/')) out += '/';
   return out.append(path);
 }

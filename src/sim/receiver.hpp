@@ -29,10 +29,10 @@ struct receiver_options {
   std::string ca_pem;  // returned by ca_pem() when `cert` is given
   // Keys that verify signatures: "whsec_<base64>" or bare base64, standard alphabet, padded.
   std::vector<std::string> secrets;
-  std::chrono::seconds tolerance{300};             // accepted webhook-timestamp distance from now
-  std::chrono::milliseconds idle_timeout{30000};   // keep-alive idle and request-header deadline
-  std::chrono::milliseconds io_timeout{10000};     // TLS handshake, body read and write deadline
-  std::chrono::milliseconds hang_hold{120000};     // longest a `hang` holds its connection
+  std::chrono::seconds tolerance{300};            // accepted webhook-timestamp distance from now
+  std::chrono::milliseconds idle_timeout{30000};  // keep-alive idle and request-header deadline
+  std::chrono::milliseconds io_timeout{10000};    // TLS handshake, body read and write deadline
+  std::chrono::milliseconds hang_hold{120000};    // longest a `hang` holds its connection
   // Receives one line per unexpected failure inside the receiver (never a secret). Default: stderr.
   std::function<void(std::string_view)> log;
 };
@@ -59,16 +59,16 @@ struct reply {
 // One request as it arrived. Requests whose header or body could not be read (timeout, reset,
 // body over 1 MiB, which is answered 413) are not recorded.
 struct received {
-  std::string method;  // "POST"
-  std::string target;  // "/hook"
+  std::string method;                                              // "POST"
+  std::string target;                                              // "/hook"
   std::string id, timestamp, signature, content_type, user_agent;  // "" when absent
   std::string body;                                                // "" when !body_read
   std::map<std::string, std::string> headers;  // lower-case names; repeats joined with ", "
   bool body_read = true;                       // false for reply_kind::no_read
   bool signature_ok = false;                   // signature_problem.empty()
-  std::string signature_problem;  // see signature_problem(); "body not read" for no_read
-  std::chrono::system_clock::time_point at;    // when the request was read
-  reply_kind kind = reply_kind::status;        // how it was answered
+  std::string signature_problem;             // see signature_problem(); "body not read" for no_read
+  std::chrono::system_clock::time_point at;  // when the request was read
+  reply_kind kind = reply_kind::status;      // how it was answered
   int answered_status = 0;  // the status written (set just before writing); 0 for hang/close
 };
 
