@@ -4,6 +4,11 @@
 #include "fjwatch/http.hpp"
 #include "fjwatch/log.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -90,14 +95,24 @@ class command_runner final : public action_runner {
                       .extra_env = event_environment(std::string(to_string(d.type)), d.event_id,
                                                      d.session_id),
                       .timeout = action_.timeout};
-    const auto r = co_await run_command(ioc_.get_executor(), std::move(spec));
+    // Run in its own coroutine so that cancel() (a stop) can end it: the child is killed.
+    command_result r;
+    try {
+      r = co_await asio::co_spawn(ioc_, run_command(ioc_.get_executor(), std::move(spec)),
+                                  asio::bind_cancellation_slot(cancel_.slot(), asio::use_awaitable));
+    } catch (const boost::system::system_error& e) {
+      r.reason = std::string("cancelled: ") + e.code().message();
+    }
     co_return attempt_outcome{r.ok ? delivery_verdict::delivered : delivery_verdict::retry,
                               r.ok ? "ok" : r.reason, std::nullopt};
   }
 
+  void cancel() override { cancel_.emit(asio::cancellation_type::terminal); }
+
  private:
   asio::io_context& ioc_;
   const action_config& action_;
+  asio::cancellation_signal cancel_;
 };
 
 // The secret text from a file (trimmed) or an environment variable.

@@ -231,3 +231,25 @@ BOOST_AUTO_TEST_CASE(command_gets_the_event_on_stdin_and_in_its_environment) {
   std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   BOOST_TEST(boost::json::parse(json).as_object().at("type").as_string() == "session.done");
 }
+
+BOOST_AUTO_TEST_CASE(a_stop_ends_a_running_command_and_records_nothing) {
+  ft::temp_dir scripts{"fjwatch-cmd"};
+  const auto started = scripts / "started";
+  const auto script = scripts.write("slow.sh", "#!/bin/sh\ntouch \"$1\"\nexec sleep 30\n");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  env e({}, tuning{.actions = "  - name: script\n    type: command\n    argv: [" +
+                              script.string() + ", " + started.string() + "]\n    timeout: 1m\n",
+                   .defaults = "[script]"});
+  const auto id = sid(0x231);
+  e.api->add_session(sim::done_at_poll(id, 1));
+  e.watch({id});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return std::filesystem::exists(started); }, 10s));
+  const auto t0 = steady::now();
+  e.stop();  // asserts the daemon's tasks end within its bound
+  BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0).count() < 2000);
+  const auto rows = deliveries_of(e, done_id(id));
+  BOOST_TEST_REQUIRE(rows.size() == 1u);
+  BOOST_TEST((rows[0].state == fjwatch::delivery_state::pending));
+  BOOST_TEST(rows[0].attempts == 0);  // the cut-short attempt was not recorded
+}
