@@ -159,4 +159,17 @@ void write_file(const std::string& path, const std::string& contents, unsigned m
   if (::close(fd) != 0) fail("cannot close");
 }
 
+pem_pair loopback_cert(const pem_pair& given, const std::string& given_ca, const std::string& host,
+                       const std::string& ca_name, std::string& ca_pem) {
+  if (!given.empty()) {
+    ca_pem = given_ca;
+    return given;
+  }
+  const pem_pair ca = make_ca(ca_name);
+  ca_pem = ca.cert;
+  std::vector<std::string> names{"localhost", "127.0.0.1"};
+  if (host != "127.0.0.1") names.push_back(host);
+  return issue_cert(ca, names);
+}
+
 }  // namespace fjwatch::sim

@@ -29,6 +29,12 @@ pem_pair make_ca(const std::string& common_name, validity valid = {});
 // std::invalid_argument for no names, std::runtime_error if `ca` does not load or OpenSSL fails.
 pem_pair issue_cert(const pem_pair& ca, const std::vector<std::string>& names, validity valid = {});
 
+// The certificate a loopback server presents: `given` when it is set (then ca_pem = given_ca),
+// else a fresh leaf for localhost, 127.0.0.1 and `host`, signed by a fresh CA named `ca_name`
+// (then ca_pem = that CA). Throws like make_ca / issue_cert.
+pem_pair loopback_cert(const pem_pair& given, const std::string& given_ca, const std::string& host,
+                       const std::string& ca_name, std::string& ca_pem);
+
 // Writes `contents` to `path` (created or truncated) with permission bits `mode`, also applied
 // to a file that already existed. Throws std::runtime_error naming the path on failure.
 void write_file(const std::string& path, const std::string& contents, unsigned mode = 0600);

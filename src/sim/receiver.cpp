@@ -407,19 +407,6 @@ class connection final : public sink_conn, public std::enable_shared_from_this<c
   bool closed_ = false;
 };
 
-// opts.cert, or a leaf for localhost and 127.0.0.1 (and the host) from a fresh CA; sets ca_pem.
-pem_pair server_cert(const receiver_options& o, std::string& ca_pem) {
-  if (!o.cert.empty()) {
-    ca_pem = o.ca_pem;
-    return o.cert;
-  }
-  const pem_pair ca = make_ca("fjwatch-sim receiver CA");
-  ca_pem = ca.cert;
-  std::vector<std::string> names{"localhost", "127.0.0.1"};
-  if (o.host != "127.0.0.1") names.push_back(o.host);
-  return issue_cert(ca, names);
-}
-
 }  // namespace
 
 sink::sink(asio::io_context& ioc, receiver_options opts)
@@ -432,7 +419,8 @@ sink::sink(asio::io_context& ioc, receiver_options opts)
   }
   ca_pem_ = opts_.ca_pem;
   if (opts_.tls) {
-    const pem_pair leaf = server_cert(opts_, ca_pem_);
+    const pem_pair leaf =
+        loopback_cert(opts_.cert, opts_.ca_pem, opts_.host, "fjwatch-sim receiver CA", ca_pem_);
     tls_.emplace(ssl::context::tls_server);
     tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);

@@ -203,18 +203,6 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
   bool closed_ = false;
 };
 
-pem_pair server_cert(const options& o, std::string& ca_pem) {
-  if (!o.cert.empty()) {
-    ca_pem = o.ca_pem;
-    return o.cert;
-  }
-  const pem_pair ca = make_ca("fjwatch-sim CA");
-  ca_pem = ca.cert;
-  std::vector<std::string> names{"localhost", "127.0.0.1"};
-  if (o.host != "127.0.0.1") names.push_back(o.host);
-  return issue_cert(ca, names);
-}
-
 }  // namespace
 
 listener::listener(asio::io_context& ioc, options opts)
@@ -224,7 +212,7 @@ listener::listener(asio::io_context& ioc, options opts)
   const options& o = core_->opts();
   ca_pem_ = o.ca_pem;
   if (o.tls) {
-    const pem_pair leaf = server_cert(o, ca_pem_);
+    const pem_pair leaf = loopback_cert(o.cert, o.ca_pem, o.host, "fjwatch-sim CA", ca_pem_);
     tls_.emplace(ssl::context::tls_server);
     tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
