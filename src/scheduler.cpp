@@ -222,8 +222,6 @@ asio::awaitable<void> scheduler::run_worker(worker& w) {
     const auto id = slots_[*index].id;
     const auto etag = slots_[*index].etag;
     const auto outcome = co_await w.client.poll(id, etag);
-    stats_.connections_opened = 0;
-    for (const auto& each : workers_) stats_.connections_opened += each->client.connections_opened();
     if (stopping_) break;
     handle(*index, generation, outcome);
   }
@@ -430,6 +428,7 @@ std::vector<session_view> scheduler::view() const {
 scheduler_stats scheduler::stats() const {
   auto s = stats_;
   s.auth_failing = auth_failing_;
+  for (const auto& w : workers_) s.connections_opened += w->client.connections_opened();
   return s;
 }
 
