@@ -5,10 +5,6 @@
 
 namespace fjwatch {
 
-void throw_exception_from_error(const failure& f, const boost::source_location&) {
-  throw std::runtime_error(f.what);
-}
-
 std::string diagnostic::str() const {
   std::string out = file;
   if (line > 0) {

@@ -4,6 +4,7 @@
 
 #include <boost/assert/source_location.hpp>
 
+#include <stdexcept>
 #include <string>
 
 namespace fjwatch {
@@ -32,7 +33,9 @@ template <class T>
 using result = boost::system::result<T, failure>;
 
 // Found by ADL when result<T>::value() is called on a failure.
-[[noreturn]] void throw_exception_from_error(const failure& f, const boost::source_location& loc);
+[[noreturn]] inline void throw_exception_from_error(const failure& f, const boost::source_location&) {
+  throw std::runtime_error(f.what);
+}
 
 // One problem found in a user's file, reported as "file:line:col: message".
 // line and column are 1-based; 0 means unknown (the position is then left out).
