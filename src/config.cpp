@@ -63,7 +63,7 @@ void read_api(config_reader& r, const config_entry& e, api_config& api) {
   m.get_bool("allow_insecure_http", api.allow_insecure_http);
   if (url_set) {
     check_http_url(r, *m.find("base_url"), api.base_url, api.allow_insecure_http,
-                   "api.allow_insecure_http");
+                   "api.allow_insecure_http", false);
   }
 }
 

@@ -184,7 +184,7 @@ void read_webhook_action(config_map& m, action_config& a) {
     r.report(m.self(), "missing key \"url\"");
   } else if (m.get_text("url", a.url)) {
     check_http_url(r, *m.find("url"), a.url, a.allow_insecure_http,
-                   m.self().path + ".allow_insecure_http");
+                   m.self().path + ".allow_insecure_http", true);
   }
   read_secrets(m, a);
   read_headers(m, a);

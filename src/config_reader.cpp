@@ -318,10 +318,12 @@ bool config_map::get_path(std::string_view key, std::string& out) {
 }
 
 void check_http_url(config_reader& reader, const config_entry& e, const std::string& url,
-                    bool allow_http, const std::string& allow_key) {
+                    bool allow_http, const std::string& allow_key, bool allow_query) {
   const auto parts = parse_url(url);
   if (!parts) {
     reader.report(e, "not a valid URL: " + parts.error().what);
+  } else if (!allow_query && !parts->query.empty()) {
+    reader.report(e, "not a valid URL: a query is not allowed here");
   } else if (!parts->https() && !allow_http) {
     reader.report(e, "must be https (set " + allow_key + ": true to allow http)");
   }

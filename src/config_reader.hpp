@@ -127,10 +127,11 @@ config_entry element_entry(const config_entry& list, const YAML::Node& node, std
 // `reader`; nullopt then. An empty document is a null node.
 std::optional<YAML::Node> parse_yaml(std::string_view text, config_reader& reader);
 
-// Reports an entry holding `url` unless it is an http(s) URL, and unless it is https when http is
-// not allowed ("must be https (set <allow_key>: true to allow http)").
+// Reports an entry holding `url` unless it is an http(s) URL, with a query only when
+// `allow_query`, and unless it is https when http is not allowed ("must be https (set
+// <allow_key>: true to allow http)").
 void check_http_url(config_reader& reader, const config_entry& e, const std::string& url,
-                    bool allow_http, const std::string& allow_key);
+                    bool allow_http, const std::string& allow_key, bool allow_query);
 
 // The `actions` list (src/config_actions.cpp): every problem reported, the valid actions returned.
 std::vector<action_config> read_actions(config_reader& reader, const config_entry& list);

@@ -210,18 +210,25 @@ result<url_parts> parse_url(std::string_view text) {
   }
   out.port = out.https() ? 443 : 80;
   const std::string_view rest = text.substr(sep + 3);
-  const std::size_t special = rest.find_first_of("?#");
-  if (special != std::string_view::npos) {
-    return fail(rest[special] == '?' ? "a query is not allowed" : "a fragment is not allowed");
-  }
-  const std::size_t slash = rest.find('/');
-  if (auto authority = parse_authority(rest.substr(0, slash), out); !authority) {
+  if (rest.find('#') != std::string_view::npos) return fail("a fragment is not allowed");
+  const std::size_t question = rest.find('?');
+  const std::string_view before_query = rest.substr(0, question);
+  const std::size_t slash = before_query.find('/');
+  if (auto authority = parse_authority(before_query.substr(0, slash), out); !authority) {
     return authority.error();
   }
-  std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  std::string_view path =
+      slash == std::string_view::npos ? std::string_view() : before_query.substr(slash);
   if (auto checked = check_path(path); !checked) return checked.error();
   while (path.ends_with('/')) path.remove_suffix(1);
   out.path = std::string(path);
+  if (question != std::string_view::npos) {
+    const std::string_view query = rest.substr(question + 1);
+    if (auto checked = check_path(query); !checked) {
+      return fail("the query has a character that must be percent-encoded or a bad percent-encoding");
+    }
+    out.query = std::string(query);
+  }
   return out;
 }
 

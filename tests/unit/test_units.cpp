@@ -155,6 +155,9 @@ BOOST_AUTO_TEST_CASE(parse_url_accepts) {
       {"https://[2001:db8::1]", {"https", "2001:db8::1", 443, ""}},
       {"https://h/p%20q", {"https", "h", 443, "/p%20q"}},
       {"https://my_host-1.local/v1:x@y", {"https", "my_host-1.local", 443, "/v1:x@y"}},
+      {"https://h/hook?token=a%2Fb&x=1", {"https", "h", 443, "/hook", "token=a%2Fb&x=1"}},
+      {"https://h?x=/y?z", {"https", "h", 443, "", "x=/y?z"}},
+      {"https://h/p/?", {"https", "h", 443, "/p", ""}},
   };
   for (const auto& [text, want] : rows) {
     BOOST_TEST_CONTEXT("input \"" << text << "\"") {
@@ -164,9 +167,17 @@ BOOST_AUTO_TEST_CASE(parse_url_accepts) {
       BOOST_TEST(got->host == want.host);
       BOOST_TEST(got->port == want.port);
       BOOST_TEST(got->path == want.path);
+      BOOST_TEST(got->query == want.query);
       BOOST_TEST(got->https() == (want.scheme == "https"));
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(url_target_is_path_and_query) {
+  BOOST_TEST(fjwatch::parse_url("https://h").value().target() == "/");
+  BOOST_TEST(fjwatch::parse_url("https://h/a/b/").value().target() == "/a/b");
+  BOOST_TEST(fjwatch::parse_url("https://h?x=1").value().target() == "/?x=1");
+  BOOST_TEST(fjwatch::parse_url("https://h/hook?t=a%20b").value().target() == "/hook?t=a%20b");
 }
 
 BOOST_AUTO_TEST_CASE(parse_url_rejects) {
@@ -183,8 +194,9 @@ BOOST_AUTO_TEST_CASE(parse_url_rejects) {
       {"https://:443", "the host is empty"},
       {"https://user@h", "user info is not allowed"},
       {"https://user:pw@h/x", "user info is not allowed"},
-      {"https://h?x=1", "a query is not allowed"},
-      {"https://h/p?x=1", "a query is not allowed"},
+      {"https://h/p?x=1 2", "the query has a character that must be percent-encoded or a bad percent-encoding"},
+      {"https://h/p?x=%zz", "the query has a character that must be percent-encoded or a bad percent-encoding"},
+      {"https://h/p?x=1#f", "a fragment is not allowed"},
       {"https://h#frag", "a fragment is not allowed"},
       {"https://h:0", bad_port},
       {"https://h:65536", bad_port},
