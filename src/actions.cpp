@@ -5,10 +5,13 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
+#include <span>
 
 namespace fjwatch {
 namespace asio = boost::asio;
@@ -86,13 +89,12 @@ asio::awaitable<void> outbox::sleep(lane& l, steady::time_point until, bool idle
 }
 
 asio::awaitable<void> outbox::run_lane(lane& l) {
-  const auto& name = l.action.name;
   while (!stopping_) {
     std::vector<delivery> due;
     std::optional<std::int64_t> next;
     try {
-      due = db_.due_deliveries(unix_ms_now(), batch_size, name);
-      if (due.empty()) next = db_.next_delivery_ms(name);
+      due = db_.due_deliveries(unix_ms_now(), batch_size, l.action.name);
+      if (due.empty()) next = db_.next_delivery_ms(l.action.name);
     } catch (const store_error& e) {
       on_fatal_(e.what());
       co_return;
@@ -103,41 +105,83 @@ asio::awaitable<void> outbox::run_lane(lane& l) {
       co_await sleep(l, until, true);
       continue;
     }
-    std::vector<attempt_record> records;
-    millis pause{0};
-    for (const auto& d : due) {
-      const auto outcome = co_await l.runner->attempt(d);
-      if (stopping_) break;  // cut short by stop: not recorded, the row stays as it was
-      records.push_back(judge(l, d, outcome));
-      if (l.failures_in_a_row >= breaker_threshold) {
-        // The circuit opens: this target's rows wait, other lanes go on.
-        pause = l.schedule[std::min<std::size_t>(l.pauses, l.schedule.size() - 1)];
-        ++l.pauses;
-        l.failures_in_a_row = 0;
-        log::warn("delivery.target_paused", {{"action", name}, {"pause_ms", static_cast<std::int64_t>(pause.count())},
-                                             {"last_result", outcome.result}});
-        break;
-      }
-      // Log lines are cheap: record them in one transaction per batch. Anything that reached
-      // another system is recorded at once, so a crash repeats as little as possible.
-      if (l.action.kind != action_kind::log) {
-        try {
-          db_.record_attempts(records);
-        } catch (const store_error& e) {
-          on_fatal_(e.what());
-          co_return;
-        }
-        records.clear();
-      }
-    }
-    try {
-      if (!records.empty()) db_.record_attempts(records);
-    } catch (const store_error& e) {
-      on_fatal_(e.what());
-      co_return;
-    }
+    const millis pause = co_await deliver_batch(l, due);
+    if (failed_) co_return;
     if (pause.count() > 0 && !stopping_) co_await sleep(l, steady::now() + pause, false);
   }
+}
+
+// Delivers `due` in waves of the runner's slots, every wave's outcomes recorded in one
+// transaction: at a crash at most one wave (the attempts in flight) is repeated. Log lines are
+// cheap and touch nothing outside, so a log lane records the whole batch at once. Returns the
+// pause when the circuit opened (the rest of the batch waits), else 0.
+asio::awaitable<millis> outbox::deliver_batch(lane& l, const std::vector<delivery>& due) {
+  const std::size_t width = l.runner->slots();
+  const bool record_each_wave = l.action.kind != action_kind::log;
+  std::vector<attempt_record> records;
+  millis pause{0};
+  for (std::size_t first = 0; first < due.size() && !stopping_ && pause.count() == 0; first += width) {
+    const std::span<const delivery> wave(due.data() + first, std::min(width, due.size() - first));
+    const auto outcomes = co_await attempt_wave(l, wave);
+    for (std::size_t i = 0; i < wave.size(); ++i) {
+      // An attempt cut short by a stop is not recorded: its row stays as it was.
+      if (stopping_ && outcomes[i].verdict == delivery_verdict::retry) continue;
+      records.push_back(judge(l, wave[i], outcomes[i]));
+    }
+    if (l.failures_in_a_row >= breaker_threshold) pause = open_circuit(l, outcomes.back().result);
+    if (record_each_wave && !commit(records)) co_return millis{0};
+  }
+  if (!commit(records)) co_return millis{0};
+  co_return pause;
+}
+
+// Runs one attempt per row of `wave` at once, row i on slot i; returns when all have finished.
+asio::awaitable<std::vector<attempt_outcome>> outbox::attempt_wave(lane& l, std::span<const delivery> wave) {
+  std::vector<attempt_outcome> outcomes(wave.size());
+  if (wave.size() == 1) {
+    outcomes[0] = co_await l.runner->attempt(wave[0], 0);
+    co_return outcomes;
+  }
+  std::size_t left = wave.size();
+  std::exception_ptr error;
+  asio::steady_timer all_done(ioc_, steady::time_point::max());
+  for (std::size_t i = 0; i < wave.size(); ++i) {
+    auto one = [&, i]() -> asio::awaitable<void> { outcomes[i] = co_await l.runner->attempt(wave[i], i); };
+    asio::co_spawn(ioc_, one, [&](std::exception_ptr e) {
+      if (e && !error) error = e;
+      if (--left == 0) all_done.cancel();
+    });
+  }
+  if (left > 0) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (error) std::rethrow_exception(error);
+  co_return outcomes;
+}
+
+// The target failed breaker_threshold times in a row: its rows wait for the next step of its
+// schedule (growing with each opening), other lanes go on.
+millis outbox::open_circuit(lane& l, const std::string& last_result) {
+  const millis pause = l.schedule[std::min<std::size_t>(l.pauses, l.schedule.size() - 1)];
+  ++l.pauses;
+  l.failures_in_a_row = 0;
+  log::warn("delivery.target_paused", {{"action", l.action.name},
+                                       {"pause_ms", static_cast<std::int64_t>(pause.count())},
+                                       {"last_result", last_result}});
+  return pause;
+}
+
+// Writes `records` in one transaction and clears them; false (and the daemon told to stop) when
+// the store fails.
+bool outbox::commit(std::vector<attempt_record>& records) {
+  if (records.empty()) return true;
+  try {
+    db_.record_attempts(records);
+  } catch (const store_error& e) {
+    failed_ = true;
+    on_fatal_(e.what());
+    return false;
+  }
+  records.clear();
+  return true;
 }
 
 // The row's new state after one attempt, and the log line that goes with it.

@@ -12,13 +12,14 @@ namespace {
 
 // clang-format off
 constexpr std::array<std::string_view, 4> log_keys{"name", "type", "on", "template"};
-constexpr std::array<std::string_view, 11> webhook_keys{
+constexpr std::array<std::string_view, 12> webhook_keys{
     "name", "type", "on", "url", "secret_file", "secret_env", "headers", "timeout", "ca_file",
-    "retry_schedule", "allow_insecure_http"};
-constexpr std::array<std::string_view, 5> command_keys{"name", "type", "on", "argv", "timeout"};
-constexpr std::array<std::string_view, 13> any_kind_keys{
+    "retry_schedule", "allow_insecure_http", "max_in_flight"};
+constexpr std::array<std::string_view, 6> command_keys{
+    "name", "type", "on", "argv", "timeout", "max_in_flight"};
+constexpr std::array<std::string_view, 14> any_kind_keys{
     "name", "type", "on", "template", "url", "secret_file", "secret_env", "headers", "timeout",
-    "ca_file", "retry_schedule", "allow_insecure_http", "argv"};
+    "ca_file", "retry_schedule", "allow_insecure_http", "argv", "max_in_flight"};
 // clang-format on
 
 constexpr std::array<std::pair<std::string_view, action_kind>, 3> kind_names{
@@ -34,6 +35,7 @@ constexpr std::array<std::string_view, 8> reserved_headers{
 
 constexpr millis min_action_timeout = 100ms;
 constexpr millis max_action_timeout = 1h;
+constexpr int max_action_in_flight = 64;
 
 // The action's type when the map states a valid one, so its keys can be checked before reading.
 std::optional<action_kind> peek_kind(const YAML::Node& action) {
@@ -189,6 +191,7 @@ void read_webhook_action(config_map& m, action_config& a) {
   read_secrets(m, a);
   read_headers(m, a);
   m.get_duration("timeout", a.timeout, min_action_timeout, max_action_timeout);
+  m.get_int("max_in_flight", a.max_in_flight, 1, max_action_in_flight);
   m.get_path("ca_file", a.ca_file);
   if (const config_entry* schedule = m.find("retry_schedule")) {
     for (const config_entry& item : r.list(*schedule)) {
@@ -201,7 +204,9 @@ void read_webhook_action(config_map& m, action_config& a) {
 void read_command_action(config_map& m, action_config& a) {
   config_reader& r = m.reader();
   a.timeout = 30s;
+  a.max_in_flight = 1;
   m.get_duration("timeout", a.timeout, min_action_timeout, max_action_timeout);
+  m.get_int("max_in_flight", a.max_in_flight, 1, max_action_in_flight);
   const config_entry* argv = m.find("argv");
   if (argv == nullptr) {
     r.report(m.self(), "missing key \"argv\"");

@@ -9,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -29,7 +30,7 @@ std::int64_t unix_seconds() {
 class log_runner final : public action_runner {
  public:
   explicit log_runner(const action_config& a) : action_(a) {}
-  asio::awaitable<attempt_outcome> attempt(const delivery& d) override {
+  asio::awaitable<attempt_outcome> attempt(const delivery& d, std::size_t) override {
     log::info("action.log", {{"action", action_.name}, {"event", to_string(d.type)},
                              {"event_id", d.event_id},
                              {"text", render_template(action_.template_text, d.event_id, d.payload)}});
@@ -40,22 +41,27 @@ class log_runner final : public action_runner {
   const action_config& action_;
 };
 
-// webhook: a signed POST (Standard Webhooks) over one keep-alive connection to the target.
+// webhook: a signed POST (Standard Webhooks) over max_in_flight keep-alive connections to the
+// target, one per slot.
 class webhook_runner final : public action_runner {
  public:
   webhook_runner(asio::io_context& ioc, const action_config& a, url_parts url,
                  std::vector<webhook_secret> secrets)
-      : action_(a),
-        url_(url),
-        secrets_(std::move(secrets)),
-        conn_(ioc.get_executor(), url.https() ? make_client_tls_context(a.ca_file) : nullptr, url,
-              http_limits{.step_timeout = a.timeout}) {}
+      : action_(a), url_(url), secrets_(std::move(secrets)) {
+    const auto tls = url.https() ? make_client_tls_context(a.ca_file) : nullptr;
+    for (int i = 0; i < std::max(1, a.max_in_flight); ++i) {
+      conns_.push_back(std::make_unique<http_connection>(ioc.get_executor(), tls, url,
+                                                         http_limits{.step_timeout = a.timeout}));
+    }
+  }
 
-  asio::awaitable<attempt_outcome> attempt(const delivery& d) override {
+  std::size_t slots() const override { return conns_.size(); }
+
+  asio::awaitable<attempt_outcome> attempt(const delivery& d, std::size_t slot) override {
     const auto timestamp = unix_seconds();
     http_request req;
     req.method = "POST";
-    req.target = url_.path.empty() ? "/" : url_.path;
+    req.target = url_.target();
     req.headers = {{"Content-Type", "application/json"},
                    {"User-Agent", "fjwatch/" FJWATCH_VERSION},
                    {"webhook-id", d.event_id},
@@ -65,7 +71,7 @@ class webhook_runner final : public action_runner {
     req.body = d.payload;
     // Receivers dedupe on webhook-id, so a stale keep-alive connection may be retried once.
     req.idempotent = true;
-    const auto res = co_await conn_.request(std::move(req), action_.timeout);
+    const auto res = co_await conns_.at(slot)->request(std::move(req), action_.timeout);
     if (!res) co_return attempt_outcome{delivery_verdict::retry, res.error().reason, std::nullopt};
     attempt_outcome out;
     out.verdict = classify_webhook_status(res->status);
@@ -75,20 +81,26 @@ class webhook_runner final : public action_runner {
     co_return out;
   }
 
-  void cancel() override { conn_.close(); }
+  void cancel() override {
+    for (auto& c : conns_) c->close();
+  }
 
  private:
   const action_config& action_;
   url_parts url_;
   std::vector<webhook_secret> secrets_;
-  http_connection conn_;
+  std::vector<std::unique_ptr<http_connection>> conns_;
 };
 
 // command: the program with the event JSON on stdin; exit 0 is success.
 class command_runner final : public action_runner {
  public:
-  command_runner(asio::io_context& ioc, const action_config& a) : ioc_(ioc), action_(a) {}
-  asio::awaitable<attempt_outcome> attempt(const delivery& d) override {
+  command_runner(asio::io_context& ioc, const action_config& a)
+      : ioc_(ioc), action_(a), cancel_(static_cast<std::size_t>(std::max(1, a.max_in_flight))) {}
+
+  std::size_t slots() const override { return cancel_.size(); }
+
+  asio::awaitable<attempt_outcome> attempt(const delivery& d, std::size_t slot) override {
     command_spec spec{.action_name = action_.name,
                       .argv = action_.argv,
                       .stdin_data = d.payload,
@@ -99,7 +111,7 @@ class command_runner final : public action_runner {
     command_result r;
     try {
       r = co_await asio::co_spawn(ioc_, run_command(ioc_.get_executor(), std::move(spec)),
-                                  asio::bind_cancellation_slot(cancel_.slot(), asio::use_awaitable));
+                                  asio::bind_cancellation_slot(cancel_.at(slot).slot(), asio::use_awaitable));
     } catch (const boost::system::system_error& e) {
       r.reason = std::string("cancelled: ") + e.code().message();
     }
@@ -107,12 +119,14 @@ class command_runner final : public action_runner {
                               r.ok ? "ok" : r.reason, std::nullopt};
   }
 
-  void cancel() override { cancel_.emit(asio::cancellation_type::terminal); }
+  void cancel() override {
+    for (auto& c : cancel_) c.emit(asio::cancellation_type::terminal);
+  }
 
  private:
   asio::io_context& ioc_;
   const action_config& action_;
-  asio::cancellation_signal cancel_;
+  std::vector<asio::cancellation_signal> cancel_;  // one per slot
 };
 
 // The secret text from a file (trimmed) or an environment variable.

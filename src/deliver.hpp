@@ -21,11 +21,16 @@ struct attempt_outcome {
   std::optional<std::chrono::milliseconds> retry_after;  // the receiver's wait hint (429, 503)
 };
 
+// A runner has slots() independent channels (a webhook's keep-alive connections, a command's
+// process slots); attempts on different slots may run at the same time, one per slot.
 class action_runner {
  public:
   virtual ~action_runner() = default;
-  virtual boost::asio::awaitable<attempt_outcome> attempt(const delivery& d) = 0;
-  // Aborts an attempt in flight (stop); its outcome is then ignored by the caller.
+  virtual std::size_t slots() const { return 1; }
+  // One attempt of `d` on channel `slot` (< slots()).
+  virtual boost::asio::awaitable<attempt_outcome> attempt(const delivery& d, std::size_t slot) = 0;
+  // Aborts every attempt in flight (stop); their outcomes come back as retry, and the caller
+  // ignores them.
   virtual void cancel() {}
 };
 

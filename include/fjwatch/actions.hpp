@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ class outbox {
  private:
   struct lane;
   boost::asio::awaitable<void> run_lane(lane& l);
+  boost::asio::awaitable<millis> deliver_batch(lane& l, const std::vector<delivery>& due);
+  boost::asio::awaitable<std::vector<struct attempt_outcome>> attempt_wave(
+      lane& l, std::span<const delivery> wave);
+  millis open_circuit(lane& l, const std::string& last_result);
+  bool commit(std::vector<attempt_record>& records);
   attempt_record judge(lane& l, const delivery& d, const struct attempt_outcome& o);
   boost::asio::awaitable<void> sleep(lane& l, std::chrono::steady_clock::time_point until,
                                      bool idle);
@@ -53,6 +59,7 @@ class outbox {
   std::mt19937_64 rng_;
   int running_ = 0;
   bool stopping_ = false;
+  bool failed_ = false;  // the store failed: every lane ends
   std::uint64_t delivered_ = 0;
 };
 

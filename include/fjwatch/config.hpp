@@ -64,6 +64,9 @@ struct action_config {
   std::string ca_file;
   std::vector<millis> retry_schedule;     // empty: the default schedule
   bool allow_insecure_http = false;
+  // webhook and command: attempts at once (webhook connections, command processes). An event
+  // whose attempt was under way at a crash may be delivered again, so this bounds the repeats.
+  int max_in_flight = 4;  // webhook 4, command 1 (set by the parser)
   // command
   std::vector<std::string> argv;
 };

@@ -141,8 +141,9 @@ actions:
   - {name: j, type: log, template: "{{x}} {event_id}", on: [session.status_changed, session.done]}
   - name: hook.1
     type: webhook
-    url: http://127.0.0.1:9000/in
+    url: http://127.0.0.1:9000/in?team=a%20b
     allow_insecure_http: true
+    max_in_flight: 6
     secret_file: [/new.secret, /old.secret]
     headers: {X-Team: sourcing, Authorization: "Bearer t"}
     timeout: 3s
@@ -180,7 +181,8 @@ defaults: {actions: [cmd_1, j, cmd_1]}
   BOOST_TEST((log.on == std::vector{event_type::status_changed, event_type::done}));
   const auto& hook = *c.find_action("hook.1");
   BOOST_TEST((hook.kind == fjwatch::action_kind::webhook));
-  BOOST_TEST(hook.url == "http://127.0.0.1:9000/in");
+  BOOST_TEST(hook.url == "http://127.0.0.1:9000/in?team=a%20b");
+  BOOST_TEST(hook.max_in_flight == 6);
   BOOST_TEST(hook.allow_insecure_http);
   BOOST_TEST((hook.secret_files == std::vector<std::string>{"/new.secret", "/old.secret"}));
   BOOST_TEST(hook.headers.at("X-Team") == "sourcing");
@@ -193,10 +195,12 @@ defaults: {actions: [cmd_1, j, cmd_1]}
   BOOST_TEST(env_hook.secret_env == "HOOK_SECRET");
   BOOST_TEST(env_hook.secret_files.empty());
   BOOST_TEST(env_hook.timeout.count() == 15'000);
+  BOOST_TEST(env_hook.max_in_flight == 4);
   const auto& cmd = *c.find_action("cmd_1");
   BOOST_TEST((cmd.kind == fjwatch::action_kind::command));
   BOOST_TEST((cmd.argv == std::vector<std::string>{"/bin/echo", "hi"}));
   BOOST_TEST(cmd.timeout.count() == 30'000);
+  BOOST_TEST(cmd.max_in_flight == 1);
   BOOST_TEST(c.find_action("nope") == nullptr);
   BOOST_TEST((c.default_actions == std::vector<std::string>{"cmd_1", "j"}));
 }
@@ -284,6 +288,8 @@ BOOST_AUTO_TEST_CASE(each_error_class_names_key_and_position) {
        "2:13: api.base_url: must be https (set api.allow_insecure_http: true to allow http)"},
       {"api: {base_url: \"ftp://h\"}",
        "1:17: api.base_url: not a valid URL: the scheme must be http or https"},
+      {"api: {base_url: \"https://h/v?key=1\"}",
+       "1:17: api.base_url: not a valid URL: a query is not allowed here"},
       {"watchlist: \"\"", "1:12: watchlist: must not be empty"},
       {"control: localhost",
        "1:10: control: expected host:port, unix:/path or \"\", got \"localhost\""},
@@ -323,6 +329,8 @@ BOOST_AUTO_TEST_CASE(each_error_class_names_key_and_position) {
       {"actions: [{name: h, type: webhook, url: \"https://h\", secret_env: S, retry_schedule: [1s, "
        "soon]}]",
        "1:90: actions[0].retry_schedule[1]: expected a duration like 5s, got \"soon\""},
+      {"actions: [{name: h, type: webhook, url: \"https://h\", secret_env: S, max_in_flight: 0}]",
+       "1:84: actions[0].max_in_flight: 0 is out of range (1..64)"},
       {"actions: [{name: c, type: command, argv: []}]", "1:42: actions[0].argv: must not be empty"},
       {"actions: [{name: c, type: command}]", "1:11: actions[0]: missing key \"argv\""},
       {"actions: [{name: c, type: command, argv: [ls], timeout: 2h}]",
