@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -281,9 +282,11 @@ struct run_config {
   std::string level = "info";
   std::string watchlist = "watchlist.yaml";
   std::string state_dir = "state";
+  std::string more_actions;                        // YAML items appended to `actions:`
+  std::vector<std::string> default_actions = {"journal"};
 };
 
-// fjwatch.yaml for `c`, with one log action ("journal") as the default action.
+// fjwatch.yaml for `c`: one log action ("journal"), then `more_actions`.
 inline std::string config_yaml(const run_config& c) {
   std::string y = "api:\n  base_url: " + c.base_url + "\n  api_key_file: " + c.api_key_file +
                   "\n  timeout: " + c.timeout +
@@ -294,9 +297,22 @@ inline std::string config_yaml(const run_config& c) {
   y += "retry:\n  initial: " + c.retry_initial + "\n  max: " + c.retry_max + "\n";
   y += "watchlist: " + c.watchlist + "\nstate_dir: " + c.state_dir + "\ncontrol: \"\"\n";
   y += "log: { level: " + c.level + ", format: text }\n";
-  y += "actions:\n  - name: journal\n    type: log\ndefaults:\n  actions: [journal]\n";
-  return y;
+  y += "actions:\n  - name: journal\n    type: log\n" + c.more_actions + "defaults:\n  actions: [";
+  for (std::size_t i = 0; i < c.default_actions.size(); ++i) {
+    y += (i ? ", " : "") + c.default_actions[i];
+  }
+  return y + "]\n";
 }
+
+// A session id (24 lowercase hex), distinct for each n.
+inline std::string hex_id(unsigned n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "6a0b%020x", n);
+  return buf;
+}
+
+// The id of the first session.done event of session `id`.
+inline std::string done_event(const std::string& id) { return "fjw_" + id + "_done_0"; }
 
 // A watch list with `ids`, one plain entry each.
 inline std::string watchlist_yaml(const std::vector<std::string>& ids) {

@@ -2,43 +2,18 @@
 // Webhook and command actions end to end: the daemon in-process, the simulated API and a webhook
 // receiver on loopback over real TLS; the receiver checks signatures with code of its own.
 #include "integration/daemon_env.hpp"
-#include "sim/receiver.hpp"
+#include "integration/receiver_thread.hpp"
 
 #include <boost/json.hpp>
 
 #include <fstream>
-#include <thread>
 
 using namespace itest;
 
 namespace {
 
-// 32 key bytes, "0123456789abcdef0123456789abcdef", as a Standard Webhooks secret.
-constexpr const char* secret = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
-
-// A webhook receiver on its own io_context thread.
-class receiver_thread {
- public:
-  receiver_thread() : rx_(ioc_, options()), thread_([this] { ioc_.run(); }) {}
-  ~receiver_thread() {
-    rx_.stop();
-    work_.reset();
-    thread_.join();
-  }
-  sim::receiver* operator->() { return &rx_; }
-
- private:
-  static sim::receiver_options options() {
-    sim::receiver_options o;
-    o.secrets = {secret};
-    o.log = [](std::string_view) {};
-    return o;
-  }
-  asio::io_context ioc_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
-  sim::receiver rx_;
-  std::thread thread_;
-};
+using fjwatch::testing::receiver_thread;
+constexpr const char* secret = fjwatch::testing::webhook_secret;
 
 // An `actions:` entry for a webhook to `rx` with a short retry schedule; its secret and CA files
 // are written by hook_files() (the config names them relative to itself).
@@ -252,4 +227,111 @@ BOOST_AUTO_TEST_CASE(a_stop_ends_a_running_command_and_records_nothing) {
   BOOST_TEST_REQUIRE(rows.size() == 1u);
   BOOST_TEST((rows[0].state == fjwatch::delivery_state::pending));
   BOOST_TEST(rows[0].attempts == 0);  // the cut-short attempt was not recorded
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_target_is_paused_then_resumed) {
+  receiver_thread rx;
+  rx->set_default({sim::reply_kind::status, 500, ""});
+  // One attempt at a time, so the five failures in a row come from five rows; the pause is the
+  // schedule's first step.
+  env e({}, tuning{.actions = "  - name: hook\n    type: webhook\n    url: " + rx->url() +
+                              "\n    secret_file: hook.secret\n    ca_file: hook-ca.pem\n"
+                              "    timeout: 2s\n    max_in_flight: 1\n"
+                              "    retry_schedule: [1s, 1s, 1s, 1s, 1s, 1s, 1s, 1s]\n",
+                   .defaults = "[hook]"});
+  hook_files("hook", rx, e.dir);
+  std::vector<std::string> ids;
+  for (unsigned n = 0; n < 8; ++n) {
+    ids.push_back(sid(0x240 + n));
+    e.api->add_session(sim::done_at_poll(ids.back(), 1));
+  }
+  e.watch(ids);
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" delivery.target_paused ", "action=hook"}) >= 1; }, 10s));
+  BOOST_TEST_REQUIRE(rx->count() >= 5u);
+  rx->set_default({});
+  BOOST_TEST_REQUIRE(e.run_until([&] { return rx->ids().size() == ids.size(); }, 15s));
+  BOOST_TEST(e.logs.count({" delivery.target_resumed ", "action=hook"}) == 1u);
+  // While the circuit was open nothing was sent: the sixth request came a pause (1 s, less
+  // its 20% jitter) after the fifth.
+  const auto got = rx->deliveries();
+  const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(got[5].at - got[4].at);
+  BOOST_TEST(gap.count() >= 750, "sixth request " << gap.count() << " ms after the fifth");
+}
+
+BOOST_AUTO_TEST_CASE(two_secrets_sign_every_request_while_keys_rotate) {
+  constexpr const char* old_secret = "whsec_ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+  // Each receiver verifies with one key only, so each accepted request carried a good signature
+  // under that key.
+  receiver_thread on_new;                // already moved to the new key
+  receiver_thread on_old({old_secret});  // still on the old one
+  auto hook = [](const std::string& name, receiver_thread& rx) {
+    return "  - name: " + name + "\n    type: webhook\n    url: " + rx->url() +
+           "\n    secret_file: [new.secret, old.secret]\n    ca_file: " + name + "-ca.pem\n";
+  };
+  env e({}, tuning{.actions = hook("a", on_new) + hook("b", on_old), .defaults = "[a, b]"});
+  e.dir.write("new.secret", std::string(secret) + "\n");
+  e.dir.write("old.secret", std::string(old_secret) + "\n");
+  e.dir.write("a-ca.pem", on_new->ca_pem());
+  e.dir.write("b-ca.pem", on_old->ca_pem());
+  const auto id = sid(0x250);
+  e.api->add_session(sim::done_at_poll(id, 1));
+  e.watch({id});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return on_new->count() >= 1 && on_old->count() >= 1; }, 10s));
+  for (auto* rx : {&on_new, &on_old}) {
+    const auto r = (*rx)->deliveries().at(0);
+    BOOST_TEST(r.signature_ok, r.signature_problem);
+    BOOST_TEST(r.answered_status == 200);
+    // Two space-separated v1 signatures, the new key's first.
+    const auto space = r.signature.find(' ');
+    BOOST_TEST_REQUIRE(space != std::string::npos);
+    BOOST_TEST(r.signature.substr(0, 3) == "v1,");
+    BOOST_TEST(r.signature.substr(space + 1, 3) == "v1,");
+    BOOST_TEST(r.signature.find(' ', space + 1) == std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_query_in_the_url_is_sent_and_never_logged) {
+  receiver_thread rx;
+  env e({}, tuning{.actions = "  - name: hook\n    type: webhook\n    url: " +
+                              rx->url("/hook?token=s3cr3t%2Fx&team=a") +
+                              "\n    secret_file: hook.secret\n    ca_file: hook-ca.pem\n",
+                   .defaults = "[hook]"});
+  hook_files("hook", rx, e.dir);
+  const auto id = sid(0x260);
+  e.api->add_session(sim::done_at_poll(id, 1));
+  e.watch({id});
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return rx->ids().size() == 1; }, 10s));
+  BOOST_TEST(rx->deliveries().at(0).target == "/hook?token=s3cr3t%2Fx&team=a");
+  BOOST_TEST(e.logs.count({"s3cr3t"}) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_lane_makes_max_in_flight_attempts_at_once) {
+  receiver_thread rx;
+  rx->set_default({sim::reply_kind::hang, 200, ""});
+  env e({}, tuning{.actions = hook_yaml("hook", rx, "    max_in_flight: 3\n"), .defaults = "[hook]"});
+  hook_files("hook", rx, e.dir);
+  std::vector<std::string> ids;
+  for (unsigned n = 0; n < 6; ++n) {
+    ids.push_back(sid(0x270 + n));
+    e.api->add_session(sim::done_at_poll(ids.back(), 1));
+  }
+  e.watch(ids);
+  e.start();
+  // Every request is held until the hook's 500 ms timeout; a wave ends when all of its attempts
+  // have, so by the sixth request at least one full wave of three has been sent.
+  BOOST_TEST_REQUIRE(e.run_until([&] { return rx->count() >= 6; }, 15s));
+  rx->set_default({});
+  BOOST_TEST_REQUIRE(e.run_until([&] { return rx->ids().size() == ids.size(); }, 15s));
+  // Requests that arrived less than 450 ms apart were held open together.
+  const auto got = rx->deliveries();
+  std::size_t most = 0;
+  for (std::size_t i = 0; i < 6; ++i) {
+    std::size_t open = 0;
+    for (std::size_t j = 0; j <= i; ++j) open += got[i].at - got[j].at < 450ms ? 1 : 0;
+    most = std::max(most, open);
+  }
+  BOOST_TEST(most == 3u);
 }

@@ -26,6 +26,8 @@ namespace t = fjwatch::testing;
 using namespace std::chrono_literals;
 using t::child_process;
 using t::count_field;
+using t::done_event;
+using t::hex_id;
 using t::key_sources;
 using t::place_keys;
 using t::rig;
@@ -37,15 +39,6 @@ using t::terminate;
 using t::workspace;
 
 constexpr std::string_view api_key = t::test_api_key;
-
-// A session id (24 lowercase hex), distinct for each n.
-std::string hex_id(unsigned n) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "6a0b%020x", n);
-  return buf;
-}
-
-std::string done_event(const std::string& id) { return "fjw_" + id + "_done_0"; }
 
 // `text` with every "{dir}" replaced by `dir`.
 std::string expand(std::string text, const fs::path& dir) {
