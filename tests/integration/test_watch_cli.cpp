@@ -24,6 +24,7 @@ namespace sim = fjwatch::sim;
 namespace t = fjwatch::testing;
 using namespace std::chrono_literals;
 using t::rig;
+using t::run_cli;
 using t::tail;
 using t::workspace;
 
@@ -32,16 +33,6 @@ std::string hex_id(unsigned n) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "6a0c%020x", n);
   return buf;
-}
-
-// Runs `fjwatch args... -c <w's config>` to its end, in UTC, with w's config written first.
-t::finished run_cli(const workspace& w, std::vector<std::string> args) {
-  w.dir.write("fjwatch.yaml", t::config_yaml(w.cfg));
-  args.push_back("-c");
-  args.push_back(w.config_path().string());
-  auto env = t::base_env();
-  env["TZ"] = "UTC";
-  return t::run_to_end(std::move(args), w.dir.path(), env);
 }
 
 mode_t mode_of(const fs::path& p) {
