@@ -1,5 +1,7 @@
 #include "fjwatch/cli_outbox.hpp"
 
+#include "cli_common.hpp"
+
 #include "fjwatch/config.hpp"
 #include "fjwatch/store.hpp"
 #include "fjwatch/units.hpp"
@@ -8,14 +10,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <time.h>  // localtime_r
-
 #include <algorithm>
-#include <array>
 #include <charconv>
-#include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <iterator>
 #include <memory>
@@ -23,7 +20,6 @@
 #include <ostream>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 namespace fjwatch {
@@ -32,10 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int exit_ok = 0;
-constexpr int exit_failure = 1;
-constexpr int exit_usage = 64;
-constexpr int exit_config = 78;
+using namespace cli;
 
 constexpr std::size_t default_limit = 100;
 constexpr std::size_t max_limit = 1'000'000;
@@ -63,15 +56,6 @@ struct redeliver_options {
   std::optional<std::string> action;
 };
 
-// The word after args[i], moving i onto it; fails naming the option when there is none.
-result<std::string> option_value(std::span<const std::string> args, std::size_t& i,
-                                 std::string_view what) {
-  if (i + 1 == args.size() || args[i + 1].empty()) {
-    return fail(args[i] + " needs " + std::string(what));
-  }
-  return args[++i];
-}
-
 // A whole number from 1 to max_limit; fails on anything else.
 result<std::size_t> parse_limit(std::string_view text) {
   std::size_t n = 0;
@@ -81,22 +65,6 @@ result<std::size_t> parse_limit(std::string_view text) {
                 std::string(text) + "\"");
   }
   return n;
-}
-
-// -c FILE, else $FJWATCH_CONFIG, else the system path.
-std::string config_path_or_default(std::string given) {
-  if (!given.empty()) return given;
-  const char* env = std::getenv("FJWATCH_CONFIG");
-  return env != nullptr && *env != '\0' ? env : "/etc/fjwatch/fjwatch.yaml";
-}
-
-// True (and sets out) when args[i] is -c/--config with its file; the failure when it lacks one.
-result<bool> config_option(std::span<const std::string> args, std::size_t& i, std::string& out) {
-  if (args[i] != "-c" && args[i] != "--config") return false;
-  auto v = option_value(args, i, "a file name");
-  if (!v) return v.error();
-  out = std::move(*v);
-  return true;
 }
 
 // The words after `deliveries`; fails with the usage error to print.
@@ -160,44 +128,9 @@ result<redeliver_options> parse_redeliver(std::span<const std::string> args) {
 
 // The config's state_dir; nullopt after printing the config's problems on err.
 std::optional<fs::path> state_dir_of(const std::string& config_path, std::ostream& err) {
-  try {
-    return fs::path(load_config(config_path).state_dir);
-  } catch (const config_error& e) {
-    for (const diagnostic& p : e.problems()) err << p.str() << "\n";
-    return std::nullopt;
-  }
-}
-
-// The store in state_dir when its database exists; nullptr (after a notice on err) when it does
-// not, so that nothing is created. Throws store_error when the file cannot be looked at or used.
-std::unique_ptr<store> open_existing(const fs::path& state_dir, std::ostream& err) {
-  const fs::path file = store::file_in(state_dir);
-  std::error_code ec;
-  const bool there = fs::exists(file, ec);
-  if (ec) throw store_error(file.string() + ": cannot look for the database: " + ec.message());
-  if (!there) {
-    err << "no database at " << file.string() << " yet: the daemon has not run\n";
-    return nullptr;
-  }
-  return std::make_unique<store>(state_dir);
-}
-
-// The wall clock in unix ms, as the store keeps time.
-std::int64_t now_unix_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// "2026-05-01 09:09:10" in the local time zone.
-std::string local_time(std::int64_t unix_ms) {
-  const auto secs = static_cast<time_t>(unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000);
-  struct tm parts {};
-  std::array<char, 32> buf{};
-  if (localtime_r(&secs, &parts) == nullptr ||
-      std::strftime(buf.data(), buf.size(), "%Y-%m-%d %H:%M:%S", &parts) == 0) {
-    return std::to_string(unix_ms) + "ms";
-  }
-  return buf.data();
+  auto cfg = load_config_reporting(config_path, err);
+  if (!cfg) return std::nullopt;
+  return fs::path(cfg->state_dir);
 }
 
 // The rows to show, newest first, at most limit + 1 (one more than asked tells that more exist).
@@ -238,11 +171,10 @@ boost::json::array to_json(const std::vector<delivery>& rows) {
   return out;
 }
 
-// Columns padded to their widest cell, two spaces apart, no trailing blanks.
-void print_table(const std::vector<delivery>& rows, std::ostream& out) {
-  using line = std::array<std::string, 9>;
-  std::vector<line> lines{{"EVENT", "TYPE", "SESSION", "ACTION", "STATE", "ATTEMPTS", "LAST RESULT",
-                           "NEXT ATTEMPT", "UPDATED"}};
+// The deliveries as an aligned table under a header row.
+void print_deliveries(const std::vector<delivery>& rows, std::ostream& out) {
+  std::vector<std::vector<std::string>> lines{{"EVENT", "TYPE", "SESSION", "ACTION", "STATE", "ATTEMPTS",
+                                               "LAST RESULT", "NEXT ATTEMPT", "UPDATED"}};
   for (const delivery& d : rows) {
     lines.push_back({d.event_id, std::string(to_string(d.type)), d.session_id, d.action,
                      std::string(to_string(d.state)), std::to_string(d.attempts),
@@ -250,18 +182,7 @@ void print_table(const std::vector<delivery>& rows, std::ostream& out) {
                      d.state == delivery_state::pending ? local_time(d.next_attempt_ms) : "-",
                      local_time(d.updated_ms)});
   }
-  std::array<std::size_t, 9> width{};
-  for (const line& l : lines) {
-    for (std::size_t c = 0; c < l.size(); ++c) width[c] = std::max(width[c], l[c].size());
-  }
-  for (const line& l : lines) {
-    std::string text;
-    for (std::size_t c = 0; c < l.size(); ++c) {
-      text += l[c];
-      if (c + 1 < l.size()) text.append(width[c] - l[c].size() + 2, ' ');
-    }
-    out << text << "\n";
-  }
+  print_table(lines, out);
 }
 
 // "no deliveries", "no failed deliveries", "no failed or pending deliveries"...
@@ -288,7 +209,7 @@ int list(const deliveries_options& o, std::ostream& out, std::ostream& err) {
   } else if (rows.empty()) {
     if (db) out << nothing_to_show(o);
   } else {
-    print_table(rows, out);
+    print_deliveries(rows, out);
   }
   return exit_ok;
 }
@@ -317,7 +238,7 @@ int requeue(const redeliver_options& o, std::ostream& out, std::ostream& err) {
         << "\" (it has: " << action_names(ds) << ")\n";
     return exit_failure;
   }
-  const std::size_t n = db->redeliver(o.event_id, now_unix_ms(), o.action);
+  const std::size_t n = db->redeliver(o.event_id, unix_ms_now(), o.action);
   const std::string target = o.action ? " to " + *o.action : "";
   if (n == 0) {
     out << "nothing to re-queue: " << (o.action ? "the delivery" : "every delivery") << " of "
@@ -327,17 +248,6 @@ int requeue(const redeliver_options& o, std::ostream& out, std::ostream& err) {
         << target << ", due now\n";
   }
   return exit_ok;
-}
-
-// Runs body, turning a database failure (or any other exception) into its message and exit 1.
-template <class Body>
-int guarded(std::string_view command, std::ostream& err, Body&& body) {
-  try {
-    return body();
-  } catch (const std::exception& e) {
-    err << "fjwatch " << command << ": " << e.what() << "\n";
-    return exit_failure;
-  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// fjwatch: turns argv into a command. Exit codes follow sysexits: 0 ok, 64 usage,
-// 69 unavailable, 78 configuration error, 1 anything else.
+// fjwatch: turns argv into a command. Exit codes follow sysexits: 0 ok, 64 usage, 65 bad data,
+// 69 unavailable, 75 try again, 78 configuration error, 1 anything else.
 #include "fjwatch/cli_outbox.hpp"
+#include "fjwatch/cli_watch.hpp"
 #include "fjwatch/config.hpp"
 #include "fjwatch/daemon.hpp"
 #include "fjwatch/demo.hpp"
@@ -32,6 +33,12 @@ constexpr const char* usage_text =
     "commands:\n"
     "  run   [-c FILE]   run the daemon in the foreground\n"
     "  check [-c FILE]   validate the config, the API key's presence and the watch list\n"
+    "  add ID... [-c FILE] [--label TEXT] [--action NAME]... [--wait DURATION]\n"
+    "                    add sessions to the watch list (comments and layout are kept)\n"
+    "  remove ID... [-c FILE] [--wait DURATION]\n"
+    "                    remove sessions from the watch list\n"
+    "  list [-c FILE] [--json]\n"
+    "                    the watch list with each session's last known state\n"
     "  deliveries [-c FILE] [--failed] [--pending] [--json] [--limit N]\n"
     "                    list the outbox, newest first (at most 100 rows unless --limit)\n"
     "  redeliver EVENT_ID [-c FILE] [--action NAME]\n"
@@ -157,6 +164,9 @@ int main(int argc, char** argv) {
   const std::vector<std::string> rest(argc > 1 ? argv + 2 : argv + argc, argv + argc);
   if (first == "deliveries") return fjwatch::run_deliveries(rest, std::cout, std::cerr);
   if (first == "redeliver") return fjwatch::run_redeliver(rest, std::cout, std::cerr);
+  if (first == "add") return fjwatch::run_add(rest, std::cout, std::cerr);
+  if (first == "remove") return fjwatch::run_remove(rest, std::cout, std::cerr);
+  if (first == "list") return fjwatch::run_list(rest, std::cout, std::cerr);
   const auto args = parse_args(argc, argv);
   if (!args) return exit_usage;
   if (args->command.empty() || args->command == "help") {

@@ -293,6 +293,14 @@ std::int64_t store::count_deliveries(delivery_state s) {
   return u.int_at(0);
 }
 
+std::map<std::string, std::int64_t, std::less<>> store::count_events_by_session(event_type t) {
+  use u(*stmts_, query::count_events_by_session, "count_events_by_session");
+  u.text(1, to_string(t));
+  std::map<std::string, std::int64_t, std::less<>> out;
+  while (u.step()) out.emplace(u.text_at(0), u.int_at(1));
+  return out;
+}
+
 std::vector<delivery> store::list_deliveries(std::optional<delivery_state> s, std::size_t limit) {
   if (!s) {
     use u(*stmts_, query::list_deliveries, "list_deliveries");

@@ -81,6 +81,7 @@ enum class query : std::uint8_t {
   redeliver,
   due_deliveries_for,
   next_delivery_for,
+  count_events_by_session,
   count_,
 };
 
@@ -132,6 +133,7 @@ inline constexpr const char* queries[] = {
     "ORDER BY d.next_attempt_ms, d.rowid LIMIT ?2",
     "SELECT next_attempt_ms FROM deliveries WHERE action = ?1 AND state = 'pending' "
     "ORDER BY next_attempt_ms LIMIT 1",
+    "SELECT session_id, count(*) FROM events WHERE type = ?1 GROUP BY session_id",
 };
 static_assert(std::size(queries) == static_cast<std::size_t>(query::count_));
 

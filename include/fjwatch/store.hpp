@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -140,6 +142,10 @@ class store {
   // redeliver).
   std::size_t redeliver(std::string_view event_id, std::int64_t now_ms,
                         std::optional<std::string_view> action = std::nullopt);
+
+  // How many events of type t each session has, by session id; sessions with none are absent
+  // (CLI: fjwatch list).
+  std::map<std::string, std::int64_t, std::less<>> count_events_by_session(event_type t);
 
  private:
   std::filesystem::path path_;

@@ -413,6 +413,15 @@ struct workspace {
   run_config cfg;
 };
 
+// Runs `fjwatch args... -c <w's config>` to its end, in UTC, with w's config written first.
+inline finished run_cli(const workspace& w, std::vector<std::string> args, env_map env = base_env()) {
+  w.dir.write("fjwatch.yaml", config_yaml(w.cfg));
+  args.push_back("-c");
+  args.push_back(w.config_path().string());
+  env["TZ"] = "UTC";
+  return run_to_end(std::move(args), w.dir.path(), env);
+}
+
 // Simulator options accepting test_api_key, answering after `latency`.
 inline sim::options sim_options(std::chrono::milliseconds latency = std::chrono::milliseconds(0)) {
   sim::options o;

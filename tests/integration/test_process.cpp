@@ -31,6 +31,7 @@ using t::hex_id;
 using t::key_sources;
 using t::place_keys;
 using t::rig;
+using t::run_cli;
 using t::run_to_end;
 using t::sim_options;
 using t::spawn_fjwatch;
@@ -515,15 +516,6 @@ void seed_outbox(const workspace& w) {
   BOOST_REQUIRE(db.redeliver(seed_gone, seed_t0 + 180'000) == 1u);
 }
 
-// Runs `fjwatch args... -c <w's config>` to its end, in UTC, with w's config written first.
-t::finished run_cli(const workspace& w, std::vector<std::string> args,
-                    t::env_map env = t::base_env()) {
-  w.dir.write("fjwatch.yaml", t::config_yaml(w.cfg));
-  args.push_back("-c");
-  args.push_back(w.config_path().string());
-  env["TZ"] = "UTC";
-  return run_to_end(std::move(args), w.dir.path(), env);
-}
 
 // "event_id/action" of each row of a `deliveries --json` answer.
 std::vector<std::string> json_keys(const boost::json::value& v) {

@@ -344,3 +344,18 @@ BOOST_AUTO_TEST_CASE(redeliver_one_action) {
   }
   BOOST_TEST(s.redeliver("nope", 600, std::string_view("a")) == 0u);
 }
+
+BOOST_AUTO_TEST_CASE(count_events_by_session_counts_one_type) {
+  temp_dir t;
+  store s(t.state());
+  BOOST_TEST(s.count_events_by_session(event_type::done).empty());
+  std::vector<new_event> a = {make_event("a0", sid_a, 10, {"j"}), make_event("a1", sid_a, 20, {"j"})};
+  new_event gone = make_event("b-gone", sid_b, 30, {"j"});
+  gone.type = event_type::not_found;
+  s.commit(make_row(sid_a), a);
+  s.commit(make_row(sid_b), std::span(&gone, 1));
+  const auto done = s.count_events_by_session(event_type::done);
+  BOOST_TEST(done.size() == 1u);
+  BOOST_TEST(done.at(sid_a) == 2);
+  BOOST_TEST(s.count_events_by_session(event_type::not_found).at(sid_b) == 1);
+}

@@ -1,0 +1,90 @@
+#include "cli_common.hpp"
+
+#include <time.h>  // localtime_r
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <ctime>
+#include <system_error>
+
+namespace fjwatch::cli {
+
+namespace fs = std::filesystem;
+
+result<std::string> option_value(std::span<const std::string> args, std::size_t& i, std::string_view what) {
+  if (i + 1 == args.size() || args[i + 1].empty()) {
+    return fail(args[i] + " needs " + std::string(what));
+  }
+  return args[++i];
+}
+
+result<bool> config_option(std::span<const std::string> args, std::size_t& i, std::string& out) {
+  if (args[i] != "-c" && args[i] != "--config") return false;
+  auto v = option_value(args, i, "a file name");
+  if (!v) return v.error();
+  out = std::move(*v);
+  return true;
+}
+
+std::string config_path_or_default(std::string given) {
+  if (!given.empty()) return given;
+  const char* env = std::getenv("FJWATCH_CONFIG");
+  return env != nullptr && *env != '\0' ? env : "/etc/fjwatch/fjwatch.yaml";
+}
+
+std::optional<config> load_config_reporting(const std::string& config_path, std::ostream& err) {
+  try {
+    return load_config(config_path);
+  } catch (const config_error& e) {
+    for (const diagnostic& p : e.problems()) err << p.str() << "\n";
+    return std::nullopt;
+  }
+}
+
+std::set<std::string, std::less<>> action_names(const config& cfg) {
+  std::set<std::string, std::less<>> names;
+  for (const auto& a : cfg.actions) names.insert(a.name);
+  return names;
+}
+
+std::unique_ptr<store> open_existing(const fs::path& state_dir, std::ostream& err) {
+  const fs::path file = store::file_in(state_dir);
+  std::error_code ec;
+  const bool there = fs::exists(file, ec);
+  if (ec) throw store_error(file.string() + ": cannot look for the database: " + ec.message());
+  if (!there) {
+    err << "no database at " << file.string() << " yet: the daemon has not run\n";
+    return nullptr;
+  }
+  return std::make_unique<store>(state_dir);
+}
+
+std::string local_time(std::int64_t unix_ms) {
+  const auto secs = static_cast<time_t>(unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000);
+  struct tm parts {};
+  std::array<char, 32> buf{};
+  if (localtime_r(&secs, &parts) == nullptr ||
+      std::strftime(buf.data(), buf.size(), "%Y-%m-%d %H:%M:%S", &parts) == 0) {
+    return std::to_string(unix_ms) + "ms";
+  }
+  return buf.data();
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+  if (rows.empty()) return;
+  std::vector<std::size_t> width(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  for (const auto& row : rows) {
+    std::string text;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      text += row[c];
+      if (c + 1 < row.size()) text.append(width[c] - row[c].size() + 2, ' ');
+    }
+    out << text << "\n";
+  }
+}
+
+}  // namespace fjwatch::cli
