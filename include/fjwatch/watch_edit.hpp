@@ -2,7 +2,7 @@
 // Edits the text of a watch list file the way a careful person would: only the lines of the
 // entries added or removed change; comments, order, blank lines, quoting and line endings of
 // everything else stay byte for byte the same. Pure: no I/O, no clock; the caller reads and
-// writes the file (see watch_file.hpp).
+// writes the file (see atomic_file.hpp).
 #include "fjwatch/result.hpp"
 #include "fjwatch/session.hpp"
 
