@@ -83,13 +83,6 @@ result<std::size_t> parse_limit(std::string_view text) {
   return n;
 }
 
-// -c FILE, else $FJWATCH_CONFIG, else the system path.
-std::string config_path_or_default(std::string given) {
-  if (!given.empty()) return given;
-  const char* env = std::getenv("FJWATCH_CONFIG");
-  return env != nullptr && *env != '\0' ? env : "/etc/fjwatch/fjwatch.yaml";
-}
-
 // True (and sets out) when args[i] is -c/--config with its file; the failure when it lacks one.
 result<bool> config_option(std::span<const std::string> args, std::size_t& i, std::string& out) {
   if (args[i] != "-c" && args[i] != "--config") return false;
