@@ -1,6 +1,7 @@
 // fjwatch: turns argv into a command. Exit codes follow sysexits: 0 ok, 64 usage,
 // 69 unavailable, 78 configuration error, 1 anything else.
 #include "fjwatch/cli_outbox.hpp"
+#include "fjwatch/cli_status.hpp"
 #include "fjwatch/config.hpp"
 #include "fjwatch/daemon.hpp"
 #include "fjwatch/demo.hpp"
@@ -32,6 +33,8 @@ constexpr const char* usage_text =
     "commands:\n"
     "  run   [-c FILE]   run the daemon in the foreground\n"
     "  check [-c FILE]   validate the config, the API key's presence and the watch list\n"
+    "  status [-c FILE] [--json]\n"
+    "                    ask the running daemon (its control endpoint) for health and sessions\n"
     "  deliveries [-c FILE] [--failed] [--pending] [--json] [--limit N]\n"
     "                    list the outbox, newest first (at most 100 rows unless --limit)\n"
     "  redeliver EVENT_ID [-c FILE] [--action NAME]\n"
@@ -79,10 +82,7 @@ std::optional<cli> parse_args(int argc, char** argv) {
       return std::nullopt;
     }
   }
-  if (out.config_path.empty()) {
-    const char* env = std::getenv("FJWATCH_CONFIG");
-    out.config_path = env && *env ? env : "/etc/fjwatch/fjwatch.yaml";
-  }
+  out.config_path = config_path_or_default(std::move(out.config_path));
   return out;
 }
 
@@ -157,6 +157,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> rest(argc > 1 ? argv + 2 : argv + argc, argv + argc);
   if (first == "deliveries") return fjwatch::run_deliveries(rest, std::cout, std::cerr);
   if (first == "redeliver") return fjwatch::run_redeliver(rest, std::cout, std::cerr);
+  if (first == "status") return fjwatch::run_status(rest, std::cout, std::cerr);
   const auto args = parse_args(argc, argv);
   if (!args) return exit_usage;
   if (args->command.empty() || args->command == "help") {

@@ -266,7 +266,7 @@ class child_process {
 // ---- fjwatch itself: its files, its runs ------------------------------------------------------
 
 // The settings of a `fjwatch run` config the tests vary; paths are relative to the config's
-// directory. Everything else is the product default, except control "" (no endpoint).
+// directory. Everything else is the product default, except control (off unless set).
 struct run_config {
   std::string base_url = "https://127.0.0.1:9";
   std::string ca_file;  // "" leaves the key out
@@ -281,6 +281,7 @@ struct run_config {
   std::string level = "info";
   std::string watchlist = "watchlist.yaml";
   std::string state_dir = "state";
+  std::string control = "\"\"";  // the control endpoint: off unless a test sets it
 };
 
 // fjwatch.yaml for `c`, with one log action ("journal") as the default action.
@@ -292,7 +293,7 @@ inline std::string config_yaml(const run_config& c) {
   if (!c.ca_file.empty()) y += "  ca_file: " + c.ca_file + "\n";
   y += "poll:\n  interval: " + c.interval + "\n  max_interval: " + c.max_interval + "\n";
   y += "retry:\n  initial: " + c.retry_initial + "\n  max: " + c.retry_max + "\n";
-  y += "watchlist: " + c.watchlist + "\nstate_dir: " + c.state_dir + "\ncontrol: \"\"\n";
+  y += "watchlist: " + c.watchlist + "\nstate_dir: " + c.state_dir + "\ncontrol: " + c.control + "\n";
   y += "log: { level: " + c.level + ", format: text }\n";
   y += "actions:\n  - name: journal\n    type: log\ndefaults:\n  actions: [journal]\n";
   return y;
