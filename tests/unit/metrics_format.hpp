@@ -218,10 +218,10 @@ inline std::vector<std::string> check_exposition(std::string_view text) {
   return problems;
 }
 
-// The path of an executable promtool on $PATH (or /usr/bin), or "" when there is none.
+// The path of an executable promtool on $PATH, or "" when there is none.
 inline std::string find_promtool() {
   const char* path = std::getenv("PATH");
-  std::string dirs = std::string(path != nullptr ? path : "") + ":/usr/bin";
+  const std::string dirs = path != nullptr ? path : "";
   for (std::size_t start = 0; start <= dirs.size();) {
     const std::size_t colon = std::min(dirs.find(':', start), dirs.size());
     const std::string candidate = dirs.substr(start, colon - start) + "/promtool";
