@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git openssl ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
   libssl-dev libspdlog-dev libyaml-cpp-dev libsqlite3-dev libsystemd-dev
+  prometheus  # for promtool: the tests check /metrics with `promtool check metrics`
 )
 
 missing=()

@@ -32,6 +32,7 @@ struct outbox::lane {
   lane(asio::io_context& ioc, const action_config& a, std::unique_ptr<action_runner> r)
       : action(a), runner(std::move(r)), timer(ioc), schedule(a.retry_schedule) {
     if (schedule.empty()) schedule = default_retry_schedule();
+    counts.action = a.name;
   }
   const action_config& action;
   std::unique_ptr<action_runner> runner;
@@ -40,6 +41,7 @@ struct outbox::lane {
   bool idle = false;           // waiting for rows (notify() may wake it), not cooling down
   int failures_in_a_row = 0;   // for the circuit breaker
   int pauses = 0;              // how often the breaker opened since the last success
+  delivery_counts counts;      // metrics
 };
 
 outbox::outbox(asio::io_context& ioc, const config& cfg, store& db,
@@ -192,6 +194,7 @@ attempt_record outbox::judge(lane& l, const delivery& d, const attempt_outcome& 
     case delivery_verdict::delivered:
       r.state = delivery_state::delivered;
       ++delivered_;
+      ++l.counts.delivered;
       if (l.pauses > 0) log::info("delivery.target_resumed", {{"action", d.action}});
       l.failures_in_a_row = 0;
       l.pauses = 0;
@@ -202,6 +205,7 @@ attempt_record outbox::judge(lane& l, const delivery& d, const attempt_outcome& 
       return r;
     case delivery_verdict::gone:
       r.state = delivery_state::failed;
+      ++l.counts.gone;
       r.result = o.result + " Gone: the receiver asked to stop";
       log::warn("delivery.gone", {{"action", d.action}, {"event_id", d.event_id}, {"result", o.result}});
       return r;
@@ -211,16 +215,25 @@ attempt_record outbox::judge(lane& l, const delivery& d, const attempt_outcome& 
   const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
   if (const auto wait = next_retry_delay(attempts, l.schedule, u, o.retry_after)) {
     r.state = delivery_state::pending;
+    ++l.counts.retried;
     r.next_attempt_ms = unix_ms_now() + wait->count();
     log::warn("delivery.retry", {{"action", d.action}, {"event_id", d.event_id},
                                  {"attempts", attempts}, {"result", o.result},
                                  {"retry_in_ms", static_cast<std::int64_t>(wait->count())}});
   } else {
     r.state = delivery_state::failed;
+    ++l.counts.failed;
     log::error("delivery.failed", {{"action", d.action}, {"event_id", d.event_id},
                                    {"attempts", attempts}, {"result", o.result}});
   }
   return r;
+}
+
+std::vector<delivery_counts> outbox::counts() const {
+  std::vector<delivery_counts> out;
+  out.reserve(lanes_.size());
+  for (const auto& l : lanes_) out.push_back(l->counts);
+  return out;
 }
 
 }  // namespace fjwatch

@@ -27,12 +27,6 @@ result<bool> config_option(std::span<const std::string> args, std::size_t& i, st
   return true;
 }
 
-std::string config_path_or_default(std::string given) {
-  if (!given.empty()) return given;
-  const char* env = std::getenv("FJWATCH_CONFIG");
-  return env != nullptr && *env != '\0' ? env : "/etc/fjwatch/fjwatch.yaml";
-}
-
 std::optional<config> load_config_reporting(const std::string& config_path, std::ostream& err) {
   try {
     return load_config(config_path);

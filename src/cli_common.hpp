@@ -34,9 +34,6 @@ result<std::string> option_value(std::span<const std::string> args, std::size_t&
 // True (and sets out) when args[i] is -c/--config with its file; the failure when it lacks one.
 result<bool> config_option(std::span<const std::string> args, std::size_t& i, std::string& out);
 
-// -c FILE, else $FJWATCH_CONFIG, else the system path.
-std::string config_path_or_default(std::string given);
-
 // The config; nullopt after printing its problems on err.
 std::optional<config> load_config_reporting(const std::string& config_path, std::ostream& err);
 

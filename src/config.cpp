@@ -1,6 +1,8 @@
 #include "fjwatch/config.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,8 +21,9 @@ constexpr std::size_t max_config_bytes = 1 << 20;
 constexpr std::size_t max_key_bytes = 64 << 10;
 constexpr std::size_t max_unix_path = 107;  // sizeof(sockaddr_un::sun_path) - 1
 
-constexpr std::array<std::string_view, 9> top_keys{
-    "api", "poll", "retry", "watchlist", "state_dir", "control", "log", "actions", "defaults"};
+constexpr std::array<std::string_view, 10> top_keys{
+    "api",     "poll", "retry",   "watchlist", "state_dir", "control", "control_allow_remote",
+    "log", "actions", "defaults"};
 constexpr std::array<std::string_view, 7> api_keys{
     "base_url", "api_key_file",       "ca_file", "timeout", "max_in_flight",
     "rate",     "allow_insecure_http"};
@@ -93,8 +96,22 @@ void read_log(config_reader& r, const config_entry& e, log_config& log) {
   m.get_choice<log_format>("format", log.format, format_names);
 }
 
-// "", "host:port" (host a name, an IPv4 or a bracketed IPv6 address) or "unix:/absolute/path".
-void check_control(config_reader& r, const config_entry& e, const std::string& control) {
+// "localhost", 127.0.0.0/8, ::1 or ::ffff:127.x.x.x. Any other name counts as remote: what it
+// resolves to is not known here.
+bool loopback_host(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) != 1) return false;
+  if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+  return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+}
+
+// "", "host:port" (host a name, an IPv4 or a bracketed IPv6 address) or "unix:/absolute/path";
+// a host off loopback only with control_allow_remote: true.
+void check_control(config_reader& r, const config_entry& e, const std::string& control,
+                   bool allow_remote) {
   if (control.empty()) return;
   if (control.starts_with("unix:/")) {
     if (control.size() - 5 > max_unix_path) r.report(e, "a unix socket path is at most 107 bytes");
@@ -107,6 +124,9 @@ void check_control(config_reader& r, const config_entry& e, const std::string& c
   const auto parts = parse_url("http://" + control);
   if (!has_port || !parts || !parts->path.empty() || control.find('/') != std::string::npos) {
     r.expected(e, "host:port, unix:/path or \"\"");
+  } else if (!allow_remote && !loopback_host(parts->host)) {
+    r.report(e, "\"" + control +
+                    "\" is not a loopback address; set control_allow_remote: true to listen there");
   }
 }
 
@@ -150,7 +170,10 @@ config read_document(config_reader& r, const YAML::Node& root, const std::string
   if (const config_entry* e = top.find("retry")) read_retry(r, *e, c.retry);
   read_required_path(top, "watchlist", c.watchlist);
   read_required_path(top, "state_dir", c.state_dir);
-  if (top.get_text("control", c.control)) check_control(r, *top.find("control"), c.control);
+  top.get_bool("control_allow_remote", c.control_allow_remote);
+  if (top.get_text("control", c.control)) {
+    check_control(r, *top.find("control"), c.control, c.control_allow_remote);
+  }
   if (const config_entry* e = top.find("log")) read_log(r, *e, c.log);
   if (const config_entry* e = top.find("actions")) c.actions = read_actions(r, *e);
   if (const config_entry* e = top.find("defaults")) read_defaults(r, *e, c);
@@ -244,6 +267,12 @@ config parse_config(std::string_view yaml_text, const std::string& name,
   if (const auto root = parse_yaml(yaml_text, reader)) c = read_document(reader, *root, name);
   if (reader.has_errors()) throw config_error(reader.take());
   return c;
+}
+
+std::string config_path_or_default(std::string given) {
+  if (!given.empty()) return given;
+  const char* env = std::getenv("FJWATCH_CONFIG");
+  return env != nullptr && *env != '\0' ? env : "/etc/fjwatch/fjwatch.yaml";
 }
 
 config load_config(const std::filesystem::path& path) {

@@ -46,6 +46,7 @@ void daemon::start() {
       ioc_, cfg_, api_key_, *db_, [this] { outbox_->notify(); },
       [this](std::string what) { fatal(std::move(what)); });
   outbox_ = std::make_unique<outbox>(ioc_, cfg_, *db_, [this](std::string what) { fatal(std::move(what)); });
+  start_control();
   reload_watch_list();
   watcher_ = std::make_unique<file_watch>(ioc_, cfg_.watchlist, [this] { reload_watch_list(); });
   watcher_->start();
@@ -134,19 +135,39 @@ void daemon::stop() {
   if (scheduler_) scheduler_->stop();
   if (outbox_) outbox_->stop();
   if (watcher_) watcher_->stop();
+  if (control_) control_->stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
 }
 
 bool daemon::stopped() const {
   return stopping_ && (!scheduler_ || scheduler_->running_workers() == 0) &&
-         (!outbox_ || !outbox_->running());
+         (!outbox_ || !outbox_->running()) && (!control_ || !control_->running());
 }
 
 void daemon::fatal(std::string what) {
   log::error("daemon.fatal", {{"reason", what}});
   exit_code_ = 1;
   stop();
+}
+
+// The control endpoint (unless `control: ""`), reading the scheduler, outbox and store per request.
+void daemon::start_control() {
+  if (cfg_.control.empty()) return;
+  control_source source{
+      .sessions = [this] { return sessions(); },
+      .stats = [this] { return stats(); },
+      .deliveries = [this] { return outbox_->counts(); },
+      .outbox = [this] {
+        return outbox_totals{.pending = db_->count_deliveries(delivery_state::pending),
+                             .failed = db_->count_deliveries(delivery_state::failed)};
+      }};
+  control_ = std::make_unique<control_server>(
+      ioc_,
+      control_options{.address = cfg_.control, .allow_remote = cfg_.control_allow_remote,
+                      .unreachable_after = opts_.unreachable_after},
+      std::move(source));
+  control_->start();
 }
 
 void daemon::notify(const char* state) {

@@ -2,6 +2,7 @@
 // 69 unavailable, 75 try again, 78 configuration error, 1 anything else.
 #include "fjwatch/cli_outbox.hpp"
 #include "fjwatch/cli_watch.hpp"
+#include "fjwatch/cli_status.hpp"
 #include "fjwatch/config.hpp"
 #include "fjwatch/daemon.hpp"
 #include "fjwatch/demo.hpp"
@@ -39,6 +40,8 @@ constexpr const char* usage_text =
     "                    remove sessions from the watch list\n"
     "  list [-c FILE] [--json]\n"
     "                    the watch list with each session's last known state\n"
+    "  status [-c FILE] [--json]\n"
+    "                    ask the running daemon (its control endpoint) for health and sessions\n"
     "  deliveries [-c FILE] [--failed] [--pending] [--json] [--limit N]\n"
     "                    list the outbox, newest first (at most 100 rows unless --limit)\n"
     "  redeliver EVENT_ID [-c FILE] [--action NAME]\n"
@@ -86,10 +89,7 @@ std::optional<cli> parse_args(int argc, char** argv) {
       return std::nullopt;
     }
   }
-  if (out.config_path.empty()) {
-    const char* env = std::getenv("FJWATCH_CONFIG");
-    out.config_path = env && *env ? env : "/etc/fjwatch/fjwatch.yaml";
-  }
+  out.config_path = config_path_or_default(std::move(out.config_path));
   return out;
 }
 
@@ -167,6 +167,7 @@ int main(int argc, char** argv) {
   if (first == "add") return fjwatch::run_add(rest, std::cout, std::cerr);
   if (first == "remove") return fjwatch::run_remove(rest, std::cout, std::cerr);
   if (first == "list") return fjwatch::run_list(rest, std::cout, std::cerr);
+  if (first == "status") return fjwatch::run_status(rest, std::cout, std::cerr);
   const auto args = parse_args(argc, argv);
   if (!args) return exit_usage;
   if (args->command.empty() || args->command == "help") {

@@ -215,6 +215,7 @@ asio::awaitable<void> scheduler::run_worker(worker& w) {
     const auto generation = slots_[*index].generation;
     // Pace every request through the shared bucket.
     if (const auto wait = bucket_.take(clock::now()); wait > clock::duration::zero()) {
+      ++stats_.bucket_waits;
       w.timer.expires_after(wait);
       co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
@@ -238,7 +239,7 @@ void scheduler::handle(std::uint32_t index, std::uint32_t generation, const poll
     ++s.polls;
     s.last_poll_ms = unix_ms_now();
   }
-  ++stats_.polls_by_outcome[static_cast<std::size_t>(o.what)];
+  count_poll(o);
   handle_rate_headers(o);
   if (o.what == poll_outcome::kind::unauthorized || auth_failing_) {
     handle_auth(index, o);
@@ -311,6 +312,7 @@ bool scheduler::record(std::uint32_t index, const tracked_session& next, const p
       if (std::ranges::find(fresh, e.id) == fresh.end()) continue;
       ++s.events;
       ++stats_.events_recorded;
+      ++stats_.events_by_type[static_cast<std::size_t>(e.type)];
       log::info(to_string(e.type), {{"session", row.id}, {"event_id", e.id},
                                     {"status", row.status ? to_string(*row.status) : "unknown"},
                                     {"matched", row.matched}, {"actions", static_cast<std::int64_t>(e.actions.size())}});
@@ -397,12 +399,26 @@ void scheduler::handle_rate_headers(const poll_outcome& o) {
     rate_paused_logged_ = false;
     return;
   }
+  ++stats_.server_rate_limit_pauses;
   paused_until_ = std::max(paused_until_, clock::now() + *wait);
   if (!rate_paused_logged_) {
     log::warn("api.rate_limited", {{"pause_ms", static_cast<std::int64_t>(wait->count())},
                                    {"request_id", o.request_id}});
     rate_paused_logged_ = true;
   }
+}
+
+// The poll's outcome and latency, and whether the API is still answering: a network error or a
+// 5xx continues a failing streak, any other outcome ends it.
+void scheduler::count_poll(const poll_outcome& o) {
+  ++stats_.polls_by_outcome[static_cast<std::size_t>(o.what)];
+  stats_.poll_latency.observe(std::chrono::duration<double>(o.latency).count());
+  if (o.what != poll_outcome::kind::network_error && o.what != poll_outcome::kind::server_error) {
+    stats_.api_failing_since.reset();
+    return;
+  }
+  if (!stats_.api_failing_since) stats_.api_failing_since = clock::now();
+  stats_.api_last_failure = std::string(to_string(o.what)) + ": " + o.reason;
 }
 
 std::vector<session_view> scheduler::view() const {

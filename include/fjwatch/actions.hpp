@@ -22,6 +22,15 @@ namespace fjwatch {
 
 class action_runner;
 
+// One action's attempts judged since start, by outcome (metrics).
+struct delivery_counts {
+  std::string action;
+  std::uint64_t delivered = 0;
+  std::uint64_t retried = 0;  // failed, to be tried again
+  std::uint64_t failed = 0;   // failed for good: the schedule is used up
+  std::uint64_t gone = 0;     // the receiver answered 410 Gone
+};
+
 class outbox {
  public:
   // Builds one lane per action; reads webhook secrets now and throws config_error for a missing
@@ -38,6 +47,8 @@ class outbox {
   void stop();
   bool running() const { return running_ > 0; }
   std::uint64_t delivered() const { return delivered_; }
+  // One entry per configured action, in config order.
+  std::vector<delivery_counts> counts() const;
 
  private:
   struct lane;

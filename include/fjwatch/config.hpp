@@ -79,6 +79,7 @@ struct config {
   std::string watchlist = "/etc/fjwatch/watchlist.yaml";
   std::string state_dir;  // default: $STATE_DIRECTORY, else /var/lib/fjwatch
   std::string control = "127.0.0.1:9470";  // "" turns it off
+  bool control_allow_remote = false;  // a control address off loopback is refused without it
   log_config log;
   std::vector<action_config> actions;
   std::vector<std::string> default_actions;  // "defaults.actions": names from `actions`
@@ -95,6 +96,10 @@ class config_error : public std::runtime_error {
  private:
   std::vector<diagnostic> problems_;
 };
+
+// The config file a command reads: `given` (its -c FILE) when not empty, else $FJWATCH_CONFIG
+// when set and not empty, else /etc/fjwatch/fjwatch.yaml.
+std::string config_path_or_default(std::string given);
 
 // Reads and validates a config file. Unknown keys, wrong types, out-of-range values, a non-https
 // base_url (unless api.allow_insecure_http), duplicate action names, unknown action names in

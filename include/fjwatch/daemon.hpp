@@ -3,6 +3,7 @@
 // handles signals (SIGTERM/SIGINT stop, SIGHUP reloads the watch list) and systemd notification.
 #include "fjwatch/actions.hpp"
 #include "fjwatch/config.hpp"
+#include "fjwatch/control.hpp"
 #include "fjwatch/file_watch.hpp"
 #include "fjwatch/scheduler.hpp"
 #include "fjwatch/store.hpp"
@@ -20,6 +21,7 @@ namespace fjwatch {
 struct daemon_options {
   bool handle_signals = true;  // false when embedded (demo, tests that drive stop() themselves)
   bool notify_systemd = true;  // sd_notify READY/RELOADING/STOPPING when $NOTIFY_SOCKET is set
+  millis unreachable_after = default_unreachable_after;  // /healthz: API failing this long
 };
 
 class daemon {
@@ -31,7 +33,8 @@ class daemon {
 
   // Opens the store, loads the watch list and starts every task. Throws store_error (a database
   // that cannot be used), config_error (an action kind this build cannot run) or
-  // std::runtime_error (e.g. an unreadable ca_file). Announces READY=1 once done.
+  // std::runtime_error (e.g. an unreadable ca_file, a control address that cannot be bound).
+  // Announces READY=1 once done.
   void start();
   // Begins a clean stop: in-flight polls are aborted and their outcomes dropped; pending
   // deliveries stay in the store for the next start. The io_context runs out of work soon after.
@@ -52,6 +55,7 @@ class daemon {
   void fatal(std::string what);
   void wait_for_signal();
   void notify(const char* state);
+  void start_control();
 
   boost::asio::io_context& ioc_;
   config cfg_;
@@ -60,6 +64,7 @@ class daemon {
   std::unique_ptr<scheduler> scheduler_;
   std::unique_ptr<outbox> outbox_;
   std::unique_ptr<file_watch> watcher_;
+  std::unique_ptr<control_server> control_;
   boost::asio::signal_set signals_;
   std::string api_key_;
   watch_list current_;

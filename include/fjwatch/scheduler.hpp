@@ -6,6 +6,7 @@
 #include "fjwatch/api_client.hpp"
 #include "fjwatch/cadence.hpp"
 #include "fjwatch/config.hpp"
+#include "fjwatch/metrics.hpp"
 #include "fjwatch/store.hpp"
 #include "fjwatch/tracker.hpp"
 #include "fjwatch/watch_list.hpp"
@@ -42,11 +43,25 @@ struct session_view {
   std::string last_error;
 };
 
+// Upper bounds, in seconds, of the poll latency histogram's buckets.
+inline std::vector<double> poll_latency_bounds() {
+  return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+}
+
+// Counted where the thing happens, as plain integers (one thread); read by the control endpoint.
 struct scheduler_stats {
   std::array<std::uint64_t, 8> polls_by_outcome{};  // indexed by poll_outcome::kind
+  histogram poll_latency{poll_latency_bounds()};     // seconds, request start to outcome
   std::uint64_t connections_opened = 0;
   std::uint64_t events_recorded = 0;
+  std::array<std::uint64_t, 4> events_by_type{};    // indexed by event_type
+  std::uint64_t server_rate_limit_pauses = 0;  // a 429 or RateLimit-Remaining: 0 paused every poll
+  std::uint64_t bucket_waits = 0;              // a poll waited for the api.rate token bucket
   bool auth_failing = false;
+  // Since when every poll failed with a network error or a 5xx (the streak ends at the next
+  // answer of any other kind); nullopt while the API answers.
+  std::optional<std::chrono::steady_clock::time_point> api_failing_since;
+  std::string api_last_failure;  // "server_error: HTTP 503", the last poll of that streak
 };
 
 class scheduler {
@@ -76,6 +91,9 @@ class scheduler {
 
   std::vector<session_view> view() const;
   scheduler_stats stats() const;
+  // O(1) health facts (see scheduler_stats).
+  bool auth_failing() const { return auth_failing_; }
+  std::optional<clock::time_point> api_failing_since() const { return stats_.api_failing_since; }
 
  private:
   struct slot;
@@ -95,6 +113,7 @@ class scheduler {
   void handle(std::uint32_t index, std::uint32_t generation, const poll_outcome& o);
   void handle_auth(std::uint32_t index, const poll_outcome& o);
   void handle_rate_headers(const poll_outcome& o);
+  void count_poll(const poll_outcome& o);
   bool record(std::uint32_t index, const tracked_session& next, const poll_outcome& o,
               const std::vector<event_type>& events);
   std::vector<std::string> actions_for(const slot& s, event_type t) const;

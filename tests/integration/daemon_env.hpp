@@ -52,6 +52,8 @@ struct tuning {
   std::string ca_pem;  // written to ca.pem; empty: the simulator's CA
   std::string actions;                      // more entries of `actions:` (YAML, indented 2)
   std::string defaults = "[journal]";       // defaults.actions
+  std::string control = "\"\"";               // the control endpoint: off unless a test sets it
+  fjwatch::millis unreachable_after = fjwatch::default_unreachable_after;
 };
 
 // `o` with the key the daemon is usually given.
@@ -64,7 +66,8 @@ sim::options sim_opts(sim::options o = {}) {
 // thread's io_context; every log line captured.
 class env {
  public:
-  explicit env(sim::options so = {}, tuning t = {}) : api(sim_opts(std::move(so))) {
+  explicit env(sim::options so = {}, tuning t = {})
+      : unreachable_after_(t.unreachable_after), api(sim_opts(std::move(so))) {
     fjwatch::log::configure(fjwatch::log_level::info, fjwatch::log_format::text);
     fjwatch::log::set_sink(logs.sink());
     dir.write("ca.pem", t.ca_pem.empty() ? api->ca_pem() : t.ca_pem);
@@ -73,7 +76,7 @@ class env {
       << "  max_in_flight: " << t.workers << "\n  rate: 1000/s\n"
       << "poll:\n  interval: 100ms\n  max_interval: 300ms\n  after_done: stop\n"
       << "retry:\n  initial: 50ms\n  max: 300ms\n"
-      << "watchlist: watchlist.yaml\nstate_dir: state\ncontrol: \"\"\n"
+      << "watchlist: watchlist.yaml\nstate_dir: state\ncontrol: " << t.control << "\n"
       << "actions:\n  - name: journal\n    type: log\n"
       << "    template: \"FJWTEST {event} {session_id} {matched}\"\n"
       << t.actions << "defaults:\n  actions: " << t.defaults << "\n";
@@ -107,7 +110,8 @@ class env {
     d = std::make_unique<fjwatch::daemon>(ioc, fjwatch::load_config(dir / "fjwatch.yaml"),
                                           std::move(key),
                                           fjwatch::daemon_options{.handle_signals = false,
-                                                                  .notify_systemd = false});
+                                                                  .notify_systemd = false,
+                                                                  .unreachable_after = unreachable_after_});
     d->start();
     return *d;
   }
@@ -142,6 +146,7 @@ class env {
     return std::nullopt;
   }
 
+  fjwatch::millis unreachable_after_;
   ft::temp_dir dir{"fjwatch-itd"};
   ft::line_capture logs;
   ft::sim_thread api;

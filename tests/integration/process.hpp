@@ -267,7 +267,7 @@ class child_process {
 // ---- fjwatch itself: its files, its runs ------------------------------------------------------
 
 // The settings of a `fjwatch run` config the tests vary; paths are relative to the config's
-// directory. Everything else is the product default, except control "" (no endpoint).
+// directory. Everything else is the product default, except control (off unless set).
 struct run_config {
   std::string base_url = "https://127.0.0.1:9";
   std::string ca_file;  // "" leaves the key out
@@ -284,6 +284,7 @@ struct run_config {
   std::string state_dir = "state";
   std::string more_actions;                        // YAML items appended to `actions:`
   std::vector<std::string> default_actions = {"journal"};
+  std::string control = "\"\"";  // the control endpoint: off unless a test sets it
 };
 
 // fjwatch.yaml for `c`: one log action ("journal"), then `more_actions`.
@@ -295,7 +296,7 @@ inline std::string config_yaml(const run_config& c) {
   if (!c.ca_file.empty()) y += "  ca_file: " + c.ca_file + "\n";
   y += "poll:\n  interval: " + c.interval + "\n  max_interval: " + c.max_interval + "\n";
   y += "retry:\n  initial: " + c.retry_initial + "\n  max: " + c.retry_max + "\n";
-  y += "watchlist: " + c.watchlist + "\nstate_dir: " + c.state_dir + "\ncontrol: \"\"\n";
+  y += "watchlist: " + c.watchlist + "\nstate_dir: " + c.state_dir + "\ncontrol: " + c.control + "\n";
   y += "log: { level: " + c.level + ", format: text }\n";
   y += "actions:\n  - name: journal\n    type: log\n" + c.more_actions + "defaults:\n  actions: [";
   for (std::size_t i = 0; i < c.default_actions.size(); ++i) {

@@ -97,6 +97,7 @@ void check_defaults(const fjwatch::config& c) {
   BOOST_TEST(c.retry.max.count() == 300'000);
   BOOST_TEST(c.watchlist == "/etc/fjwatch/watchlist.yaml");
   BOOST_TEST(c.control == "127.0.0.1:9470");
+  BOOST_TEST(!c.control_allow_remote);
   BOOST_TEST((c.log.level == fjwatch::log_level::info));
   BOOST_TEST((c.log.format == fjwatch::log_format::text));
 }
@@ -136,6 +137,7 @@ retry: {initial: 500ms, max: 1m}
 watchlist: /w.yaml
 state_dir: /s
 control: unix:/run/fjwatch/control.sock
+control_allow_remote: true
 log: {level: debug, format: json}
 actions:
   - {name: j, type: log, template: "{{x}} {event_id}", on: [session.status_changed, session.done]}
@@ -172,6 +174,7 @@ defaults: {actions: [cmd_1, j, cmd_1]}
   BOOST_TEST(c.watchlist == "/w.yaml");
   BOOST_TEST(c.state_dir == "/s");
   BOOST_TEST(c.control == "unix:/run/fjwatch/control.sock");
+  BOOST_TEST(c.control_allow_remote);
   BOOST_TEST((c.log.level == fjwatch::log_level::debug));
   BOOST_TEST((c.log.format == fjwatch::log_format::json));
   BOOST_TEST_REQUIRE(c.actions.size() == 4u);
@@ -223,7 +226,7 @@ BOOST_AUTO_TEST_CASE(example_config_loads_with_the_defaults) {
   std::istringstream keys(
       "base_url api_key_file ca_file timeout max_in_flight rate allow_insecure_http interval "
       "max_interval multiplier jitter give_up_after after_done initial max watchlist state_dir "
-      "control level format actions name type on template url secret_file secret_env headers "
+      "control control_allow_remote level format actions name type on template url secret_file secret_env headers "
       "retry_schedule argv defaults");
   for (std::string key; keys >> key;) {
     key += ':';
@@ -297,6 +300,23 @@ BOOST_AUTO_TEST_CASE(each_error_class_names_key_and_position) {
        "1:10: control: expected host:port, unix:/path or \"\", got \"127.0.0.1:80/x\""},
       {"control: unix:/" + std::string(107, 'a'),
        "1:10: control: a unix socket path is at most 107 bytes"},
+      {"control: 0.0.0.0:9470",
+       "1:10: control: \"0.0.0.0:9470\" is not a loopback address; set control_allow_remote: "
+       "true to listen there"},
+      {"control: \"[::]:9470\"",
+       "1:10: control: \"[::]:9470\" is not a loopback address; set control_allow_remote: true "
+       "to listen there"},
+      {"control: fjwatch.example:9470",
+       "1:10: control: \"fjwatch.example:9470\" is not a loopback address; set "
+       "control_allow_remote: true to listen there"},
+      {"control: 0.0.0.0:9470\ncontrol_allow_remote: true", "<no error>"},
+      {"control_allow_remote: true\ncontrol: \"[::]:9470\"", "<no error>"},
+      {"control: localhost:9470", "<no error>"},
+      {"control: 127.1.2.3:9470", "<no error>"},
+      {"control: \"[::1]:9470\"", "<no error>"},
+      {"control: \"[::ffff:127.0.0.1]:9470\"", "<no error>"},
+      {"control_allow_remote: maybe",
+       "1:23: control_allow_remote: expected true or false, got \"maybe\""},
       // actions
       {"actions:\n  - name: j\n    type: log\n    url: https://x\n",
        "4:5: actions[0].url: unknown key"},

@@ -1,0 +1,244 @@
+#define BOOST_TEST_MODULE unit_control
+#include <boost/test/unit_test.hpp>
+
+#include "fjwatch/cli_status.hpp"
+#include "fjwatch/control.hpp"
+#include "fjwatch/store.hpp"
+#include "unit/metrics_format.hpp"
+
+#include <boost/json/parse.hpp>
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+namespace ft = fjwatch::testing;
+namespace json = boost::json;
+using fjwatch::poll_outcome;
+
+namespace {
+
+// A busy daemon's numbers: every family has non-zero samples.
+fjwatch::scheduler_stats busy_stats() {
+  fjwatch::scheduler_stats s;
+  s.polls_by_outcome[static_cast<std::size_t>(poll_outcome::kind::ok)] = 40;
+  s.polls_by_outcome[static_cast<std::size_t>(poll_outcome::kind::server_error)] = 3;
+  for (const double v : {0.004, 0.02, 0.2, 45.0}) s.poll_latency.observe(v);
+  s.connections_opened = 4;
+  s.events_by_type[static_cast<std::size_t>(fjwatch::event_type::done)] = 2;
+  s.server_rate_limit_pauses = 1;
+  s.bucket_waits = 7;
+  return s;
+}
+
+std::vector<fjwatch::session_view> some_sessions() {
+  using fjwatch::session_phase;
+  return {
+      {.id = "6a0000000000000000000002", .label = "Pune \"NET\"", .status = fjwatch::matching_status::processing,
+       .matched = 12, .total_for_matching = 40, .polls = 3, .last_poll_ms = 1'777'000'000'000,
+       .next_poll_ms = 1'777'000'005'000, .last_error = "server_error: HTTP 503"},
+      {.id = "6a0000000000000000000001", .status = fjwatch::matching_status::done,
+       .phase = session_phase::done_stopped, .matched = 25, .total_for_matching = 25, .events = 1},
+      {.id = "6a0000000000000000000003"},
+  };
+}
+
+std::vector<fjwatch::delivery_counts> some_deliveries() {
+  return {{.action = "journal", .delivered = 2}, {.action = "team-hook", .retried = 3, .gone = 1}};
+}
+
+// A source answering from fixed values; `db_fails` makes the store throw.
+fjwatch::control_source fixed_source(fjwatch::scheduler_stats stats, bool db_fails = false) {
+  return fjwatch::control_source{
+      .sessions = [] { return some_sessions(); },
+      .stats = [stats] { return stats; },
+      .deliveries = [] { return some_deliveries(); },
+      .outbox = [db_fails] {
+        if (db_fails) throw fjwatch::store_error("/var/lib/fjwatch/fjwatch.db: disk I/O error");
+        return fjwatch::outbox_totals{.pending = 5, .failed = 1};
+      }};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(health_degrades_for_each_reason) {
+  const auto now = steady::now();
+  fjwatch::scheduler_stats fine;
+  fjwatch::scheduler_stats auth = fine;
+  auth.auth_failing = true;
+  fjwatch::scheduler_stats failing_long = fine;
+  failing_long.api_failing_since = now - 6min - 30s;
+  failing_long.api_last_failure = "network_error: connect: Connection refused";
+  fjwatch::scheduler_stats failing_short = failing_long;
+  failing_short.api_failing_since = now - 4min;
+  fjwatch::scheduler_stats at_limit = failing_long;
+  at_limit.api_failing_since = now - 5min;
+  struct row {
+    const char* name;
+    fjwatch::scheduler_stats stats;
+    std::string db;
+    bool ok;
+    std::string reason;
+  };
+  const std::vector<row> rows{
+      {"all fine", fine, "", true, ""},
+      {"key rejected", auth, "", false, "the API rejects the key (401): polling is paused"},
+      {"failing 6m30s", failing_long, "", false,
+       "the API has been unreachable for 6m30s (network_error: connect: Connection refused)"},
+      {"failing 4m", failing_short, "", true, ""},
+      {"failing exactly 5m", at_limit, "", false,
+       "the API has been unreachable for 5m (network_error: connect: Connection refused)"},
+      {"database", fine, "disk I/O error", false, "the database failed: disk I/O error"},
+      {"two at once", auth, "disk I/O error", false,
+       "the API rejects the key (401): polling is paused; the database failed: disk I/O error"},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.name) {
+      const auto h = fjwatch::judge_health(r.stats, r.db, now, fjwatch::default_unreachable_after);
+      BOOST_TEST(h.ok == r.ok);
+      BOOST_TEST(h.reason == r.reason);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(health_json_is_status_and_reason) {
+  BOOST_TEST(fjwatch::health_json({.ok = true}) == R"({"status":"ok"})");
+  BOOST_TEST(fjwatch::health_json({.ok = false, .reason = "a \"b\""}) ==
+             R"({"status":"degraded","reason":"a \"b\""})");
+}
+
+BOOST_AUTO_TEST_CASE(sessions_json_lists_every_field_sorted_by_id) {
+  const auto doc = json::parse(fjwatch::sessions_json(some_sessions()));
+  const auto& a = doc.as_array();
+  BOOST_TEST_REQUIRE(a.size() == 3u);
+  BOOST_TEST(a[0].at("id").as_string() == "6a0000000000000000000001");
+  BOOST_TEST(a[0].at("state").as_string() == "done_stopped");
+  BOOST_TEST(a[0].at("status").as_string() == "done");
+  BOOST_TEST(a[0].at("events").to_number<int>() == 1);
+  BOOST_TEST(a[0].at("last_poll").is_null());
+  BOOST_TEST(a[0].at("next_poll").is_null());
+  BOOST_TEST(a[0].at("last_error").is_null());
+  const auto& p = a[1].as_object();
+  BOOST_TEST(p.at("label").as_string() == "Pune \"NET\"");
+  BOOST_TEST(p.at("status").as_string() == "processing");
+  BOOST_TEST(p.at("state").as_string() == "active");
+  BOOST_TEST(p.at("matched").to_number<int>() == 12);
+  BOOST_TEST(p.at("total").to_number<int>() == 40);
+  BOOST_TEST(p.at("polls").to_number<int>() == 3);
+  BOOST_TEST(p.at("last_poll").as_string() == "2026-04-24T03:06:40.000Z");
+  BOOST_TEST(p.at("last_poll_ms").as_int64() == 1'777'000'000'000);
+  BOOST_TEST(p.at("next_poll").as_string() == "2026-04-24T03:06:45.000Z");
+  BOOST_TEST(p.at("last_error").as_string() == "server_error: HTTP 503");
+  BOOST_TEST(a[2].at("status").is_null());
+  BOOST_TEST(fjwatch::sessions_json({}) == "[]");
+}
+
+BOOST_AUTO_TEST_CASE(metrics_text_holds_every_family_and_is_well_formed) {
+  const auto text = fjwatch::metrics_text(busy_stats(), some_sessions(), some_deliveries(),
+                                          fjwatch::outbox_totals{.pending = 5, .failed = 1});
+  const auto problems = ft::check_exposition(text);
+  BOOST_TEST(problems.empty(), (problems.empty() ? "" : problems.front()));
+  for (const std::string line : {
+           "fjwatch_build_info{version=\"" FJWATCH_VERSION "\"} 1",
+           "fjwatch_sessions{state=\"waiting\"} 1",
+           "fjwatch_sessions{state=\"processing\"} 1",
+           "fjwatch_sessions{state=\"done\"} 1",
+           "fjwatch_sessions{state=\"timed_out\"} 0",
+           "fjwatch_polls_total{outcome=\"ok\"} 40",
+           "fjwatch_polls_total{outcome=\"server_error\"} 3",
+           "fjwatch_polls_total{outcome=\"network_error\"} 0",
+           "fjwatch_poll_latency_seconds_bucket{le=\"0.005\"} 1",
+           "fjwatch_poll_latency_seconds_bucket{le=\"30\"} 3",
+           "fjwatch_poll_latency_seconds_bucket{le=\"+Inf\"} 4",
+           "fjwatch_poll_latency_seconds_count 4",
+           "fjwatch_api_rate_limit_waits_total{cause=\"server\"} 1",
+           "fjwatch_api_rate_limit_waits_total{cause=\"token_bucket\"} 7",
+           "fjwatch_api_connections_opened_total 4",
+           "fjwatch_api_auth_failing 0",
+           "fjwatch_events_total{type=\"session.done\"} 2",
+           "fjwatch_deliveries_total{action=\"journal\",outcome=\"delivered\"} 2",
+           "fjwatch_deliveries_total{action=\"team-hook\",outcome=\"retried\"} 3",
+           "fjwatch_deliveries_total{action=\"team-hook\",outcome=\"gone\"} 1",
+           "fjwatch_outbox_deliveries{state=\"pending\"} 5",
+           "fjwatch_outbox_deliveries{state=\"failed\"} 1"}) {
+    BOOST_TEST_CONTEXT(line) { BOOST_TEST(text.find("\n" + line + "\n") != std::string::npos); }
+  }
+  const auto without_db = fjwatch::metrics_text(busy_stats(), {}, {}, std::nullopt);
+  BOOST_TEST(without_db.find("fjwatch_outbox_deliveries") == std::string::npos);
+  BOOST_TEST(ft::check_exposition(without_db).empty());
+}
+
+BOOST_AUTO_TEST_CASE(metrics_text_passes_promtool,
+                     *boost::unit_test::precondition(ft::promtool_installed)) {
+  auto deliveries = some_deliveries();
+  deliveries.push_back({.action = "odd\\name\"x"});  // escaping, as promtool reads it
+  const auto text = fjwatch::metrics_text(busy_stats(), some_sessions(), deliveries,
+                                          fjwatch::outbox_totals{.pending = 5, .failed = 1});
+  const auto [code, output] = ft::promtool_check(ft::find_promtool(), text);
+  BOOST_TEST(code == 0, "promtool check metrics: " << output);
+  BOOST_TEST(output == "");  // no lint warnings either
+}
+
+BOOST_AUTO_TEST_CASE(requests_are_routed) {
+  const auto now = steady::now();
+  const auto source = fixed_source(busy_stats());
+  struct row {
+    std::string method, target;
+    int status;
+    std::string content_type;
+    std::string allow;
+  };
+  const std::vector<row> rows{
+      {"GET", "/healthz", 200, "application/json", ""},
+      {"HEAD", "/healthz", 200, "application/json", ""},
+      {"GET", "/healthz?verbose=1", 200, "application/json", ""},
+      {"GET", "/sessions", 200, "application/json", ""},
+      {"GET", "/metrics", 200, "text/plain; version=0.0.4; charset=utf-8", ""},
+      {"POST", "/metrics", 405, "text/plain; charset=utf-8", "GET, HEAD"},
+      {"DELETE", "/sessions", 405, "text/plain; charset=utf-8", "GET, HEAD"},
+      {"GET", "/", 404, "text/plain; charset=utf-8", ""},
+      {"GET", "/metrics/", 404, "text/plain; charset=utf-8", ""},
+      {"POST", "/nope", 404, "text/plain; charset=utf-8", ""},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.method << " " << r.target) {
+      const auto reply = fjwatch::answer_control(r.method, r.target, source, now, 5min);
+      BOOST_TEST(reply.status == r.status);
+      BOOST_TEST(reply.content_type == r.content_type);
+      BOOST_TEST(reply.allow == r.allow);
+      BOOST_TEST(!reply.body.empty());
+    }
+  }
+  BOOST_TEST(fjwatch::answer_control("GET", "/healthz", source, now, 5min).body == "{\"status\":\"ok\"}\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_database_degrades_health_and_drops_the_outbox_gauges) {
+  const auto source = fixed_source(busy_stats(), true);
+  const auto health = fjwatch::answer_control("GET", "/healthz", source, steady::now(), 5min);
+  BOOST_TEST(health.status == 503);
+  BOOST_TEST(health.body ==
+             "{\"status\":\"degraded\",\"reason\":\"the database failed: "
+             "/var/lib/fjwatch/fjwatch.db: disk I/O error\"}\n");
+  const auto metrics = fjwatch::answer_control("GET", "/metrics", source, steady::now(), 5min);
+  BOOST_TEST(metrics.status == 200);
+  BOOST_TEST(metrics.body.find("fjwatch_outbox_deliveries") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(status_report_is_a_readable_table) {
+  const std::int64_t now = 1'777'000'002'000;  // 2 s after the last poll, 3 s before the next
+  const auto report = fjwatch::format_status(
+      "127.0.0.1:9470", R"j({"status":"degraded","reason":"the API rejects the key (401)"})j",
+      fjwatch::sessions_json(some_sessions()), now);
+  BOOST_TEST_REQUIRE(report.has_value());
+  const std::string expected =
+      "fjwatch at 127.0.0.1:9470: degraded (the API rejects the key (401))\n"
+      "3 sessions watched\n"
+      "\n"
+      "SESSION                   LABEL       STATE       MATCHED  EVENTS  LAST POLL  NEXT POLL  LAST ERROR\n"
+      "6a0000000000000000000001  -           done        25/25    1       -          -          -\n"
+      "6a0000000000000000000002  Pune \"NET\"  processing  12/40    0       2s ago     in 3s      server_error: HTTP 503\n"
+      "6a0000000000000000000003  -           waiting     0/0      0       -          -          -\n";
+  BOOST_TEST(*report == expected);
+  BOOST_TEST(*fjwatch::format_status("unix:/run/x.sock", R"({"status":"ok"})", "[]", now) ==
+             "fjwatch at unix:/run/x.sock: ok\n0 sessions watched\n");
+  BOOST_TEST(fjwatch::format_status("a", "nope", "[]", now).error().what == "/healthz: not a JSON object");
+  BOOST_TEST(fjwatch::format_status("a", "{}", "{}", now).error().what == "/sessions: not a JSON array");
+}
