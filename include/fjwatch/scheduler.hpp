@@ -6,6 +6,7 @@
 #include "fjwatch/api_client.hpp"
 #include "fjwatch/cadence.hpp"
 #include "fjwatch/config.hpp"
+#include "fjwatch/service_status.hpp"
 #include "fjwatch/store.hpp"
 #include "fjwatch/tracker.hpp"
 #include "fjwatch/watch_list.hpp"
@@ -76,6 +77,13 @@ class scheduler {
 
   std::vector<session_view> view() const;
   scheduler_stats stats() const;
+  // Watched sessions by status and phase; one pass over them, no allocation.
+  session_counts counts() const;
+
+  // Takes up poll.*, retry.* and api.rate again from the config this scheduler was given (a
+  // reload changed them in place): later gaps, backoffs and the token bucket follow them at once;
+  // polls already scheduled keep their due times.
+  void reconfigure();
 
  private:
   struct slot;
