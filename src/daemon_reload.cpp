@@ -16,7 +16,8 @@ void daemon::reload() {
       const auto changes = diff_config(cfg_, next);
       for (const auto& c : changes) {
         if (c.live) continue;
-        log::warn("config.restart_needed", {{"key", c.key}, {"kept", "the running value, until a restart"}});
+        log::warn("config.restart_needed",
+                  {{"key", c.key}, {"kept", "the running value, until a restart"}});
       }
       apply_live(cfg_, next);
       log::configure(cfg_.log.level, cfg_.log.format);
@@ -35,11 +36,11 @@ void daemon::reload() {
 
 std::string daemon::status_text() {
   service_facts f;
-  f.api = api_health_;
   if (scheduler_) {
     const auto stats = scheduler_->stats();
-    api_health_ = f.api = judge_api(api_health_, polls_seen_, stats.polls_by_outcome, stats.auth_failing);
+    api_health_ = judge_api(api_health_, polls_seen_, stats.polls_by_outcome, stats.auth_failing);
     polls_seen_ = stats.polls_by_outcome;
+    f.api = api_health_;
     f.sessions = scheduler_->counts();
   }
   if (db_) {

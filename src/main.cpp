@@ -155,7 +155,8 @@ int cmd_run(const cli& args) {
   if (!ioc.stopped()) ioc.run_for(stop_grace);
   if (!ioc.stopped()) {
     // Something ignored the stop: leave as a crash would, the store is consistent at every commit.
-    log::error("daemon.stop_forced", {{"grace_ms", static_cast<std::int64_t>(stop_grace.count())}});
+    log::error("daemon.stop_forced",
+               {{"grace_ms", static_cast<std::int64_t>(stop_grace.count())}});
     std::fflush(stderr);
     std::_Exit(exit_failure);
   }

@@ -5,6 +5,16 @@
 namespace fjwatch {
 namespace {
 
+// Whether two configs agree on one top-level key, or on one key of a section.
+template <auto Key>
+bool same(const config& a, const config& b) {
+  return a.*Key == b.*Key;
+}
+template <auto Section, auto Key>
+bool same_in(const config& a, const config& b) {
+  return (a.*Section).*Key == (b.*Section).*Key;
+}
+
 // One key: its name, whether it applies live, and whether two configs agree on it.
 struct key_rule {
   std::string_view key;
@@ -12,29 +22,32 @@ struct key_rule {
   bool (*same)(const config&, const config&);
 };
 
+constexpr bool live = true;
+constexpr bool restart = false;
+
 constexpr std::array<key_rule, 22> rules{{
-    {"api.base_url", false, [](const config& a, const config& b) { return a.api.base_url == b.api.base_url; }},
-    {"api.api_key_file", false, [](const config& a, const config& b) { return a.api.api_key_file == b.api.api_key_file; }},
-    {"api.ca_file", false, [](const config& a, const config& b) { return a.api.ca_file == b.api.ca_file; }},
-    {"api.timeout", false, [](const config& a, const config& b) { return a.api.timeout == b.api.timeout; }},
-    {"api.max_in_flight", false, [](const config& a, const config& b) { return a.api.max_in_flight == b.api.max_in_flight; }},
-    {"api.rate", true, [](const config& a, const config& b) { return a.api.rate_limit == b.api.rate_limit; }},
-    {"api.allow_insecure_http", false, [](const config& a, const config& b) { return a.api.allow_insecure_http == b.api.allow_insecure_http; }},
-    {"poll.interval", true, [](const config& a, const config& b) { return a.poll.interval == b.poll.interval; }},
-    {"poll.max_interval", true, [](const config& a, const config& b) { return a.poll.max_interval == b.poll.max_interval; }},
-    {"poll.multiplier", true, [](const config& a, const config& b) { return a.poll.multiplier == b.poll.multiplier; }},
-    {"poll.jitter", true, [](const config& a, const config& b) { return a.poll.jitter == b.poll.jitter; }},
-    {"poll.give_up_after", true, [](const config& a, const config& b) { return a.poll.give_up_after == b.poll.give_up_after; }},
-    {"poll.after_done", true, [](const config& a, const config& b) { return a.poll.after_done == b.poll.after_done; }},
-    {"retry.initial", true, [](const config& a, const config& b) { return a.retry.initial == b.retry.initial; }},
-    {"retry.max", true, [](const config& a, const config& b) { return a.retry.max == b.retry.max; }},
-    {"watchlist", false, [](const config& a, const config& b) { return a.watchlist == b.watchlist; }},
-    {"state_dir", false, [](const config& a, const config& b) { return a.state_dir == b.state_dir; }},
-    {"control", false, [](const config& a, const config& b) { return a.control == b.control; }},
-    {"log.level", true, [](const config& a, const config& b) { return a.log.level == b.log.level; }},
-    {"log.format", true, [](const config& a, const config& b) { return a.log.format == b.log.format; }},
-    {"actions", false, [](const config& a, const config& b) { return a.actions == b.actions; }},
-    {"defaults.actions", false, [](const config& a, const config& b) { return a.default_actions == b.default_actions; }},
+    {"api.base_url", restart, same_in<&config::api, &api_config::base_url>},
+    {"api.api_key_file", restart, same_in<&config::api, &api_config::api_key_file>},
+    {"api.ca_file", restart, same_in<&config::api, &api_config::ca_file>},
+    {"api.timeout", restart, same_in<&config::api, &api_config::timeout>},
+    {"api.max_in_flight", restart, same_in<&config::api, &api_config::max_in_flight>},
+    {"api.rate", live, same_in<&config::api, &api_config::rate_limit>},
+    {"api.allow_insecure_http", restart, same_in<&config::api, &api_config::allow_insecure_http>},
+    {"poll.interval", live, same_in<&config::poll, &poll_config::interval>},
+    {"poll.max_interval", live, same_in<&config::poll, &poll_config::max_interval>},
+    {"poll.multiplier", live, same_in<&config::poll, &poll_config::multiplier>},
+    {"poll.jitter", live, same_in<&config::poll, &poll_config::jitter>},
+    {"poll.give_up_after", live, same_in<&config::poll, &poll_config::give_up_after>},
+    {"poll.after_done", live, same_in<&config::poll, &poll_config::after_done>},
+    {"retry.initial", live, same_in<&config::retry, &retry_config::initial>},
+    {"retry.max", live, same_in<&config::retry, &retry_config::max>},
+    {"watchlist", restart, same<&config::watchlist>},
+    {"state_dir", restart, same<&config::state_dir>},
+    {"control", restart, same<&config::control>},
+    {"log.level", live, same_in<&config::log, &log_config::level>},
+    {"log.format", live, same_in<&config::log, &log_config::format>},
+    {"actions", restart, same<&config::actions>},
+    {"defaults.actions", restart, same<&config::default_actions>},
 }};
 
 }  // namespace

@@ -35,7 +35,8 @@ void systemd_notifier::ready(status_source source, std::chrono::milliseconds ref
   send("READY=1\nSTATUS=" + last_status_);
   watchdog_every_ = watchdog_interval();
   if (watchdog_every_) {
-    log::info("systemd.watchdog", {{"ping_every_ms", static_cast<std::int64_t>(watchdog_every_->count() / 1000)}});
+    const auto every_ms = std::chrono::duration_cast<std::chrono::milliseconds>(*watchdog_every_);
+    log::info("systemd.watchdog", {{"ping_every_ms", static_cast<std::int64_t>(every_ms.count())}});
     watchdog_timer_.expires_after(*watchdog_every_);
     arm_watchdog();
   }
