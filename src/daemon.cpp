@@ -2,8 +2,6 @@
 
 #include "fjwatch/log.hpp"
 
-#include <systemd/sd-daemon.h>
-
 #include <chrono>
 #include <set>
 #include <unordered_map>
@@ -19,19 +17,15 @@ std::set<std::string, std::less<>> action_names(const config& cfg) {
   return names;
 }
 
-void log_problems(const std::vector<diagnostic>& problems) {
-  for (const auto& p : problems) {
-    const bool error = p.level == diagnostic::severity::error;
-    log::write(error ? log_level::error : log_level::warn, "watchlist.problem",
-               {{"where", p.file + ":" + std::to_string(p.line) + ":" + std::to_string(p.column)},
-                {"message", p.message}});
-  }
-}
-
 }  // namespace
 
 daemon::daemon(asio::io_context& ioc, config cfg, std::string api_key, daemon_options opts)
-    : ioc_(ioc), cfg_(std::move(cfg)), opts_(opts), signals_(ioc), api_key_(std::move(api_key)) {}
+    : ioc_(ioc),
+      cfg_(std::move(cfg)),
+      opts_(opts),
+      signals_(ioc),
+      notifier_(ioc, opts.notify_systemd),
+      api_key_(std::move(api_key)) {}
 
 daemon::~daemon() {
   if (scheduler_) scheduler_->stop();
@@ -62,7 +56,7 @@ void daemon::start() {
   log::info("daemon.ready", {{"version", FJWATCH_VERSION}, {"sessions", static_cast<std::int64_t>(scheduler_->size())},
                              {"database", db_->path().string()}, {"watchlist", cfg_.watchlist},
                              {"api", cfg_.api.base_url}, {"workers", cfg_.api.max_in_flight}});
-  notify("READY=1");
+  notifier_.ready([this] { return status_text(); });
 }
 
 void daemon::wait_for_signal() {
@@ -70,9 +64,7 @@ void daemon::wait_for_signal() {
     if (ec) return;
     if (signo == SIGHUP) {
       log::info("daemon.reload", {{"signal", "SIGHUP"}});
-      notify("RELOADING=1");
-      reload_watch_list();
-      notify("READY=1");
+      reload();
       wait_for_signal();
       return;
     }
@@ -83,7 +75,7 @@ void daemon::wait_for_signal() {
 
 void daemon::reload_watch_list() {
   auto loaded = load_watch_list(cfg_.watchlist, action_names(cfg_));
-  log_problems(loaded.problems);
+  log::problems("watchlist.problem", loaded.problems);
   if (!loaded.usable) {
     log::error("watchlist.unusable", {{"file", cfg_.watchlist},
                                       {"kept_sessions", static_cast<std::int64_t>(current_.entries.size())}});
@@ -131,7 +123,7 @@ void daemon::reload_watch_list() {
 void daemon::stop() {
   if (stopping_) return;
   stopping_ = true;
-  notify("STOPPING=1");
+  notifier_.stopping();
   if (scheduler_) scheduler_->stop();
   if (outbox_) outbox_->stop();
   if (watcher_) watcher_->stop();
@@ -168,10 +160,6 @@ void daemon::start_control() {
                       .unreachable_after = opts_.unreachable_after},
       std::move(source));
   control_->start();
-}
-
-void daemon::notify(const char* state) {
-  if (opts_.notify_systemd) sd_notify(0, state);
 }
 
 std::vector<session_view> daemon::sessions() const {

@@ -247,4 +247,13 @@ void write(log_level level, std::string_view event, fields kv) {
   logger->info(line);
 }
 
+void problems(std::string_view event, const std::vector<diagnostic>& found) {
+  for (const auto& p : found) {
+    const bool error = p.level == diagnostic::severity::error;
+    write(error ? log_level::error : log_level::warn, event,
+          {{"where", p.file + ":" + std::to_string(p.line) + ":" + std::to_string(p.column)},
+           {"message", p.message}});
+  }
+}
+
 }  // namespace fjwatch::log

@@ -13,6 +13,8 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <set>
@@ -27,6 +29,10 @@ constexpr int exit_ok = 0;
 constexpr int exit_usage = 64;
 constexpr int exit_config = 78;
 constexpr int exit_failure = 1;
+
+// Once a stop begins, the loop gets this long to wind down (systemd waits 10 s before SIGKILL).
+// Aborted polls and deliveries leave nothing half-recorded, so running out of it is safe.
+constexpr auto stop_grace = std::chrono::milliseconds(4500);
 
 constexpr const char* usage_text =
     "usage: fjwatch <command> [options]\n"
@@ -151,7 +157,16 @@ int cmd_run(const cli& args) {
     log::error("daemon.start_failed", {{"reason", e.what()}});
     return exit_failure;
   }
-  ioc.run();
+  while (!d.stop_requested() && ioc.run_one() > 0) {
+  }
+  if (!ioc.stopped()) ioc.run_for(stop_grace);
+  if (!ioc.stopped()) {
+    // Something ignored the stop: leave as a crash would, the store is consistent at every commit.
+    log::error("daemon.stop_forced",
+               {{"grace_ms", static_cast<std::int64_t>(stop_grace.count())}});
+    std::fflush(stderr);
+    std::_Exit(exit_failure);
+  }
   log::info("daemon.stopped", {{"exit_code", d.exit_code()}});
   return d.exit_code();
 }

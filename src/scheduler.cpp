@@ -16,6 +16,10 @@ namespace {
 
 constexpr millis max_probe_gap = 10min;
 
+token_bucket bucket_for(const config& cfg) {
+  return token_bucket(cfg.api.rate_limit.per_second, std::max(1.0, cfg.api.rate_limit.per_second));
+}
+
 }  // namespace
 
 struct scheduler::slot {
@@ -50,7 +54,7 @@ scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_k
       db_(db),
       on_events_(std::move(on_events)),
       on_fatal_(std::move(on_fatal)),
-      bucket_(cfg.api.rate_limit.per_second, std::max(1.0, cfg.api.rate_limit.per_second)),
+      bucket_(bucket_for(cfg)),
       rng_(std::random_device{}()) {
   bool status_events = false;
   for (const auto& a : cfg.actions) {
@@ -64,6 +68,11 @@ scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_k
 }
 
 scheduler::~scheduler() = default;
+
+void scheduler::reconfigure() {
+  policy_ = make_tracker_policy(cfg_, policy_.status_events);
+  bucket_ = bucket_for(cfg_);
+}
 
 double scheduler::uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
 
@@ -446,6 +455,27 @@ scheduler_stats scheduler::stats() const {
   s.auth_failing = auth_failing_;
   for (const auto& w : workers_) s.connections_opened += w->client.connections_opened();
   return s;
+}
+
+session_counts scheduler::counts() const {
+  session_counts c;
+  for (const auto& [id, index] : index_) {
+    const auto& t = slots_[index].t;
+    if (t.phase == session_phase::not_found) {
+      ++c.not_found;
+    } else if (t.phase == session_phase::timed_out) {
+      ++c.timed_out;
+    } else if (!t.status) {
+      ++c.waiting;
+    } else if (*t.status == matching_status::processing) {
+      ++c.processing;
+    } else if (*t.status == matching_status::fetching_more) {
+      ++c.fetching_more;
+    } else {
+      ++c.done;
+    }
+  }
+  return c;
 }
 
 }  // namespace fjwatch

@@ -20,6 +20,7 @@ struct api_config {
   int max_in_flight = 8;          // workers = keep-alive connections (1..256)
   rate rate_limit{10.0};          // key "rate": token bucket over every request
   bool allow_insecure_http = false;
+  friend bool operator==(const api_config&, const api_config&) = default;
 };
 
 enum class after_done_policy { stop, watch };
@@ -31,11 +32,13 @@ struct poll_config {
   double jitter = 0.1;         // 0.0..0.5, fraction of the gap
   millis give_up_after{24 * 3600'000};  // then session.timeout (>= 1s)
   after_done_policy after_done = after_done_policy::stop;
+  friend bool operator==(const poll_config&, const poll_config&) = default;
 };
 
 struct retry_config {
   millis initial{1'000};  // (10ms..1h)
   millis max{300'000};    // (>= initial, <= 24h)
+  friend bool operator==(const retry_config&, const retry_config&) = default;
 };
 
 enum class log_level { trace, debug, info, warn, error };
@@ -44,6 +47,7 @@ enum class log_format { text, json };
 struct log_config {
   log_level level = log_level::info;
   log_format format = log_format::text;
+  friend bool operator==(const log_config&, const log_config&) = default;
 };
 
 enum class action_kind { log, webhook, command };
@@ -69,6 +73,7 @@ struct action_config {
   int max_in_flight = 4;  // webhook 4, command 1 (set by the parser)
   // command
   std::vector<std::string> argv;
+  friend bool operator==(const action_config&, const action_config&) = default;
 };
 
 struct config {

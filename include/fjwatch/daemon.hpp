@@ -1,12 +1,15 @@
 #pragma once
 // The daemon: wires config, store, watch list, scheduler and outbox on one io_context, and
-// handles signals (SIGTERM/SIGINT stop, SIGHUP reloads the watch list) and systemd notification.
+// handles signals (SIGTERM/SIGINT stop, SIGHUP reloads the config and the watch list) and systemd
+// notification.
 #include "fjwatch/actions.hpp"
 #include "fjwatch/config.hpp"
 #include "fjwatch/control.hpp"
 #include "fjwatch/file_watch.hpp"
 #include "fjwatch/scheduler.hpp"
+#include "fjwatch/service_status.hpp"
 #include "fjwatch/store.hpp"
+#include "fjwatch/systemd_notify.hpp"
 #include "fjwatch/watch_list.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -20,7 +23,7 @@ namespace fjwatch {
 
 struct daemon_options {
   bool handle_signals = true;  // false when embedded (demo, tests that drive stop() themselves)
-  bool notify_systemd = true;  // sd_notify READY/RELOADING/STOPPING when $NOTIFY_SOCKET is set
+  bool notify_systemd = true;  // sd_notify READY/STATUS/WATCHDOG/RELOADING/STOPPING ($NOTIFY_SOCKET)
   millis unreachable_after = default_unreachable_after;  // /healthz: API failing this long
 };
 
@@ -34,15 +37,25 @@ class daemon {
   // Opens the store, loads the watch list and starts every task. Throws store_error (a database
   // that cannot be used), config_error (an action kind this build cannot run) or
   // std::runtime_error (e.g. an unreadable ca_file, a control address that cannot be bound).
-  // Announces READY=1 once done.
+  // Announces READY=1 (with STATUS=) once done, then keeps STATUS= current and pings the
+  // systemd watchdog when it is on.
   void start();
   // Begins a clean stop: in-flight polls are aborted and their outcomes dropped; pending
   // deliveries stay in the store for the next start. The io_context runs out of work soon after.
   void stop();
+  // stop() was called (by a signal, a fatal error or the owner).
+  bool stop_requested() const { return stopping_; }
   // Everything started has finished.
   bool stopped() const;
   // Re-reads the watch list now: added ids start polling, removed ids stop, others undisturbed.
   void reload_watch_list();
+  // SIGHUP: RELOADING=1, re-reads the config file (cfg().source) and applies its live keys (see
+  // reload.hpp; a changed restart-only key is logged and keeps its running value; a config with
+  // problems is logged, problem by problem, and changes nothing), re-reads the watch list, READY=1.
+  void reload();
+  // The STATUS= line for systemd, e.g. "watching 3: 2 processing, 1 done; 0 deliveries pending;
+  // API ok". Judges the API's health from the polls since the previous call.
+  std::string status_text();
 
   // 0, or 1 after a failure that stopped the daemon (store error, worker failure).
   int exit_code() const { return exit_code_; }
@@ -54,7 +67,6 @@ class daemon {
  private:
   void fatal(std::string what);
   void wait_for_signal();
-  void notify(const char* state);
   void start_control();
 
   boost::asio::io_context& ioc_;
@@ -66,6 +78,9 @@ class daemon {
   std::unique_ptr<file_watch> watcher_;
   std::unique_ptr<control_server> control_;
   boost::asio::signal_set signals_;
+  systemd_notifier notifier_;
+  api_health api_health_ = api_health::unknown;
+  poll_tally polls_seen_{};  // the poll counters at the last status_text()
   std::string api_key_;
   watch_list current_;
   bool started_ = false;

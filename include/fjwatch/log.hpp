@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fjwatch::log {
 
@@ -48,6 +49,10 @@ inline void debug(std::string_view event, fields kv = {}) { write(log_level::deb
 inline void info(std::string_view event, fields kv = {}) { write(log_level::info, event, kv); }
 inline void warn(std::string_view event, fields kv = {}) { write(log_level::warn, event, kv); }
 inline void error(std::string_view event, fields kv = {}) { write(log_level::error, event, kv); }
+
+// One line per problem in a user's file: `event where=file:line:col message=...`, at error level
+// (warn for a warning).
+void problems(std::string_view event, const std::vector<diagnostic>& found);
 
 // Formats one line without writing it (tests, and `check` output).
 std::string format_line(log_format format, log_level level, std::string_view event, fields kv,

@@ -7,6 +7,7 @@
 #include "fjwatch/cadence.hpp"
 #include "fjwatch/config.hpp"
 #include "fjwatch/metrics.hpp"
+#include "fjwatch/service_status.hpp"
 #include "fjwatch/store.hpp"
 #include "fjwatch/tracker.hpp"
 #include "fjwatch/watch_list.hpp"
@@ -94,6 +95,13 @@ class scheduler {
   // O(1) health facts (see scheduler_stats).
   bool auth_failing() const { return auth_failing_; }
   std::optional<clock::time_point> api_failing_since() const { return stats_.api_failing_since; }
+  // Watched sessions by status and phase; one pass over them, no allocation.
+  session_counts counts() const;
+
+  // Takes up poll.*, retry.* and api.rate again from the config this scheduler was given (a
+  // reload changed them in place): later gaps, backoffs and the token bucket follow them at once;
+  // polls already scheduled keep their due times.
+  void reconfigure();
 
  private:
   struct slot;
