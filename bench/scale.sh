@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Polls per CPU-second, memory per session, TLS handshakes, time to READY and time to apply a
+# one-line watch list edit, at several watch list sizes. For each size N (0 is the empty daemon):
+# fjwatch-sim serves N sessions that stay `processing`; `fjwatch run` polls every one of them
+# every second (far more than the simulator can answer, so fjwatch is kept busy) over
+# max_in_flight 8 keep-alive TLS connections. After READY and a warm-up, a measurement window
+# reads fjwatch's own counters (/metrics) and its CPU time (/proc) at both ends.
+# Usage: bench/scale.sh [N...]   (default: 0 1000 10000 100000)
+#   RUNS=3 WINDOW=15 BUILD=build-bench
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${BUILD:-$root/build-bench}
+runs=${RUNS:-3}
+window=${WINDOW:-15}
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(0 1000 10000 100000)
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  "$root/scripts/deps.sh"
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+cmake --build "$build" -j "${FJWATCH_JOBS:-2}" --target fjwatch fjwatch-sim >/dev/null
+tick=$(getconf CLK_TCK)
+
+now() { date +%s.%N; }
+# user+sys seconds of a process.
+cpu_of() { awk -v t="$tick" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
+kib_of() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
+# Sum of a metric's samples from fjwatch's control endpoint.
+metric() {
+  exec 3<>"/dev/tcp/127.0.0.1/$1"
+  printf 'GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n' >&3
+  awk -v m="$2" '$1 ~ "^"m"({|$)" {s += $2} END {printf "%.0f\n", s}' <&3
+  exec 3<&-
+}
+# Waits (bounded) until `file` holds a line matching `pattern`; prints the time it was seen.
+wait_line() {
+  local file=$1 pattern=$2 bound=$3 start
+  start=$(now)
+  until grep -q -- "$pattern" "$file" 2>/dev/null; do
+    if awk -v s="$start" -v n="$(now)" -v b="$bound" 'BEGIN {exit !(n - s > b)}'; then
+      echo "timed out waiting for '$pattern' in $file" >&2; return 1
+    fi
+    sleep 0.005
+  done
+  now
+}
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+one_run() {  # N -> "ready_s polls_per_cpu_s polls_per_s rss_kib hwm_kib handshakes edit_ms"
+  local n=$1 tmp port sim_pid pid t0 t_ready p0 c0 h0 t1 p1 c1 h1 t_edit t_seen
+  tmp=$(mktemp -d)
+  port=$((20000 + RANDOM % 20000))
+  "$build/fjwatch-sim" --cert-dir "$tmp" --sessions "$n" --done-after 24h \
+    --watchlist-out "$tmp/watchlist.yaml" > "$tmp/sim.out" 2> "$tmp/sim.err" &
+  sim_pid=$!
+  wait_line "$tmp/sim.out" '^listening on' 60 >/dev/null
+  [ "$n" -gt 0 ] || printf 'sessions:\n' > "$tmp/watchlist.yaml"  # a block list, to append to
+  cat > "$tmp/fjwatch.yaml" <<YAML
+api:
+  base_url: $(sed -n 's/^listening on //p' "$tmp/sim.out")
+  ca_file: ca.pem
+  rate: 1000000/s
+  max_in_flight: 8
+poll: { interval: 1s, max_interval: 1s, multiplier: 1, jitter: 0 }
+watchlist: watchlist.yaml
+state_dir: state
+control: 127.0.0.1:$port
+log: { level: info }
+actions:
+  - { name: journal, type: log }
+YAML
+  t0=$(now)
+  FJ_API_KEY=fjk_sim_key "$build/fjwatch" run -c "$tmp/fjwatch.yaml" 2> "$tmp/fjwatch.log" &
+  pid=$!
+  t_ready=$(wait_line "$tmp/fjwatch.log" ' daemon.ready ' 120)
+  sleep 3  # warm-up: connections open, the first round of polls under way
+  p0=$(metric "$port" fjwatch_polls_total); c0=$(cpu_of "$pid"); h0=$(metric "$port" fjwatch_api_connections_opened_total); t1=$(now)
+  sleep "$window"
+  p1=$(metric "$port" fjwatch_polls_total); c1=$(cpu_of "$pid"); h1=$(metric "$port" fjwatch_api_connections_opened_total)
+  local t2 rss hwm
+  t2=$(now); rss=$(kib_of "$pid" VmRSS); hwm=$(kib_of "$pid" VmHWM)
+  # A one-line edit: one more session at the end of the list.
+  t_edit=$(now)
+  echo "  - 0000000000000000ffffffff" >> "$tmp/watchlist.yaml"
+  t_seen=$(wait_line "$tmp/fjwatch.log" ' watchlist.loaded .*added=1 ' 30)
+  kill -TERM "$pid" "$sim_pid"; wait "$pid" "$sim_pid" 2>/dev/null || true
+  awk -v t0="$t0" -v tr="$t_ready" -v p0="$p0" -v p1="$p1" -v c0="$c0" -v c1="$c1" -v t1="$t1" \
+      -v t2="$t2" -v rss="$rss" -v hwm="$hwm" -v h0="$h0" -v h1="$h1" -v te="$t_edit" -v ts="$t_seen" \
+      'BEGIN {cpu = c1 - c0; per_cpu = cpu > 0 ? (p1 - p0) / cpu : 0
+              printf "%.3f %.0f %.0f %d %d %d %.0f\n", tr - t0, per_cpu, (p1 - p0) / (t2 - t1), rss,
+                     hwm, h1, (ts - te) * 1000}'
+  rm -rf "$tmp"
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ), load: $(cut -d' ' -f1-3 /proc/loadavg), runs: $runs, window: ${window}s"
+printf '| sessions | READY s | polls/CPU-s | polls/s | RSS MiB | peak RSS MiB | TLS handshakes | edit applied ms |\n'
+printf '|---|---|---|---|---|---|---|---|\n'
+for n in "${sizes[@]}"; do
+  results=()
+  for _ in $(seq "$runs"); do results+=("$(one_run "$n")"); done
+  col() { printf '%s\n' "${results[@]}" | awk -v c="$1" '{print $c}' | median; }
+  printf '| %s | %.2f | %.0f | %.0f | %.1f | %.1f | %.0f | %.0f |\n' "$n" "$(col 1)" "$(col 2)" \
+    "$(col 3)" "$(awk -v k="$(col 4)" 'BEGIN {print k / 1024}')" \
+    "$(awk -v k="$(col 5)" 'BEGIN {print k / 1024}')" "$(col 6)" "$(col 7)"
+done
