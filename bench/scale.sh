@@ -6,7 +6,7 @@
 # max_in_flight 8 keep-alive TLS connections. After READY and a warm-up, a measurement window
 # reads fjwatch's own counters (/metrics) and its CPU time (/proc) at both ends.
 # Usage: bench/scale.sh [N...]   (default: 0 1000 10000 100000)
-#   RUNS=3 WINDOW=15 BUILD=build-bench
+#   RUNS=3 WINDOW=15 IN_FLIGHT=8 BUILD=build-bench
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD:-$root/build-bench}
@@ -60,7 +60,7 @@ api:
   base_url: $(sed -n 's/^listening on //p' "$tmp/sim.out")
   ca_file: ca.pem
   rate: 1000000/s
-  max_in_flight: 8
+  max_in_flight: ${IN_FLIGHT:-8}
 poll: { interval: 1s, max_interval: 1s, multiplier: 1, jitter: 0 }
 watchlist: watchlist.yaml
 state_dir: state
