@@ -1,6 +1,7 @@
 #include "fjwatch/scheduler.hpp"
 
 #include "fjwatch/log.hpp"
+#include "scheduler_internal.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -21,30 +22,6 @@ token_bucket bucket_for(const config& cfg) {
 }
 
 }  // namespace
-
-struct scheduler::slot {
-  session_id id;
-  tracked_session t;
-  std::string etag;
-  std::string label;
-  std::optional<std::vector<std::string>> actions;
-  std::uint32_t generation = 0;
-  bool watched = false;
-  bool in_flight = false;
-  std::uint32_t polls = 0;
-  std::uint32_t events = 0;
-  std::int64_t last_poll_ms = 0;
-  clock::time_point due{};
-  std::string last_error;
-};
-
-struct scheduler::worker {
-  worker(asio::io_context& ioc, std::shared_ptr<asio::ssl::context> tls, api_target target,
-         std::string key)
-      : timer(ioc), client(ioc.get_executor(), std::move(tls), std::move(target), std::move(key)) {}
-  asio::steady_timer timer;
-  api_client client;
-};
 
 scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_key, store& db,
                      std::function<void()> on_events, std::function<void(std::string)> on_fatal)
@@ -415,67 +392,6 @@ void scheduler::handle_rate_headers(const poll_outcome& o) {
                                    {"request_id", o.request_id}});
     rate_paused_logged_ = true;
   }
-}
-
-// The poll's outcome and latency, and whether the API is still answering: a network error or a
-// 5xx continues a failing streak, any other outcome ends it.
-void scheduler::count_poll(const poll_outcome& o) {
-  ++stats_.polls_by_outcome[static_cast<std::size_t>(o.what)];
-  stats_.poll_latency.observe(std::chrono::duration<double>(o.latency).count());
-  if (o.what != poll_outcome::kind::network_error && o.what != poll_outcome::kind::server_error) {
-    stats_.api_failing_since.reset();
-    return;
-  }
-  if (!stats_.api_failing_since) stats_.api_failing_since = clock::now();
-  stats_.api_last_failure = std::string(to_string(o.what)) + ": " + o.reason;
-}
-
-std::vector<session_view> scheduler::view() const {
-  std::vector<session_view> out;
-  out.reserve(index_.size());
-  const auto now_steady = clock::now();
-  const auto now_ms = unix_ms_now();
-  for (const auto& [id, index] : index_) {
-    const auto& s = slots_[index];
-    session_view v{.id = id.str(), .label = s.label, .status = s.t.status, .phase = s.t.phase,
-                   .matched = s.t.matched, .total_for_matching = s.t.total_for_matching,
-                   .polls = s.polls, .events = s.events, .last_poll_ms = s.last_poll_ms,
-                   .last_error = s.last_error};
-    if (s.t.phase == session_phase::active && !s.in_flight) {
-      const auto due = std::max(s.due, paused_until_);
-      v.next_poll_ms = now_ms + std::chrono::duration_cast<millis>(due - now_steady).count();
-    }
-    out.push_back(std::move(v));
-  }
-  return out;
-}
-
-scheduler_stats scheduler::stats() const {
-  auto s = stats_;
-  s.auth_failing = auth_failing_;
-  for (const auto& w : workers_) s.connections_opened += w->client.connections_opened();
-  return s;
-}
-
-session_counts scheduler::counts() const {
-  session_counts c;
-  for (const auto& [id, index] : index_) {
-    const auto& t = slots_[index].t;
-    if (t.phase == session_phase::not_found) {
-      ++c.not_found;
-    } else if (t.phase == session_phase::timed_out) {
-      ++c.timed_out;
-    } else if (!t.status) {
-      ++c.waiting;
-    } else if (*t.status == matching_status::processing) {
-      ++c.processing;
-    } else if (*t.status == matching_status::fetching_more) {
-      ++c.fetching_more;
-    } else {
-      ++c.done;
-    }
-  }
-  return c;
 }
 
 }  // namespace fjwatch
