@@ -43,7 +43,8 @@ using env_map = std::map<std::string, std::string>;
 // PATH plus the sanitizer settings of the test run (so an ASan child reports like its parent).
 inline env_map base_env() {
   env_map env{{"PATH", "/usr/local/bin:/usr/bin:/bin"}};
-  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR"}) {
+  for (const char* name :
+       {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "TMPDIR"}) {
     if (const char* v = std::getenv(name)) env[name] = v;
   }
   return env;
