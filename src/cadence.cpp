@@ -30,9 +30,11 @@ std::optional<millis> predict_remaining(std::int64_t anchor_ms, std::int64_t anc
 }
 
 millis gap_to_finish(millis remaining, millis span, const cadence_policy& p) {
-  const double r = static_cast<double>(remaining.count());
-  const double aimed = r * (1.0 - finish_aim * r / (r + static_cast<double>(span.count())));
-  const double trusted = static_cast<double>(span.count()) * finish_lead;
+  const double r = static_cast<double>(std::max(remaining, millis(0)).count());
+  const double evidence = static_cast<double>(std::max(span, millis(0)).count());
+  if (r + evidence <= 0) return p.interval;
+  const double aimed = r * (1.0 - finish_caution * r / (r + evidence));
+  const double trusted = evidence * finish_lead;
   const auto gap = millis(static_cast<millis::rep>(std::min(aimed, trusted)));
   return std::clamp(gap, p.interval, std::max(p.interval, p.max_interval));
 }

@@ -10,13 +10,13 @@ namespace fjwatch {
 using millis = std::chrono::milliseconds;
 
 struct cadence_policy {
-  millis interval{5000};        // the first gap, the gap after anything moves, and the shortest
-  millis max_interval{60000};   // no gap is longer
+  millis interval{5000};             // the first gap, the gap after a move, and the shortest
+  millis max_interval{60000};        // no gap is longer
   millis max_blind_interval{20000};  // no gap is longer while the counts predict nothing
-  double multiplier = 1.5;      // growth per unchanged poll
-  double jitter = 0.1;         // +-fraction applied to every gap
-  millis retry_initial{1000};  // backoff after the first failure
-  millis retry_max{300000};    // backoff ceiling
+  double multiplier = 1.5;           // growth per poll that shows no progress
+  double jitter = 0.1;               // +-fraction applied to every gap
+  millis retry_initial{1000};        // backoff after the first failure
+  millis retry_max{300000};          // backoff ceiling
 };
 
 // The growth gap, for polls that cannot predict the finish: `interval` when the session moved
@@ -29,20 +29,19 @@ millis blind_cap(const cadence_policy& p);
 
 // How long until matched reaches total, at the average rate since an earlier observation of the
 // same search (anchor_ms, anchor_matched): (total - matched) / rate, rounded up to a whole
-// millisecond and at most 10^15 ms; 0 when matched
-// is already total or more. nullopt when it cannot be told: total <= 0, nothing matched since
-// the anchor, or no time passed since it.
+// millisecond, at most 10^15 ms; 0 when matched is already total or more. nullopt when it cannot
+// be told: total <= 0, nothing matched since the anchor, or no time passed since it.
 std::optional<millis> predict_remaining(std::int64_t anchor_ms, std::int64_t anchor_matched,
                                         std::int64_t now_ms, std::int64_t matched,
                                         std::int64_t total);
 
-// The gap towards a finish predicted `remaining` from now, by a rate observed over `span`: a
-// share (finish_aim) of the way to the finish, so a search that speeds up is not missed by
-// much, and each poll refines the estimate; never more than finish_lead * span ahead, as a
-// prediction is only trusted about as far as the evidence behind it. Within
-// interval..max_interval.
+// The gap towards a finish predicted `remaining` from now, by a rate observed over `span`:
+// remaining * (1 - finish_caution * remaining / (remaining + span)), so the poll lands nearly
+// at a finish that is close and rests on long evidence, and well short of one that is far and
+// rests on little (a search that speeds up is then not missed by much, and each poll refines
+// the estimate); never more than finish_lead * span ahead. Within interval..max_interval.
 millis gap_to_finish(millis remaining, millis span, const cadence_policy& p);
-inline constexpr double finish_aim = 0.5;
+inline constexpr double finish_caution = 0.5;
 inline constexpr double finish_lead = 3.0;
 
 // gap scaled by (1 + jitter * (2u - 1)), u in [0, 1): within +-jitter of gap, never negative.

@@ -154,7 +154,7 @@ BOOST_AUTO_TEST_CASE(table) {
     millis remaining, span;
     millis expected;
   };
-  // interval 5s, max_interval 60s; finish_aim 0.5, finish_lead 3.
+  // interval 5s, max_interval 60s; finish_caution 0.5, finish_lead 3.
   const std::vector<row> rows{
       // 10s left after 90s of evidence: 10 * (1 - 0.5 * 10/100) = 9.5s.
       {"close to a well-known finish: almost all the way", 10000ms, 90000ms, 9500ms},
@@ -165,6 +165,8 @@ BOOST_AUTO_TEST_CASE(table) {
       {"lead bound", 200000ms, 5000ms, 15000ms},
       {"never below interval", 2000ms, 90000ms, 5000ms},
       {"due now: interval", 0ms, 90000ms, 5000ms},
+      {"no evidence at all: interval", 0ms, 0ms, 5000ms},
+      {"a negative span counts as none", 10000ms, -5000ms, 5000ms},
       {"never above max_interval", 600000ms, 300000ms, 60000ms},
   };
   const auto p = policy(5000ms, 60000ms, 1.5);
