@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <random>
 #include <vector>
 
@@ -25,15 +26,27 @@ constexpr std::int64_t t0 = 1'700'000'000'000;
 constexpr int sessions = 2000;
 constexpr std::uint64_t seed = 7;
 
+// Search lengths for the breakdown: up to 30 s, 2 min, 5 min, 10 min.
+constexpr std::int64_t bucket_ends_ms[] = {30000, 120000, 300000, 600000};
+constexpr std::size_t buckets = std::size(bucket_ends_ms);
+
 struct figures {
   std::int64_t requests = 0;
   std::vector<std::int64_t> latencies_ms;  // sorted
+  std::int64_t bucket_requests[buckets] = {};
+  std::int64_t bucket_sessions[buckets] = {};
 
   double percentile(double q) const {
     const auto at = static_cast<std::size_t>(q * static_cast<double>(latencies_ms.size() - 1));
     return static_cast<double>(latencies_ms[at]) / 1000.0;
   }
 };
+
+std::size_t bucket_of(std::int64_t duration_ms) {
+  std::size_t b = 0;
+  while (b + 1 < buckets && duration_ms > bucket_ends_ms[b]) ++b;
+  return b;
+}
 
 // Polls one search with `policy` from its start until done; returns (requests, latency).
 std::pair<std::int64_t, std::int64_t> poll_one(const sim::session_script& script,
@@ -76,6 +89,9 @@ figures run(const fjwatch::tracker_policy& policy, bool hide) {
     const auto [requests, latency] = poll_one(script, policy, hide, rng);
     f.requests += requests;
     f.latencies_ms.push_back(latency);
+    const auto b = bucket_of(sim::first_done_at(script)->count());
+    f.bucket_requests[b] += requests;
+    ++f.bucket_sessions[b];
   }
   std::ranges::sort(f.latencies_ms);
   return f;
@@ -98,6 +114,13 @@ void print(const char* name, const figures& f, const figures& fixed) {
               name, static_cast<double>(f.requests) / sessions,
               static_cast<double>(f.requests) / static_cast<double>(fixed.requests),
               f.percentile(0.5), f.percentile(0.99), f.percentile(1.0));
+  std::printf("  requests per search of");
+  for (std::size_t b = 0; b < buckets; ++b) {
+    std::printf(" <=%llds: %.1f", static_cast<long long>(bucket_ends_ms[b] / 1000),
+                static_cast<double>(f.bucket_requests[b]) /
+                    static_cast<double>(std::max<std::int64_t>(1, f.bucket_sessions[b])));
+  }
+  std::printf("\n");
 }
 
 }  // namespace
