@@ -7,28 +7,14 @@ set -euo pipefail
 n=${1:-1000}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${2:-$root/build}
+source "$root/bench/lib.sh"
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 "$build/fjwatch-sim" --cert-dir "$tmp" --sessions "$n" --done-after 5s \
   --watchlist-out "$tmp/watchlist.yaml" > "$tmp/sim.out" 2> "$tmp/sim.err" &
-for _ in $(seq 100); do grep -q '^listening on' "$tmp/sim.out" && break; sleep 0.1; done
-url=$(sed -n 's/^listening on //p' "$tmp/sim.out" | head -1)
-[ -n "$url" ] || { echo "fjwatch-sim did not start" >&2; cat "$tmp/sim.err" >&2; exit 1; }
-
-cat > "$tmp/fjwatch.yaml" <<YAML
-api:
-  base_url: $url
-  ca_file: ca.pem
-  rate: 5000/s
-  max_in_flight: 8
-poll: { interval: 500ms, max_interval: 2s }
-watchlist: watchlist.yaml
-state_dir: state
-control: ""
-actions:
-  - { name: journal, type: log, template: "{event_id}" }
-YAML
+url=$(sim_url "$tmp/sim.out" "$tmp/sim.err")
+write_config "$tmp/fjwatch.yaml" "$url" 5000/s "{ interval: 500ms, max_interval: 2s }"
 
 start=$(date +%s.%N)
 FJ_API_KEY=fjk_sim_key /usr/bin/time -f '%U %S %M' -o "$tmp/time" \

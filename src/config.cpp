@@ -27,8 +27,9 @@ constexpr std::array<std::string_view, 10> top_keys{
 constexpr std::array<std::string_view, 7> api_keys{
     "base_url", "api_key_file",       "ca_file", "timeout", "max_in_flight",
     "rate",     "allow_insecure_http"};
-constexpr std::array<std::string_view, 6> poll_keys{"interval", "max_interval",  "multiplier",
-                                                    "jitter",   "give_up_after", "after_done"};
+constexpr std::array<std::string_view, 7> poll_keys{
+    "interval", "max_interval", "max_blind_interval", "multiplier",
+    "jitter",   "give_up_after", "after_done"};
 constexpr std::array<std::string_view, 2> retry_keys{"initial", "max"};
 constexpr std::array<std::string_view, 2> log_keys{"level", "format"};
 constexpr std::array<std::string_view, 1> defaults_keys{"actions"};
@@ -74,6 +75,7 @@ void read_poll(config_reader& r, const config_entry& e, poll_config& poll) {
   config_map m(r, e, poll_keys);
   const bool interval_set = m.get_duration("interval", poll.interval, 100ms, 1h);
   m.get_duration("max_interval", poll.max_interval, interval_set ? poll.interval : 100ms, 24h);
+  m.get_duration("max_blind_interval", poll.max_blind_interval, 100ms, 24h);
   m.get_number("multiplier", poll.multiplier, 1.0, 10.0);
   m.get_number("jitter", poll.jitter, 0.0, 0.5);
   m.get_duration("give_up_after", poll.give_up_after, 1s);

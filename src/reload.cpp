@@ -25,7 +25,7 @@ struct key_rule {
 constexpr bool live = true;
 constexpr bool restart = false;
 
-constexpr std::array<key_rule, 23> rules{{
+constexpr std::array<key_rule, 24> rules{{
     {"api.base_url", restart, same_in<&config::api, &api_config::base_url>},
     {"api.api_key_file", restart, same_in<&config::api, &api_config::api_key_file>},
     {"api.ca_file", restart, same_in<&config::api, &api_config::ca_file>},
@@ -35,6 +35,7 @@ constexpr std::array<key_rule, 23> rules{{
     {"api.allow_insecure_http", restart, same_in<&config::api, &api_config::allow_insecure_http>},
     {"poll.interval", live, same_in<&config::poll, &poll_config::interval>},
     {"poll.max_interval", live, same_in<&config::poll, &poll_config::max_interval>},
+    {"poll.max_blind_interval", live, same_in<&config::poll, &poll_config::max_blind_interval>},
     {"poll.multiplier", live, same_in<&config::poll, &poll_config::multiplier>},
     {"poll.jitter", live, same_in<&config::poll, &poll_config::jitter>},
     {"poll.give_up_after", live, same_in<&config::poll, &poll_config::give_up_after>},

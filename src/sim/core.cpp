@@ -2,6 +2,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <optional>
@@ -339,6 +340,27 @@ std::int64_t core::polls_of(std::string_view id) const {
   std::lock_guard lock(mu_);
   const auto it = sessions_.find(id);
   return it == sessions_.end() ? 0 : it->second->polls;
+}
+
+}  // namespace fjwatch::sim::detail
+
+namespace fjwatch::sim::detail {
+
+std::vector<session_report> core::report() const {
+  const auto unix_ms = [](wall_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  };
+  std::vector<session_report> out;
+  std::lock_guard lock(mu_);
+  out.reserve(sessions_.size());
+  for (const auto& [id, e] : sessions_) {
+    session_report r{.id = id, .added_unix_ms = unix_ms(e->model.created()), .polls = e->polls};
+    if (const auto at = first_done_at(e->model.script())) r.done_unix_ms = r.added_unix_ms + at->count();
+    if (const auto& served = e->model.done_served()) r.done_served_unix_ms = unix_ms(*served);
+    out.push_back(std::move(r));
+  }
+  std::ranges::sort(out, {}, &session_report::id);
+  return out;
 }
 
 }  // namespace fjwatch::sim::detail

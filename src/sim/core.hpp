@@ -81,6 +81,7 @@ class core {
   void set_api_key(std::string key);
   void set_latency(std::chrono::milliseconds latency);
   std::int64_t polls_of(std::string_view id) const;
+  std::vector<session_report> report() const;
 
   const options& opts() const { return opts_; }
   counters& count() { return counters_; }

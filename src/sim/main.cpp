@@ -33,6 +33,12 @@ constexpr const char* usage_text = R"(usage: fjwatch-sim [options]
   --api-key KEY        the key requests must carry (default fjk_sim_key)
   --sessions N         serve N sessions, ids 000000000000000000000001 upwards (default 0)
   --done-after DUR     each is done DUR after start, give or take 20% (default 30s)
+  --workload NAME      "steady" (the default: --done-after) or "realistic": searches of
+                       20s..10m (log-normal, median 60s) whose matched count rises in batches
+  --seed N             the realistic workload's seed (default 1): same seed, same sessions
+  --hide-progress      totalProfilesMatched stays 0 until done
+  --report FILE        at exit, write one CSV line per session: id, added, done and first
+                       served done (unix ms; empty if none), polls
   --watchlist-out FILE write a watch list YAML with those ids
   --latency DUR        delay before every answer (default 0s)
   --fraction-503 F     answer this fraction (0..1) of requests with 503
@@ -52,6 +58,9 @@ struct settings {
   std::string watchlist_out;
   std::int64_t sessions = 0;
   std::chrono::milliseconds done_after{30000};
+  bool realistic = false;
+  std::uint64_t seed = 1;
+  std::string report;
   int threads = 1;
 };
 
@@ -74,6 +83,12 @@ std::chrono::milliseconds parse_dur(std::string_view flag, std::string_view text
   return *d;
 }
 
+// True for "realistic", false for "steady".
+bool parse_workload(std::string_view text) {
+  if (text == "realistic" || text == "steady") return text == "realistic";
+  throw usage_error("--workload: expected realistic or steady, got \"" + std::string(text) + "\"");
+}
+
 settings parse_args(const std::vector<std::string_view>& args) {
   settings s;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -94,6 +109,14 @@ settings parse_args(const std::vector<std::string_view>& args) {
       s.sessions = parse_number<std::int64_t>(flag, value(), 0, 10000000);
     else if (flag == "--done-after")
       s.done_after = parse_dur(flag, value());
+    else if (flag == "--workload")
+      s.realistic = parse_workload(value());
+    else if (flag == "--seed")
+      s.seed = parse_number<std::uint64_t>(flag, value(), 0, UINT64_MAX);
+    else if (flag == "--hide-progress")
+      s.opts.hide_progress = true;
+    else if (flag == "--report")
+      s.report = value();
     else if (flag == "--watchlist-out")
       s.watchlist_out = value();
     else if (flag == "--latency")
@@ -142,10 +165,15 @@ std::string session_id_for(std::int64_t n) {
   return buf;
 }
 
-// Session n is done after `base` shifted by a fixed -20%..+20%, so runs are repeatable.
+// Steady: session n is done after `base` shifted by a fixed -20%..+20%, so runs are repeatable.
+// Realistic: sim::realistic_session for the seed.
 std::vector<sim::session_script> make_sessions(const settings& s) {
   std::vector<sim::session_script> out;
   for (std::int64_t n = 1; n <= s.sessions; ++n) {
+    if (s.realistic) {
+      out.push_back(sim::realistic_session(session_id_for(n), s.seed, n));
+      continue;
+    }
     const std::int64_t percent = (n * 37) % 41 - 20;
     const auto after = s.done_after + s.done_after * percent / 100;
     out.push_back(sim::done_after(session_id_for(n), after));
@@ -158,6 +186,19 @@ void write_watchlist(const std::string& path, const std::vector<sim::session_scr
   for (const auto& s : sessions) yaml += "  - " + s.id + "\n";
   if (sessions.empty()) yaml = "sessions: []\n";
   sim::write_file(path, yaml, 0644);
+}
+
+std::string optional_ms(const std::optional<std::int64_t>& ms) {
+  return ms ? std::to_string(*ms) : std::string();
+}
+
+void write_report(const std::string& path, const std::vector<sim::session_report>& rows) {
+  std::string csv = "id,added_unix_ms,done_unix_ms,done_served_unix_ms,polls\n";
+  for (const auto& r : rows) {
+    csv += r.id + "," + std::to_string(r.added_unix_ms) + "," + optional_ms(r.done_unix_ms) + "," +
+           optional_ms(r.done_served_unix_ms) + "," + std::to_string(r.polls) + "\n";
+  }
+  sim::write_file(path, csv, 0644);
 }
 
 int serve(settings s) {
@@ -179,6 +220,7 @@ int serve(settings s) {
   for (int i = 1; i < s.threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  if (!s.report.empty()) write_report(s.report, srv.report());
   const sim::stats st = srv.snapshot();
   std::cerr << "fjwatch-sim: stopped after " << st.requests << " requests on " << st.connections
             << " connections\n";

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 #include <map>
 
 namespace fjwatch::sim::detail {
@@ -22,6 +23,13 @@ constexpr const char* next_cursor =
 
 bool applies(const step& s, std::chrono::milliseconds elapsed, std::int64_t poll) {
   return s.at_poll > 0 ? poll >= s.at_poll : elapsed >= s.at;
+}
+
+// The matched count of the last point reached `since` after its step began; 0 before the first.
+std::int64_t reached(const std::vector<progress_point>& points, std::chrono::milliseconds since) {
+  const auto after = std::upper_bound(points.begin(), points.end(), since,
+                                      [](auto t, const progress_point& p) { return t < p.at; });
+  return after == points.begin() ? 0 : std::prev(after)->matched;
 }
 
 std::uint64_t fnv1a(std::string_view text) {
@@ -134,7 +142,12 @@ session_state evaluate(const std::vector<step>& steps, std::chrono::milliseconds
                                 ? 0
                                 : std::min(steps[i - 1].total, cur.total);
   st.matched = base;
-  if (hide_progress || i + 1 >= steps.size()) return st;
+  if (hide_progress) return st;
+  if (!cur.progress.empty()) {
+    st.matched = std::min(cur.total, base + reached(cur.progress, elapsed - cur.at));
+    return st;
+  }
+  if (i + 1 >= steps.size()) return st;
   const step& next = steps[i + 1];
   const bool entered_known = entry.step == i;
   double fraction = 0;
@@ -203,6 +216,7 @@ void session_model::observe(steady_clock::time_point now, wall_clock::time_point
   ++version_;
   updated_ = std::max(wall_now, created_);
   if (reached_done) fetched_ = updated_;
+  if (reached_done && !done_served_) done_served_ = updated_;
   body_ = std::make_shared<const std::string>(render(fault::none));
   etag_ = concat({"\"", hex(incarnation_, 8), "-", std::to_string(version_), "\""});
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -73,6 +74,9 @@ class session_model {
   // body for any other fault.
   std::string render_fault_body(fault f) const;
   const session_script& script() const { return script_; }
+  wall_clock::time_point created() const { return created_; }
+  // When a poll was first answered with done; nullopt until then.
+  const std::optional<wall_clock::time_point>& done_served() const { return done_served_; }
 
  private:
   std::string render(fault f) const;
@@ -88,6 +92,7 @@ class session_model {
   std::uint64_t version_ = 0;
   wall_clock::time_point updated_;
   wall_clock::time_point fetched_;
+  std::optional<wall_clock::time_point> done_served_;
   std::shared_ptr<const std::string> body_;
   std::string etag_;
 };

@@ -324,6 +324,7 @@ void server::set_api_key(std::string key) { impl_->state().set_api_key(std::move
 void server::set_latency(std::chrono::milliseconds latency) { impl_->state().set_latency(latency); }
 stats server::snapshot() const { return impl_->state().count().snapshot(); }
 std::int64_t server::polls_of(std::string_view id) const { return impl_->state().polls_of(id); }
+std::vector<session_report> server::report() const { return impl_->state().report(); }
 void server::stop() { impl_->stop(); }
 
 }  // namespace fjwatch::sim

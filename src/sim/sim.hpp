@@ -10,21 +10,32 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace fjwatch::sim {
 
+// totalProfilesMatched reaching `matched` `at` after its step began (a batch of matching done).
+struct progress_point {
+  std::chrono::milliseconds at{0};
+  std::int64_t matched = 0;
+  friend bool operator==(const progress_point&, const progress_point&) = default;
+};
+
 // One state of a session's script. It applies from `at` after the session was added, or, when
 // at_poll > 0, from the at_poll-th poll (1-based) on. While the status is not done,
-// totalProfilesMatched rises linearly towards `total` until the next step begins.
+// totalProfilesMatched rises linearly towards `total` until the next step begins; or, when
+// `progress` is given (time-based steps only, in order of `at`), it stands at the matched of the
+// last point reached (0 before the first), as a search that reports its matches in batches.
 struct step {
   std::chrono::milliseconds at{0};
   int at_poll = 0;
   matching_status status = matching_status::processing;
   std::int64_t total = 25;  // totalProfilesForMatching
   std::int64_t search_more_counter = 0;
+  std::vector<progress_point> progress;
 };
 
 // What a poll can be answered with instead of the session.
@@ -69,6 +80,27 @@ session_script fetch_more_cycle(std::string id, std::chrono::milliseconds done_a
                                 std::chrono::milliseconds done_again_at);
 // processing until the at_poll-th poll, done from then on.
 session_script done_at_poll(std::string id, int at_poll);
+
+// The "realistic" workload: session n (from 1) for `seed`, deterministic in both. processing for
+// a log-normal duration (median 60 s, sigma 1, clamped to 20 s..10 min), then done with
+// totalProfilesMatched == totalProfilesForMatching (log-uniform in 50..2000). While processing,
+// the matched count rises in batches 1..5 s apart (each batch's size is +-50% of its share),
+// after a setup of up to 8 s with nothing matched, at a rate that drifts linearly from one
+// end of the search to the other by a factor within 0.75..1.25 at each end.
+session_script realistic_session(std::string id, std::uint64_t seed, std::int64_t n);
+
+// When the script first turns done: the `at` of its first time-based done step; nullopt when
+// it has none (a done step at a poll count has no instant of its own).
+std::optional<std::chrono::milliseconds> first_done_at(const session_script& script);
+
+// One session's account, for benchmarks: when it turned done and how often it was polled.
+struct session_report {
+  std::string id;
+  std::int64_t added_unix_ms = 0;
+  std::optional<std::int64_t> done_unix_ms;         // added + first_done_at()
+  std::optional<std::int64_t> done_served_unix_ms;  // the first answer that said done
+  std::int64_t polls = 0;                           // as polls_of()
+};
 
 // A fault hitting a deterministic fraction of all authorized requests (0..1): request n is hit
 // when floor(n * fraction) grows, so 0.25 hits every 4th request.
@@ -153,6 +185,8 @@ class server {
   // Authorized requests for the id that reached the session table (faulted ones included); 0 if
   // unknown.
   std::int64_t polls_of(std::string_view id) const;
+  // Every session's account, in id order.
+  std::vector<session_report> report() const;
 
   // Stops accepting and closes every connection; idempotent. The server's work on the
   // io_context ends shortly after (already-running handlers finish on their own thread).

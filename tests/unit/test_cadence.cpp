@@ -22,6 +22,7 @@ fjwatch::cadence_policy policy(millis interval, millis max_interval, double mult
   p.interval = interval;
   p.max_interval = max_interval;
   p.multiplier = multiplier;
+  p.max_blind_interval = max_interval;
   return p;
 }
 
@@ -88,9 +89,135 @@ BOOST_AUTO_TEST_CASE(unchanged_polls_grow_to_the_cap_and_stay) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(growth_stops_at_the_blind_cap) {
+  struct row {
+    millis blind;
+    millis expected_cap;
+  };
+  // interval 5s, max_interval 60s: the blind cap is max_blind_interval within 5s..60s.
+  const std::vector<row> rows{
+      {20000ms, 20000ms}, {5000ms, 5000ms}, {1000ms, 5000ms}, {60000ms, 60000ms},
+      {90000ms, 60000ms},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT("max_blind_interval=" << r.blind.count()) {
+      auto p = policy(5000ms, 60000ms, 2.0);
+      p.max_blind_interval = r.blind;
+      BOOST_TEST(fjwatch::blind_cap(p).count() == r.expected_cap.count());
+      millis gap{0};
+      for (int i = 0; i < 10; ++i) gap = fjwatch::next_gap(gap, false, p);
+      BOOST_TEST(gap.count() == r.expected_cap.count());
+      BOOST_TEST(fjwatch::next_gap(gap, true, p).count() == 5000);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(predict_remaining)
+
+BOOST_AUTO_TEST_CASE(table) {
+  struct row {
+    const char* what;
+    std::int64_t anchor_ms, anchor_matched, now_ms, matched, total;
+    std::optional<std::int64_t> expected;
+  };
+  const std::vector<row> rows{
+      {"10 per second, 900 to go", 0, 0, 10000, 100, 1000, 90000},
+      {"rate from the anchor, not from zero", 20000, 100, 30000, 200, 1000, 80000},
+      {"rounded up to the next millisecond", 0, 0, 1000, 3, 4, 334},
+      {"matched == total: due now", 0, 0, 5000, 50, 50, 0},
+      {"matched > total: due now", 0, 0, 5000, 60, 50, 0},
+      {"nothing matched since the anchor", 0, 10, 5000, 10, 50, std::nullopt},
+      {"fewer matched than at the anchor", 0, 10, 5000, 5, 50, std::nullopt},
+      {"total unknown", 0, 0, 5000, 10, 0, std::nullopt},
+      {"no time since the anchor", 5000, 0, 5000, 10, 50, std::nullopt},
+      {"a very slow search stays finite", 0, 0, 86400000, 1, 2000000000, 1000000000000000},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.what) {
+      const auto got =
+          fjwatch::predict_remaining(r.anchor_ms, r.anchor_matched, r.now_ms, r.matched, r.total);
+      BOOST_TEST(got.has_value() == r.expected.has_value());
+      if (got && r.expected) BOOST_TEST(got->count() == *r.expected);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(gap_to_finish)
+
+BOOST_AUTO_TEST_CASE(table) {
+  struct row {
+    const char* what;
+    millis remaining, span;
+    millis expected;
+  };
+  // interval 5s, max_interval 60s; finish_caution 0.5, finish_lead 3.
+  const std::vector<row> rows{
+      // 10s left after 90s of evidence: 10 * (1 - 0.5 * 10/100) = 9.5s.
+      {"close to a well-known finish: almost all the way", 10000ms, 90000ms, 9500ms},
+      // 30s left after 30s: 30 * (1 - 0.5 * 0.5) = 22.5s.
+      {"as far ahead as behind: three quarters", 30000ms, 30000ms, 22500ms},
+      // 50s left after 10s: 50 * (1 - 0.5 * 50/60) = 29.2s, but at most 3 * 10s.
+      {"far beyond the evidence: at most 3 spans", 50000ms, 10000ms, 29166ms},
+      {"lead bound", 200000ms, 5000ms, 15000ms},
+      {"never below interval", 2000ms, 90000ms, 5000ms},
+      {"due now: interval", 0ms, 90000ms, 5000ms},
+      {"no evidence at all: interval", 0ms, 0ms, 5000ms},
+      {"a negative span counts as none", 10000ms, -5000ms, 5000ms},
+      {"never above max_interval", 600000ms, 300000ms, 60000ms},
+  };
+  const auto p = policy(5000ms, 60000ms, 1.5);
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.what) {
+      BOOST_TEST(fjwatch::gap_to_finish(r.remaining, r.span, p).count() == r.expected.count());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(never_past_the_predicted_finish) {
+  const auto p = policy(1000ms, 3600000ms, 1.5);
+  for (const millis remaining : {1000ms, 5000ms, 60000ms, 600000ms}) {
+    for (const millis span : {1000ms, 10000ms, 100000ms, 1000000ms}) {
+      BOOST_TEST_CONTEXT("remaining=" << remaining.count() << " span=" << span.count()) {
+        const auto gap = fjwatch::gap_to_finish(remaining, span, p);
+        BOOST_TEST(gap.count() <= remaining.count());
+        BOOST_TEST(gap.count() <= 3 * span.count());
+        // At least half way, unless the evidence is too short for that.
+        BOOST_TEST(gap.count() >= std::min(remaining.count() / 2, 3 * span.count()));
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(jittered)
+
+BOOST_AUTO_TEST_CASE(within_floor_and_cap) {
+  struct row {
+    millis gap;
+    double u;
+    millis lo, hi, expected;
+  };
+  const std::vector<row> rows{
+      {10000ms, 0.5, 5000ms, 20000ms, 10000ms},      {10000ms, 0.0, 5000ms, 20000ms, 9000ms},
+      {10000ms, almost_one, 5000ms, 20000ms, 11000ms}, {5000ms, 0.0, 5000ms, 20000ms, 5000ms},
+      {20000ms, almost_one, 5000ms, 20000ms, 20000ms}, {20000ms, 0.0, 5000ms, 20000ms, 18000ms},
+      {10000ms, almost_one, 5000ms, 10000ms, 10000ms},  // only shorter: hi == gap
+      {10000ms, 0.0, 5000ms, 10000ms, 9000ms},
+      {4000ms, 0.5, 5000ms, 4000ms, 4000ms},  // lo > hi: hi wins
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT("gap=" << r.gap.count() << " u=" << r.u << " lo=" << r.lo.count()
+                              << " hi=" << r.hi.count()) {
+      BOOST_TEST(fjwatch::jittered_within(r.gap, 0.1, r.u, r.lo, r.hi).count() ==
+                 r.expected.count());
+    }
+  }
+}
 
 BOOST_AUTO_TEST_CASE(exact_values) {
   struct row {

@@ -89,6 +89,7 @@ void check_defaults(const fjwatch::config& c) {
   BOOST_TEST(!c.api.allow_insecure_http);
   BOOST_TEST(c.poll.interval.count() == 5'000);
   BOOST_TEST(c.poll.max_interval.count() == 60'000);
+  BOOST_TEST(c.poll.max_blind_interval.count() == 20'000);
   BOOST_TEST(c.poll.multiplier == 1.5);
   BOOST_TEST(c.poll.jitter == 0.1);
   BOOST_TEST(c.poll.give_up_after.count() == 86'400'000);
@@ -132,7 +133,8 @@ BOOST_AUTO_TEST_CASE(every_key_set) {
   const auto c = fjwatch::parse_config(R"(
 api: {base_url: "http://127.0.0.1:8443/prefix/", api_key_file: /k, ca_file: /ca.pem, timeout: 2s,
       max_in_flight: 3, rate: 600/min, allow_insecure_http: true}
-poll: {interval: 250ms, max_interval: 2m, multiplier: 2, jitter: 0, give_up_after: 1h30m, after_done: watch}
+poll: {interval: 250ms, max_interval: 2m, max_blind_interval: 30s, multiplier: 2, jitter: 0,
+       give_up_after: 1h30m, after_done: watch}
 retry: {initial: 500ms, max: 1m}
 watchlist: /w.yaml
 state_dir: /s
@@ -165,6 +167,7 @@ defaults: {actions: [cmd_1, j, cmd_1]}
   BOOST_TEST(c.api.allow_insecure_http);
   BOOST_TEST(c.poll.interval.count() == 250);
   BOOST_TEST(c.poll.max_interval.count() == 120'000);
+  BOOST_TEST(c.poll.max_blind_interval.count() == 30'000);
   BOOST_TEST(c.poll.multiplier == 2.0);
   BOOST_TEST(c.poll.jitter == 0.0);
   BOOST_TEST(c.poll.give_up_after.count() == 5'400'000);
@@ -225,8 +228,9 @@ BOOST_AUTO_TEST_CASE(example_config_loads_with_the_defaults) {
   const std::string text{std::istreambuf_iterator<char>(in), {}};
   std::istringstream keys(
       "base_url api_key_file ca_file timeout max_in_flight rate allow_insecure_http interval "
-      "max_interval multiplier jitter give_up_after after_done initial max watchlist state_dir "
-      "control control_allow_remote level format actions name type on template url secret_file secret_env headers "
+      "max_interval max_blind_interval multiplier jitter give_up_after after_done initial max "
+      "watchlist state_dir control control_allow_remote level format actions name type on "
+      "template url secret_file secret_env headers "
       "retry_schedule argv defaults");
   for (std::string key; keys >> key;) {
     key += ':';
@@ -281,6 +285,8 @@ BOOST_AUTO_TEST_CASE(each_error_class_names_key_and_position) {
       {"poll: {interval: 10s, max_interval: 5s}",
        "1:37: poll.max_interval: 5s is out of range (10s..1d)"},
       {"poll: {max_interval: 25h}", "1:22: poll.max_interval: 25h is out of range (100ms..1d)"},
+      {"poll: {max_blind_interval: 50ms}",
+       "1:28: poll.max_blind_interval: 50ms is out of range (100ms..1d)"},
       {"poll: {interval: 2m}",
        "1:18: poll.interval: 2m is more than poll.max_interval (1m); set poll.max_interval too"},
       {"retry: {initial: 1h}",

@@ -61,8 +61,9 @@ BOOST_AUTO_TEST_CASE(each_key_is_named_live_or_restart_only) {
   const std::vector<row> rows{
       {"rate: 10/s", "rate: 2/s", {{"api.rate", true}}},
       {"interval: 5s", "interval: 2s\n  max_interval: 20s\n  multiplier: 2\n  jitter: 0.2\n"
-                       "  give_up_after: 1h\n  after_done: watch",
-       {{"poll.interval", true}, {"poll.max_interval", true}, {"poll.multiplier", true},
+                       "  give_up_after: 1h\n  after_done: watch\n  max_blind_interval: 10s",
+       {{"poll.interval", true}, {"poll.max_interval", true}, {"poll.max_blind_interval", true},
+        {"poll.multiplier", true},
         {"poll.jitter", true}, {"poll.give_up_after", true}, {"poll.after_done", true}}},
       {"watchlist:", "retry: { initial: 2s, max: 1m }\nwatchlist:",
        {{"retry.initial", true}, {"retry.max", true}}},

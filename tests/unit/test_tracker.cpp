@@ -70,11 +70,13 @@ constexpr auto processing = matching_status::processing;
 constexpr auto fetching_more = matching_status::fetching_more;
 constexpr auto done = matching_status::done;
 
-// interval 4s, max 60s, x2, jitter 0.1, retry 1s..300s, give up after 1h, stop after done.
+// interval 4s, max 60s, blind cap 32s, x2, jitter 0.1, retry 1s..300s, give up after 1h, stop
+// after done.
 fjwatch::tracker_policy base_policy() {
   fjwatch::tracker_policy p;
   p.cadence.interval = 4000ms;
   p.cadence.max_interval = 60000ms;
+  p.cadence.max_blind_interval = 32000ms;
   p.cadence.multiplier = 2.0;
   p.cadence.jitter = 0.1;
   p.cadence.retry_initial = 1000ms;
@@ -118,6 +120,14 @@ step at(poll_outcome o, std::int64_t now, std::vector<std::string> events, bool 
         std::int64_t delay) {
   step s{std::move(o), now, std::move(events), persist};
   s.delay_lo = s.delay_hi = delay;
+  return s;
+}
+
+// A step whose delay is `delay` ms give or take 1 (a predicted finish, rounded).
+step near(poll_outcome o, std::int64_t now, bool persist, std::int64_t delay) {
+  step s{std::move(o), now, {}, persist};
+  s.delay_lo = delay - 1;
+  s.delay_hi = delay + 1;
   return s;
 }
 
@@ -189,30 +199,133 @@ BOOST_AUTO_TEST_CASE(success_cadence) {
   const std::vector<scenario> scenarios{
       {"first poll processing", base_policy(),
        {at(ok(processing), t0, {}, true, 4000)}},
-      {"first poll jitter bounds", base_policy(),
-       {with(at(ok(processing), t0, {}, true, 0), 0.5, 0.0, 3600, 3600),
-        with(at(ok(processing, 1), t0 + 4000, {}, true, 0), 0.5, almost_one, 4399, 4400)}},
-      {"rising matched resets the gap", base_policy(),
-       {at(ok(processing, 0), t0, {}, true, 4000),
-        at(ok(processing, 0), t0 + 4000, {}, false, 8000),
-        at(ok(processing, 0), t0 + 12000, {}, false, 16000),
-        at(ok(processing, 10), t0 + 28000, {}, true, 4000),
-        at(ok(processing, 10), t0 + 32000, {}, false, 8000),
-        at(ok(processing, 10, 0, 250), t0 + 40000, {}, true, 4000)}},
-      {"unchanged polls grow to max_interval", base_policy(),
+      {"jitter never below interval nor above the blind cap", base_policy(),
+       {with(at(ok(processing), t0, {}, true, 0), 0.5, 0.0, 4000, 4000),
+        with(at(ok(processing), t0 + 4000, {}, false, 0), 0.5, almost_one, 8799, 8800),
+        with(at(ok(processing), t0 + 12000, {}, false, 0), 0.5, 0.0, 14400, 14400),
+        with(at(ok(processing), t0 + 28000, {}, false, 0), 0.5, almost_one, 32000, 32000),
+        with(at(ok(processing), t0 + 60000, {}, false, 0), 0.5, 0.0, 28800, 28800)}},
+      {"unchanged polls grow to the blind cap", base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
         at(ok(processing), t0 + 4000, {}, false, 8000),
         at(ok(processing), t0 + 12000, {}, false, 16000),
         at(ok(processing), t0 + 28000, {}, false, 32000),
-        at(ok(processing), t0 + 60000, {}, false, 60000),
-        at(ok(processing), t0 + 120000, {}, false, 60000)}},
-      {"304 grows the gap", base_policy(),
+        at(ok(processing), t0 + 60000, {}, false, 32000),
+        at(ok(processing), t0 + 92000, {}, false, 32000)}},
+      {"a total of 0 predicts nothing", base_policy(),
+       {at(ok(processing, 0, 0, 0), t0, {}, true, 4000),
+        at(ok(processing, 10, 0, 0), t0 + 4000, {}, true, 4000),
+        at(ok(processing, 10, 0, 0), t0 + 8000, {}, false, 8000)}},
+      {"304 grows the gap like an unchanged 200", base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
         at(not_modified(), t0 + 4000, {}, false, 8000),
         at(not_modified(), t0 + 12000, {}, false, 16000),
         at(not_modified(), t0 + 28000, {}, false, 32000),
-        at(not_modified(), t0 + 60000, {}, false, 60000),
+        at(not_modified(), t0 + 60000, {}, false, 32000),
+        // The first rise after polls without one: measured from here, so interval.
         at(ok(processing, 3), t0 + 120000, {}, true, 4000)}},
+  };
+  for (const auto& sc : scenarios) run(sc);
+}
+
+BOOST_AUTO_TEST_CASE(progress_predicts_the_finish) {
+  const std::vector<scenario> scenarios{
+      // 2.5 profiles a second throughout: 100 at t0 + 40 s.
+      {"steady progress: closer polls as the finish nears", base_policy(),
+       {at(ok(processing, 0), t0, {}, true, 4000),
+        // 90 to go at 2.5/s is 36 s, but 4 s of evidence only reach 12 s ahead.
+        at(ok(processing, 10), t0 + 4000, {}, true, 12000),
+        // 24 s to go after 16 s: 24 * (1 - 0.5 * 24/40) = 16.8 s.
+        near(ok(processing, 40), t0 + 16000, true, 16800),
+        // 7.2 s to go after 32.8 s: 7.2 * (1 - 0.5 * 7.2/40) = 6.552 s.
+        near(ok(processing, 82), t0 + 32800, true, 6552),
+        // 0.8 s to go: never sooner than interval.
+        at(ok(processing, 98), t0 + 39352, {}, true, 4000),
+        stops(ok(done, 100), t0 + 43352, {ev_done}, session_phase::done_stopped)}},
+      {"jitter only shortens a gap towards the finish", base_policy(),
+       {at(ok(processing, 0), t0, {}, true, 4000),
+        with(at(ok(processing, 10), t0 + 4000, {}, true, 0), 0.5, almost_one, 12000, 12000),
+        with(at(ok(processing, 40), t0 + 16000, {}, true, 0), 0.5, 0.0, 15119, 15121)}},
+      {"the rate counts from the last poll before anything matched", base_policy(),
+       {at(ok(processing, 0), t0, {}, true, 4000),
+        at(ok(processing, 0), t0 + 4000, {}, false, 8000),
+        // 10 in the 8 s since t0 + 4 s: 90 to go is 72 s; 3 * 8 s of evidence.
+        at(ok(processing, 10), t0 + 12000, {}, true, 24000)}},
+      {"matched reached total without done: growth from interval", base_policy(),
+       {at(ok(processing, 0), t0, {}, true, 4000),
+        // 4 s to go: 4 * (1 - 0.5 * 4/8) = 3 s, so interval.
+        at(ok(processing, 50), t0 + 4000, {}, true, 4000),
+        at(ok(processing, 100), t0 + 8000, {}, true, 4000),
+        at(ok(processing, 100), t0 + 12000, {}, false, 8000),
+        at(not_modified(), t0 + 20000, {}, false, 16000),
+        at(ok(processing, 100), t0 + 36000, {}, false, 32000),
+        at(ok(processing, 100), t0 + 68000, {}, false, 32000),
+        stops(ok(done, 100), t0 + 100000, {ev_done}, session_phase::done_stopped)}},
+  };
+  for (const auto& sc : scenarios) run(sc);
+}
+
+BOOST_AUTO_TEST_CASE(progress_history_restarts) {
+  const std::vector<scenario> scenarios{
+      {"stalled: two polls without a rise fall back to growth, then start afresh",
+       base_policy(),
+       {at(ok(processing, 0), t0, {}, true, 4000),
+        at(ok(processing, 10), t0 + 4000, {}, true, 12000),
+        near(ok(processing, 40), t0 + 16000, true, 16800),
+        // One poll without a rise still predicts: 60 to go at 40/32.8 s is 49.2 s, aimed at
+        // 49.2 * (1 - 0.5 * 49.2/82) = 34.44 s.
+        near(ok(processing, 40), t0 + 32800, false, 34440),
+        // The second: stalled, growth from the last gap, capped at 32 s.
+        at(ok(processing, 40), t0 + 67240, {}, false, 32000),
+        at(not_modified(), t0 + 99240, {}, false, 32000),
+        // It moves again: the 131 s average would reach too far; measure from here.
+        at(ok(processing, 41), t0 + 131240, {}, true, 4000),
+        // 4 in 4 s: 55 to go is 55 s, 3 * 4 s of evidence.
+        at(ok(processing, 45), t0 + 135240, {}, true, 12000)}},
+      {"fewer matched than before restarts the history", base_policy(),
+       {at(ok(processing, 0, 0, 1000), t0, {}, true, 4000),
+        at(ok(processing, 100, 0, 1000), t0 + 4000, {}, true, 12000),
+        at(ok(processing, 50, 0, 1000), t0 + 16000, {}, true, 4000),
+        // 100 in 4 s since the drop: 850 to go is 34 s; 3 * 4 s of evidence.
+        at(ok(processing, 150, 0, 1000), t0 + 20000, {}, true, 12000)}},
+      {"a new total restarts the history", base_policy(),
+       {at(ok(processing, 0, 0, 1000), t0, {}, true, 4000),
+        at(ok(processing, 100, 0, 1000), t0 + 4000, {}, true, 12000),
+        at(ok(processing, 200, 0, 2000), t0 + 16000, {}, true, 4000),
+        at(ok(processing, 300, 0, 2000), t0 + 20000, {}, true, 12000)}},
+      {"a status change restarts the history", base_policy(),
+       {at(ok(processing, 0), t0, {}, true, 4000),
+        at(ok(processing, 10), t0 + 4000, {}, true, 12000),
+        at(ok(fetching_more, 20), t0 + 16000, {}, true, 4000)}},
+      {"a failure keeps the history; backoff is unchanged", base_policy(),
+       {at(ok(processing, 0), t0, {}, true, 4000),
+        at(ok(processing, 10), t0 + 4000, {}, true, 12000),
+        expect_failures(at(failure(poll_outcome::kind::server_error), t0 + 16000, {}, false, 500),
+                        1),
+        expect_failures(at(failure(poll_outcome::kind::network_error), t0 + 16500, {}, false,
+                           1000), 2),
+        // 40 in 17.5 s: 60 to go is 26.25 s, aimed at 26.25 * (1 - 0.5 * 26.25/43.75).
+        expect_failures(near(ok(processing, 40), t0 + 17500, true, 18375), 0)}},
+  };
+  for (const auto& sc : scenarios) run(sc);
+}
+
+BOOST_AUTO_TEST_CASE(fixed_poller_configuration) {
+  // interval == max_interval, multiplier 1, jitter 0: every gap is the interval, whatever the
+  // counts say (the baseline of bench/cadence.sh).
+  auto p = base_policy();
+  p.cadence.interval = p.cadence.max_interval = 5000ms;
+  p.cadence.multiplier = 1.0;
+  p.cadence.jitter = 0.0;
+  const std::vector<scenario> scenarios{
+      {"fixed", p,
+       {with(at(ok(processing, 0), t0, {}, true, 5000), 0.5, 0.0, 5000, 5000),
+        with(at(ok(processing, 10), t0 + 5000, {}, true, 5000), 0.5, almost_one, 5000, 5000),
+        at(ok(processing, 10), t0 + 10000, {}, false, 5000),
+        at(not_modified(), t0 + 15000, {}, false, 5000),
+        at(ok(processing, 99), t0 + 20000, {}, true, 5000),
+        at(ok(processing, 100), t0 + 25000, {}, true, 5000),
+        stops(ok(done, 100), t0 + 30000, {ev_done}, session_phase::done_stopped)}},
   };
   for (const auto& sc : scenarios) run(sc);
 }
@@ -221,7 +334,8 @@ BOOST_AUTO_TEST_CASE(done_events) {
   const std::vector<scenario> scenarios{
       {"processing -> done stops", base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
-        at(ok(processing, 20), t0 + 4000, {}, true, 4000),
+        // 16 s to go after 4 s: 16 * (1 - 0.5 * 16/20) = 9.6 s.
+        at(ok(processing, 20), t0 + 4000, {}, true, 9600),
         stops(ok(done, 50), t0 + 8000, {ev_done}, session_phase::done_stopped)}},
       {"first observation already done", base_policy(),
        {stops(ok(done, 50), t0, {ev_done}, session_phase::done_stopped)}},
@@ -234,12 +348,13 @@ BOOST_AUTO_TEST_CASE(done_events) {
         at(not_modified(), t0 + 124000, {}, false, 60000),
         at(ok(fetching_more, 50), t0 + 184000, {}, true, 4000),
         at(ok(fetching_more, 50), t0 + 188000, {}, false, 8000),
-        at(ok(fetching_more, 70), t0 + 196000, {}, true, 4000),
+        // The new cycle's rate: 20 in the 8 s since its last poll with 50; 12 s to go.
+        at(ok(fetching_more, 70), t0 + 196000, {}, true, 8400),
         at(ok(done, 90, 1), t0 + 200000, {ev_done}, true, 60000),
         at(ok(done, 90, 1), t0 + 260000, {}, false, 60000)}},
-      {"done keeps polling at max_interval, with jitter", watch_policy(),
+      {"done keeps polling at max_interval, jittered shorter only", watch_policy(),
        {with(at(ok(done, 5), t0, {ev_done}, true, 0), 0.5, 0.0, 54000, 54000),
-        with(at(ok(done, 5), t0 + 60000, {}, false, 0), 0.5, almost_one, 65999, 66000)}},
+        with(at(ok(done, 5), t0 + 60000, {}, false, 0), 0.5, almost_one, 60000, 60000)}},
       {"done -> done with the counter bumped (cycle missed)", watch_policy(),
        {at(ok(done, 50, 0), t0, {ev_done}, true, 60000),
         at(ok(done, 80, 1), t0 + 60000, {ev_done}, true, 60000),
@@ -255,7 +370,7 @@ BOOST_AUTO_TEST_CASE(status_events) {
   const std::vector<scenario> scenarios{
       {"status events, watch", watch_policy(true),
        {at(ok(processing), t0, {}, true, 4000),
-        at(ok(processing, 5), t0 + 4000, {}, true, 4000),
+        at(ok(processing, 5), t0 + 4000, {}, true, 12000),
         at(ok(done, 9), t0 + 8000, {ev_changed, ev_done}, true, 60000),
         at(ok(done, 9), t0 + 68000, {}, false, 60000),
         at(ok(fetching_more, 9), t0 + 128000, {ev_changed}, true, 4000),
@@ -343,7 +458,7 @@ BOOST_AUTO_TEST_CASE(give_up_after) {
   const std::vector<scenario> scenarios{
       {"processing past give_up_after times out once", base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
-        at(ok(processing, 1), t0 + hour - 1, {}, true, 4000),
+        at(ok(processing, 1), t0 + hour - 1, {}, true, 60000),
         stops(ok(processing, 1), t0 + hour + 1, {ev_timeout}, session_phase::timed_out)}},
       {"timeout on a 304", base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
@@ -371,7 +486,7 @@ BOOST_AUTO_TEST_CASE(give_up_after) {
         expect_waiting_since(at(ok(fetching_more), t0 + 3 * hour + 500, {}, true, 4000),
                              t0 + 3 * hour + 500),
         expect_waiting_since(
-            at(ok(fetching_more, 5), t0 + 4 * hour + 499, {}, true, 4000), t0 + 3 * hour + 500),
+            at(ok(fetching_more, 5), t0 + 4 * hour + 499, {}, true, 60000), t0 + 3 * hour + 500),
         stops(ok(fetching_more, 5), t0 + 4 * hour + 501, {ev_timeout},
               session_phase::timed_out)}},
   };
@@ -402,6 +517,8 @@ BOOST_AUTO_TEST_CASE(from_row_round_trip) {
   BOOST_TEST(s.search_more_counter == 3);
   BOOST_TEST(s.waiting_since_ms == t0 - 1000);
   BOOST_TEST(s.gap.count() == 0);
+  BOOST_TEST(s.anchor_ms == 0);  // the progress history starts with the first poll
+  BOOST_TEST(s.dry_polls == 0);
   BOOST_TEST(s.failures == 0);
   BOOST_TEST(phase_name(s.phase) == "active");
 
@@ -440,10 +557,16 @@ BOOST_AUTO_TEST_CASE(restored_session_does_not_refire) {
   BOOST_TEST(d.delay.count() == 4000);
 }
 
+BOOST_AUTO_TEST_CASE(tracked_session_stays_small) {
+  // One per watched session: 100k sessions must fit in a few tens of MiB with their slots.
+  BOOST_TEST(sizeof(fjwatch::tracked_session) <= 72u);
+}
+
 BOOST_AUTO_TEST_CASE(policy_from_config) {
   fjwatch::config cfg;
   cfg.poll.interval = 2500ms;
   cfg.poll.max_interval = 90000ms;
+  cfg.poll.max_blind_interval = 15000ms;
   cfg.poll.multiplier = 3.0;
   cfg.poll.jitter = 0.25;
   cfg.poll.give_up_after = 7200000ms;
@@ -455,6 +578,7 @@ BOOST_AUTO_TEST_CASE(policy_from_config) {
       const auto p = fjwatch::make_tracker_policy(cfg, status_events);
       BOOST_TEST(p.cadence.interval.count() == 2500);
       BOOST_TEST(p.cadence.max_interval.count() == 90000);
+      BOOST_TEST(p.cadence.max_blind_interval.count() == 15000);
       BOOST_TEST(p.cadence.multiplier == 3.0);
       BOOST_TEST(p.cadence.jitter == 0.25);
       BOOST_TEST(p.cadence.retry_initial.count() == 700);
@@ -467,6 +591,7 @@ BOOST_AUTO_TEST_CASE(policy_from_config) {
   const auto defaults = fjwatch::make_tracker_policy(fjwatch::config{}, false);
   BOOST_TEST(defaults.cadence.interval.count() == 5000);
   BOOST_TEST(defaults.cadence.max_interval.count() == 60000);
+  BOOST_TEST(defaults.cadence.max_blind_interval.count() == 20000);
   BOOST_TEST((defaults.after_done == fjwatch::after_done_policy::stop));
 }
 
