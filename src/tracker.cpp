@@ -69,7 +69,10 @@ progress_change apply_snapshot(tracked_session& s, const session_snapshot& snap,
   s.matched = snap.matched;
   s.total_for_matching = snap.total_for_matching;
   s.search_more_counter = snap.search_more_counter;
-  d.persist = c.moved;
+  // Status, Fetch More counter and total are written at once (events and their ids depend on
+  // them). Matched rising alone is not: it changes on nearly every poll of a running search, and
+  // a stale value after a crash only costs one early poll, never an event.
+  d.persist = c.restart;
   return c;
 }
 

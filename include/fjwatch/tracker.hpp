@@ -47,7 +47,8 @@ tracker_policy make_tracker_policy(const config& cfg, bool status_events);
 
 struct poll_decision {
   std::vector<event_type> events;  // to record, in this order
-  bool persist = false;            // status, counts or phase changed: write the row (with events)
+  bool persist = false;  // status, counter, total or phase changed (or matched fell): write the
+                         // row, with any events; matched rising alone is kept in memory only
   bool stop = false;               // the session left `active`: no further polls
   millis delay{0};                 // until the next poll, when !stop
 };

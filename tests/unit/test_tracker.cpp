@@ -214,7 +214,7 @@ BOOST_AUTO_TEST_CASE(success_cadence) {
         at(ok(processing), t0 + 92000, {}, false, 32000)}},
       {"a total of 0 predicts nothing", base_policy(),
        {at(ok(processing, 0, 0, 0), t0, {}, true, 4000),
-        at(ok(processing, 10, 0, 0), t0 + 4000, {}, true, 4000),
+        at(ok(processing, 10, 0, 0), t0 + 4000, {}, false, 4000),
         at(ok(processing, 10, 0, 0), t0 + 8000, {}, false, 8000)}},
       {"304 grows the gap like an unchanged 200", base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
@@ -223,7 +223,7 @@ BOOST_AUTO_TEST_CASE(success_cadence) {
         at(not_modified(), t0 + 28000, {}, false, 32000),
         at(not_modified(), t0 + 60000, {}, false, 32000),
         // The first rise after polls without one: measured from here, so interval.
-        at(ok(processing, 3), t0 + 120000, {}, true, 4000)}},
+        at(ok(processing, 3), t0 + 120000, {}, false, 4000)}},
   };
   for (const auto& sc : scenarios) run(sc);
 }
@@ -234,28 +234,28 @@ BOOST_AUTO_TEST_CASE(progress_predicts_the_finish) {
       {"steady progress: closer polls as the finish nears", base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
         // 90 to go at 2.5/s is 36 s, but 4 s of evidence only reach 12 s ahead.
-        at(ok(processing, 10), t0 + 4000, {}, true, 12000),
+        at(ok(processing, 10), t0 + 4000, {}, false, 12000),
         // 24 s to go after 16 s: 24 * (1 - 0.5 * 24/40) = 16.8 s.
-        near(ok(processing, 40), t0 + 16000, true, 16800),
+        near(ok(processing, 40), t0 + 16000, false, 16800),
         // 7.2 s to go after 32.8 s: 7.2 * (1 - 0.5 * 7.2/40) = 6.552 s.
-        near(ok(processing, 82), t0 + 32800, true, 6552),
+        near(ok(processing, 82), t0 + 32800, false, 6552),
         // 0.8 s to go: never sooner than interval.
-        at(ok(processing, 98), t0 + 39352, {}, true, 4000),
+        at(ok(processing, 98), t0 + 39352, {}, false, 4000),
         stops(ok(done, 100), t0 + 43352, {ev_done}, session_phase::done_stopped)}},
       {"jitter only shortens a gap towards the finish", base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
-        with(at(ok(processing, 10), t0 + 4000, {}, true, 0), 0.5, almost_one, 12000, 12000),
-        with(at(ok(processing, 40), t0 + 16000, {}, true, 0), 0.5, 0.0, 15119, 15121)}},
+        with(at(ok(processing, 10), t0 + 4000, {}, false, 0), 0.5, almost_one, 12000, 12000),
+        with(at(ok(processing, 40), t0 + 16000, {}, false, 0), 0.5, 0.0, 15119, 15121)}},
       {"the rate counts from the last poll before anything matched", base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
         at(ok(processing, 0), t0 + 4000, {}, false, 8000),
         // 10 in the 8 s since t0 + 4 s: 90 to go is 72 s; 3 * 8 s of evidence.
-        at(ok(processing, 10), t0 + 12000, {}, true, 24000)}},
+        at(ok(processing, 10), t0 + 12000, {}, false, 24000)}},
       {"matched reached total without done: growth from interval", base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
         // 4 s to go: 4 * (1 - 0.5 * 4/8) = 3 s, so interval.
-        at(ok(processing, 50), t0 + 4000, {}, true, 4000),
-        at(ok(processing, 100), t0 + 8000, {}, true, 4000),
+        at(ok(processing, 50), t0 + 4000, {}, false, 4000),
+        at(ok(processing, 100), t0 + 8000, {}, false, 4000),
         at(ok(processing, 100), t0 + 12000, {}, false, 8000),
         at(not_modified(), t0 + 20000, {}, false, 16000),
         at(ok(processing, 100), t0 + 36000, {}, false, 32000),
@@ -270,8 +270,8 @@ BOOST_AUTO_TEST_CASE(progress_history_restarts) {
       {"stalled: two polls without a rise fall back to growth, then start afresh",
        base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
-        at(ok(processing, 10), t0 + 4000, {}, true, 12000),
-        near(ok(processing, 40), t0 + 16000, true, 16800),
+        at(ok(processing, 10), t0 + 4000, {}, false, 12000),
+        near(ok(processing, 40), t0 + 16000, false, 16800),
         // One poll without a rise still predicts: 60 to go at 40/32.8 s is 49.2 s, aimed at
         // 49.2 * (1 - 0.5 * 49.2/82) = 34.44 s.
         near(ok(processing, 40), t0 + 32800, false, 34440),
@@ -279,33 +279,33 @@ BOOST_AUTO_TEST_CASE(progress_history_restarts) {
         at(ok(processing, 40), t0 + 67240, {}, false, 32000),
         at(not_modified(), t0 + 99240, {}, false, 32000),
         // It moves again: the 131 s average would reach too far; measure from here.
-        at(ok(processing, 41), t0 + 131240, {}, true, 4000),
+        at(ok(processing, 41), t0 + 131240, {}, false, 4000),
         // 4 in 4 s: 55 to go is 55 s, 3 * 4 s of evidence.
-        at(ok(processing, 45), t0 + 135240, {}, true, 12000)}},
+        at(ok(processing, 45), t0 + 135240, {}, false, 12000)}},
       {"fewer matched than before restarts the history", base_policy(),
        {at(ok(processing, 0, 0, 1000), t0, {}, true, 4000),
-        at(ok(processing, 100, 0, 1000), t0 + 4000, {}, true, 12000),
+        at(ok(processing, 100, 0, 1000), t0 + 4000, {}, false, 12000),
         at(ok(processing, 50, 0, 1000), t0 + 16000, {}, true, 4000),
         // 100 in 4 s since the drop: 850 to go is 34 s; 3 * 4 s of evidence.
-        at(ok(processing, 150, 0, 1000), t0 + 20000, {}, true, 12000)}},
+        at(ok(processing, 150, 0, 1000), t0 + 20000, {}, false, 12000)}},
       {"a new total restarts the history", base_policy(),
        {at(ok(processing, 0, 0, 1000), t0, {}, true, 4000),
-        at(ok(processing, 100, 0, 1000), t0 + 4000, {}, true, 12000),
+        at(ok(processing, 100, 0, 1000), t0 + 4000, {}, false, 12000),
         at(ok(processing, 200, 0, 2000), t0 + 16000, {}, true, 4000),
-        at(ok(processing, 300, 0, 2000), t0 + 20000, {}, true, 12000)}},
+        at(ok(processing, 300, 0, 2000), t0 + 20000, {}, false, 12000)}},
       {"a status change restarts the history", base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
-        at(ok(processing, 10), t0 + 4000, {}, true, 12000),
+        at(ok(processing, 10), t0 + 4000, {}, false, 12000),
         at(ok(fetching_more, 20), t0 + 16000, {}, true, 4000)}},
       {"a failure keeps the history; backoff is unchanged", base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
-        at(ok(processing, 10), t0 + 4000, {}, true, 12000),
+        at(ok(processing, 10), t0 + 4000, {}, false, 12000),
         expect_failures(at(failure(poll_outcome::kind::server_error), t0 + 16000, {}, false, 500),
                         1),
         expect_failures(at(failure(poll_outcome::kind::network_error), t0 + 16500, {}, false,
                            1000), 2),
         // 40 in 17.5 s: 60 to go is 26.25 s, aimed at 26.25 * (1 - 0.5 * 26.25/43.75).
-        expect_failures(near(ok(processing, 40), t0 + 17500, true, 18375), 0)}},
+        expect_failures(near(ok(processing, 40), t0 + 17500, false, 18375), 0)}},
   };
   for (const auto& sc : scenarios) run(sc);
 }
@@ -320,11 +320,11 @@ BOOST_AUTO_TEST_CASE(fixed_poller_configuration) {
   const std::vector<scenario> scenarios{
       {"fixed", p,
        {with(at(ok(processing, 0), t0, {}, true, 5000), 0.5, 0.0, 5000, 5000),
-        with(at(ok(processing, 10), t0 + 5000, {}, true, 5000), 0.5, almost_one, 5000, 5000),
+        with(at(ok(processing, 10), t0 + 5000, {}, false, 5000), 0.5, almost_one, 5000, 5000),
         at(ok(processing, 10), t0 + 10000, {}, false, 5000),
         at(not_modified(), t0 + 15000, {}, false, 5000),
-        at(ok(processing, 99), t0 + 20000, {}, true, 5000),
-        at(ok(processing, 100), t0 + 25000, {}, true, 5000),
+        at(ok(processing, 99), t0 + 20000, {}, false, 5000),
+        at(ok(processing, 100), t0 + 25000, {}, false, 5000),
         stops(ok(done, 100), t0 + 30000, {ev_done}, session_phase::done_stopped)}},
   };
   for (const auto& sc : scenarios) run(sc);
@@ -335,7 +335,7 @@ BOOST_AUTO_TEST_CASE(done_events) {
       {"processing -> done stops", base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
         // 16 s to go after 4 s: 16 * (1 - 0.5 * 16/20) = 9.6 s.
-        at(ok(processing, 20), t0 + 4000, {}, true, 9600),
+        at(ok(processing, 20), t0 + 4000, {}, false, 9600),
         stops(ok(done, 50), t0 + 8000, {ev_done}, session_phase::done_stopped)}},
       {"first observation already done", base_policy(),
        {stops(ok(done, 50), t0, {ev_done}, session_phase::done_stopped)}},
@@ -349,7 +349,7 @@ BOOST_AUTO_TEST_CASE(done_events) {
         at(ok(fetching_more, 50), t0 + 184000, {}, true, 4000),
         at(ok(fetching_more, 50), t0 + 188000, {}, false, 8000),
         // The new cycle's rate: 20 in the 8 s since its last poll with 50; 12 s to go.
-        at(ok(fetching_more, 70), t0 + 196000, {}, true, 8400),
+        at(ok(fetching_more, 70), t0 + 196000, {}, false, 8400),
         at(ok(done, 90, 1), t0 + 200000, {ev_done}, true, 60000),
         at(ok(done, 90, 1), t0 + 260000, {}, false, 60000)}},
       {"done keeps polling at max_interval, jittered shorter only", watch_policy(),
@@ -370,7 +370,7 @@ BOOST_AUTO_TEST_CASE(status_events) {
   const std::vector<scenario> scenarios{
       {"status events, watch", watch_policy(true),
        {at(ok(processing), t0, {}, true, 4000),
-        at(ok(processing, 5), t0 + 4000, {}, true, 12000),
+        at(ok(processing, 5), t0 + 4000, {}, false, 12000),
         at(ok(done, 9), t0 + 8000, {ev_changed, ev_done}, true, 60000),
         at(ok(done, 9), t0 + 68000, {}, false, 60000),
         at(ok(fetching_more, 9), t0 + 128000, {ev_changed}, true, 4000),
@@ -458,7 +458,7 @@ BOOST_AUTO_TEST_CASE(give_up_after) {
   const std::vector<scenario> scenarios{
       {"processing past give_up_after times out once", base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
-        at(ok(processing, 1), t0 + hour - 1, {}, true, 60000),
+        at(ok(processing, 1), t0 + hour - 1, {}, false, 60000),
         stops(ok(processing, 1), t0 + hour + 1, {ev_timeout}, session_phase::timed_out)}},
       {"timeout on a 304", base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
@@ -486,7 +486,7 @@ BOOST_AUTO_TEST_CASE(give_up_after) {
         expect_waiting_since(at(ok(fetching_more), t0 + 3 * hour + 500, {}, true, 4000),
                              t0 + 3 * hour + 500),
         expect_waiting_since(
-            at(ok(fetching_more, 5), t0 + 4 * hour + 499, {}, true, 60000), t0 + 3 * hour + 500),
+            at(ok(fetching_more, 5), t0 + 4 * hour + 499, {}, false, 60000), t0 + 3 * hour + 500),
         stops(ok(fetching_more, 5), t0 + 4 * hour + 501, {ev_timeout},
               session_phase::timed_out)}},
   };
