@@ -131,6 +131,9 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
       parser.body_limit(64 * 1024);
       lowest.expires_after(o.idle_timeout);
       auto [ec, n] = co_await http::async_read(stream_, buffer, parser, use_tuple);
+      if (ec == beast::error::timeout && buffer.size() == 0) {
+        owner_->state().count().idle_closes.fetch_add(1, std::memory_order_relaxed);
+      }
       if (ec) co_return;
       reply r = owner_->state().handle(parser.get());
       if (r.delay.count() > 0) {

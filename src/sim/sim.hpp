@@ -146,6 +146,7 @@ struct stats {
   std::int64_t endless_bodies = 0;  // endless_body faults served
   std::int64_t tls_handshakes = 0;  // completed
   std::int64_t connections = 0;     // accepted
+  std::int64_t idle_closes = 0;     // closed after idle_timeout without a request
 };
 
 namespace detail {

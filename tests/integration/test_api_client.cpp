@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "fjwatch/api_client.hpp"
+#include "integration/harness.hpp"
 #include "sim/certs.hpp"
 #include "sim/sim.hpp"
 
@@ -103,16 +104,6 @@ class client_rig {
     BOOST_TEST_REQUIRE(finished);
     BOOST_TEST(out.reason.find(api_key) == std::string::npos);
     return out;
-  }
-
-  // Lets `d` pass on the client's loop (for the server's idle timer, which nothing else shows).
-  void idle(std::chrono::milliseconds d) {
-    asio::steady_timer timer(ioc_, d);
-    bool finished = false;
-    timer.async_wait([&](boost::system::error_code) { finished = true; });
-    ioc_.restart();
-    ioc_.run_for(d + 5s);
-    BOOST_TEST_REQUIRE(finished);
   }
 
   fjwatch::api_client& client() { return client_; }
@@ -289,7 +280,7 @@ BOOST_AUTO_TEST_CASE(connection_closed_by_the_server_is_reopened) {
   rig.server().add_session(done_now());
   client_rig c(rig.origin(), rig.server().ca_pem());
   BOOST_TEST_REQUIRE(kind_of(c.poll(sid())) == "ok");
-  c.idle(400ms);
+  BOOST_TEST_REQUIRE(fjwatch::testing::wait_until([&] { return rig.stats().idle_closes == 1; }, 5s));
   const auto out = c.poll(sid());
   BOOST_TEST(kind_of(out) == "ok");
   BOOST_TEST(c.client().connections_opened() == 2u);
