@@ -81,9 +81,10 @@ struct bench_rig : t::rig {
     hook_timeout("15s");
   }
   void hook_timeout(const std::string& timeout, int in_flight = 4) {
-    cfg.more_actions = "  - name: hook\n    type: webhook\n    url: " + url +
-                       "\n    secret_file: hook.secret\n    ca_file: hook-ca.pem\n    timeout: " +
-                       timeout + "\n    max_in_flight: " + std::to_string(in_flight) + "\n";
+    cfg.more_actions =
+        "  - name: hook\n    type: webhook\n    url: " + url +
+        "\n    secret_file: hook.secret\n    ca_file: hook-ca.pem\n    timeout: " + timeout +
+        "\n    max_in_flight: " + std::to_string(in_flight) + "\n";
   }
   std::string url;
 };
@@ -98,9 +99,11 @@ void prefill(bench_rig& r, t::receiver_thread& rx, std::size_t n) {
   rx->set_default({fjwatch::sim::reply_kind::hang, 200, ""});
   r.hook_timeout("600s");
   auto c = r.start_ready();
-  const bool done = c->wait_for([&](const std::vector<std::string>& lines, bool) {
-    return t::count_field(lines, "session.done", "event_id").size() >= n;
-  }, 600s);
+  const bool done = c->wait_for(
+      [&](const std::vector<std::string>& lines, bool) {
+        return t::count_field(lines, "session.done", "event_id").size() >= n;
+      },
+      600s);
   if (!done || t::terminate(*c) != 0) throw std::runtime_error("prefill failed:" + t::tail(*c));
   r.watch({});
   r.hook_timeout("15s");
@@ -119,7 +122,8 @@ run_figures timed_run(bench_rig& r, t::receiver_thread& rx, const fs::path& temp
   fs::copy(template_state, r.dir / "state", fs::copy_options::recursive);
   const auto before = rx->count();
   auto c = r.start();
-  if (!rx->wait_for_count(before + n, 600s)) throw std::runtime_error("run incomplete:" + t::tail(*c));
+  if (!rx->wait_for_count(before + n, 600s))
+    throw std::runtime_error("run incomplete:" + t::tail(*c));
   const double cpu = cpu_seconds(c->pid());
   if (t::terminate(*c) != 0) throw std::runtime_error("daemon failed:" + t::tail(*c));
   const auto got = rx->deliveries();
@@ -133,21 +137,25 @@ double baseline(t::receiver_thread& rx, const std::vector<fjwatch::delivery>& ro
   const auto url = fjwatch::parse_url(rx->url()).value();
   fs::path ca = fs::temp_directory_path() / ("fjwatch-bench-ca-" + std::to_string(getpid()));
   std::ofstream(ca) << rx->ca_pem();
-  fjwatch::http_connection conn(ioc.get_executor(), fjwatch::make_client_tls_context(ca.string()), url);
+  fjwatch::http_connection conn(ioc.get_executor(), fjwatch::make_client_tls_context(ca.string()),
+                                url);
   fs::remove(ca);
-  std::vector<fjwatch::webhook_secret> secrets{fjwatch::parse_webhook_secret(t::webhook_secret).value()};
+  std::vector<fjwatch::webhook_secret> secrets{
+      fjwatch::parse_webhook_secret(t::webhook_secret).value()};
   const auto before = rx->count();
   auto post_all = [&]() -> boost::asio::awaitable<void> {
     for (const auto& d : rows) {
       const auto ts = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
       fjwatch::http_request req;
       req.method = "POST";
       req.target = url.target();
-      req.headers = {{"Content-Type", "application/json"},
-                     {"webhook-id", d.event_id},
-                     {"webhook-timestamp", std::to_string(ts)},
-                     {"webhook-signature", fjwatch::sign_webhook(d.event_id, ts, d.payload, secrets)}};
+      req.headers = {
+          {"Content-Type", "application/json"},
+          {"webhook-id", d.event_id},
+          {"webhook-timestamp", std::to_string(ts)},
+          {"webhook-signature", fjwatch::sign_webhook(d.event_id, ts, d.payload, secrets)}};
       req.body = d.payload;
       const auto res = co_await conn.request(std::move(req), 10s);
       if (!res || res->status != 200) throw std::runtime_error("baseline request failed");
@@ -176,7 +184,8 @@ int main(int argc, char** argv) try {
     fjwatch::store db(template_state);
     rows = db.list_deliveries(fjwatch::delivery_state::pending, opt.events);
   }
-  if (rows.size() != opt.events) throw std::runtime_error("prefill left " + std::to_string(rows.size()) + " rows");
+  if (rows.size() != opt.events)
+    throw std::runtime_error("prefill left " + std::to_string(rows.size()) + " rows");
 
   // Interleaved, so that the machine's noise falls on all three alike.
   std::vector<double> one_rate, one_cpu, four_rate, four_cpu, base_rate;
@@ -194,9 +203,10 @@ int main(int argc, char** argv) try {
               << four.per_second << "/s (4 in flight); baseline " << base_rate.back() << "/s\n";
   }
   const double b = median(base_rate);
-  std::printf("| median of %d runs, %zu deliveries of %zu bytes each | deliveries/s | vs baseline "
-              "| daemon CPU s per 1,000 |\n|---|---|---|---|\n",
-              opt.runs, opt.events, rows.front().payload.size());
+  std::printf(
+      "| median of %d runs, %zu deliveries of %zu bytes each | deliveries/s | vs baseline "
+      "| daemon CPU s per 1,000 |\n|---|---|---|---|\n",
+      opt.runs, opt.events, rows.front().payload.size());
   std::printf("| fjwatch, webhook max_in_flight 4 (default) | %.0f | %.2f | %.3f |\n",
               median(four_rate), median(four_rate) / b, median(four_cpu));
   std::printf("| fjwatch, webhook max_in_flight 1 | %.0f | %.2f | %.3f |\n", median(one_rate),

@@ -103,7 +103,10 @@ asio::awaitable<void> outbox::run_lane(lane& l) {
     }
     if (due.empty()) {
       auto until = steady::now() + rescan_every;
-      if (next) until = std::min(until, steady::now() + millis(std::max<std::int64_t>(0, *next - unix_ms_now())));
+      if (next) {
+        const millis wait{std::max<std::int64_t>(0, *next - unix_ms_now())};
+        until = std::min(until, steady::now() + wait);
+      }
       co_await sleep(l, until, true);
       continue;
     }
@@ -122,7 +125,8 @@ asio::awaitable<millis> outbox::deliver_batch(lane& l, const std::vector<deliver
   const bool record_each_wave = l.action.kind != action_kind::log;
   std::vector<attempt_record> records;
   millis pause{0};
-  for (std::size_t first = 0; first < due.size() && !stopping_ && pause.count() == 0; first += width) {
+  for (std::size_t first = 0; first < due.size() && !stopping_ && pause.count() == 0;
+       first += width) {
     const std::span<const delivery> wave(due.data() + first, std::min(width, due.size() - first));
     const auto outcomes = co_await attempt_wave(l, wave);
     for (std::size_t i = 0; i < wave.size(); ++i) {
@@ -138,7 +142,8 @@ asio::awaitable<millis> outbox::deliver_batch(lane& l, const std::vector<deliver
 }
 
 // Runs one attempt per row of `wave` at once, row i on slot i; returns when all have finished.
-asio::awaitable<std::vector<attempt_outcome>> outbox::attempt_wave(lane& l, std::span<const delivery> wave) {
+asio::awaitable<std::vector<attempt_outcome>> outbox::attempt_wave(lane& l,
+                                                                   std::span<const delivery> wave) {
   std::vector<attempt_outcome> outcomes(wave.size());
   if (wave.size() == 1) {
     outcomes[0] = co_await l.runner->attempt(wave[0], 0);
@@ -148,7 +153,9 @@ asio::awaitable<std::vector<attempt_outcome>> outbox::attempt_wave(lane& l, std:
   std::exception_ptr error;
   asio::steady_timer all_done(ioc_, steady::time_point::max());
   for (std::size_t i = 0; i < wave.size(); ++i) {
-    auto one = [&, i]() -> asio::awaitable<void> { outcomes[i] = co_await l.runner->attempt(wave[i], i); };
+    auto one = [&, i]() -> asio::awaitable<void> {
+      outcomes[i] = co_await l.runner->attempt(wave[i], i);
+    };
     asio::co_spawn(ioc_, one, [&](std::exception_ptr e) {
       if (e && !error) error = e;
       if (--left == 0) all_done.cancel();

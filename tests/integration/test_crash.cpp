@@ -40,9 +40,11 @@ struct crash_rig : t::rig {
 
   // Waits until the daemon logged session.done for every session.
   bool all_done(t::child_process& c) const {
-    return c.wait_for([&](const std::vector<std::string>& lines, bool) {
-      return t::count_field(lines, "session.done", "event_id").size() == sessions;
-    }, 30s);
+    return c.wait_for(
+        [&](const std::vector<std::string>& lines, bool) {
+          return t::count_field(lines, "session.done", "event_id").size() == sessions;
+        },
+        30s);
   }
 
   // The hook's rows as the database holds them now (the daemon is not running).
@@ -78,9 +80,11 @@ void kill_hard(t::child_process& c) {
 // Restarts on the same state and waits until every event was accepted by the receiver; then
 // checks what arrived over both runs.
 void restart_and_check(crash_rig& r, const std::map<std::string, fjwatch::delivery>& at_kill,
-                       std::size_t received_before, const std::vector<std::string>& journal_before) {
+                       std::size_t received_before,
+                       const std::vector<std::string>& journal_before) {
   auto c = r.start_ready();
-  const bool all = t::wait_until([&] { return accepted(r.rx->deliveries()).size() >= sessions; }, 30s);
+  const bool all =
+      t::wait_until([&] { return accepted(r.rx->deliveries()).size() >= sessions; }, 30s);
   BOOST_TEST(all, accepted(r.rx->deliveries()).size() << " of 100 events accepted:" << t::tail(*c));
   BOOST_TEST(t::terminate(*c) == 0, t::tail(*c));
 
@@ -98,7 +102,8 @@ void restart_and_check(crash_rig& r, const std::map<std::string, fjwatch::delive
   for (const auto& [id, row] : at_kill) {
     if (row.state != fjwatch::delivery_state::delivered) continue;
     ++delivered_at_kill;
-    BOOST_TEST(ok[id] == 1, id << " was recorded delivered before the kill, then accepted " << ok[id] << " times");
+    BOOST_TEST(ok[id] == 1, id << " was recorded delivered before the kill, then accepted "
+                               << ok[id] << " times");
   }
   for (const auto& [id, n] : ok) duplicates += n > 1 ? n - 1 : 0;
   // Only the wave in flight at the kill (at most max_in_flight, 4) may have been accepted twice.
@@ -109,11 +114,13 @@ void restart_and_check(crash_rig& r, const std::map<std::string, fjwatch::delive
   std::set<std::string> logged;
   for (const auto& [id, n] : t::count_field(journal, "action.log", "event_id")) logged.insert(id);
   BOOST_TEST(logged == r.events, logged.size() << " of 100 events reached the log action");
-  BOOST_TEST(at_kill.size() == sessions, at_kill.size() << " hook rows in the database at the kill");
+  BOOST_TEST(at_kill.size() == sessions, at_kill.size()
+                                             << " hook rows in the database at the kill");
   BOOST_TEST_MESSAGE("events " << r.events.size() << ", hook rows at kill " << at_kill.size()
-                                << ", delivered at kill " << delivered_at_kill << ", requests before kill "
-                                << received_before << ", requests in all " << got.size()
-                                << ", ids accepted " << ok.size() << ", accepted twice " << duplicates);
+                               << ", delivered at kill " << delivered_at_kill
+                               << ", requests before kill " << received_before
+                               << ", requests in all " << got.size() << ", ids accepted "
+                               << ok.size() << ", accepted twice " << duplicates);
 }
 
 }  // namespace
@@ -130,7 +137,8 @@ BOOST_AUTO_TEST_CASE(pending_deliveries_all_arrive_after_a_restart) {
   r.rx->set_default({sim::reply_kind::hang, 200, ""});
   auto c = r.start_ready();
   BOOST_REQUIRE_MESSAGE(r.all_done(*c), "not every session reached done:" << t::tail(*c));
-  BOOST_REQUIRE_MESSAGE(r.rx->wait_for_count(31, 30s), r.rx->count() << " requests:" << t::tail(*c));
+  BOOST_REQUIRE_MESSAGE(r.rx->wait_for_count(31, 30s), r.rx->count()
+                                                           << " requests:" << t::tail(*c));
   kill_hard(*c);
 
   const auto at_kill = r.hook_rows();
@@ -148,9 +156,11 @@ BOOST_AUTO_TEST_CASE(deliveries_to_a_receiver_down_at_the_kill_arrive_after_a_re
   r.rx->go_down();
   auto c = r.start_ready();
   BOOST_REQUIRE_MESSAGE(r.all_done(*c), "not every session reached done:" << t::tail(*c));
-  BOOST_REQUIRE(c->wait_for([](const std::vector<std::string>& lines, bool) {
-    return t::count_field(lines, "delivery.retry", "event_id").size() >= 5;
-  }, 30s));
+  BOOST_REQUIRE(c->wait_for(
+      [](const std::vector<std::string>& lines, bool) {
+        return t::count_field(lines, "delivery.retry", "event_id").size() >= 5;
+      },
+      30s));
   kill_hard(*c);
 
   const auto at_kill = r.hook_rows();

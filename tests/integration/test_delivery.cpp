@@ -248,7 +248,8 @@ BOOST_AUTO_TEST_CASE(a_failing_target_is_paused_then_resumed) {
   }
   e.watch(ids);
   e.start();
-  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" delivery.target_paused ", "action=hook"}) >= 1; }, 10s));
+  BOOST_TEST_REQUIRE(e.run_until(
+      [&] { return e.logs.count({" delivery.target_paused ", "action=hook"}) >= 1; }, 10s));
   BOOST_TEST_REQUIRE(rx->count() >= 5u);
   rx->set_default({});
   BOOST_TEST_REQUIRE(e.run_until([&] { return rx->ids().size() == ids.size(); }, 15s));
@@ -279,7 +280,8 @@ BOOST_AUTO_TEST_CASE(two_secrets_sign_every_request_while_keys_rotate) {
   e.api->add_session(sim::done_at_poll(id, 1));
   e.watch({id});
   e.start();
-  BOOST_TEST_REQUIRE(e.run_until([&] { return on_new->count() >= 1 && on_old->count() >= 1; }, 10s));
+  BOOST_TEST_REQUIRE(
+      e.run_until([&] { return on_new->count() >= 1 && on_old->count() >= 1; }, 10s));
   for (auto* rx : {&on_new, &on_old}) {
     const auto r = (*rx)->deliveries().at(0);
     BOOST_TEST(r.signature_ok, r.signature_problem);
