@@ -154,6 +154,14 @@ layout scan(std::string_view text) {
       read_items(text, out, k);
       break;
     }
+    if (!seen_content) {
+      const std::string_view body = body_of(text, l);
+      if (body.starts_with('[') || body.starts_with('{')) {  // the document is one flow collection
+        out.shape = form::flow;
+        out.key_line = k;
+        break;
+      }
+    }
     seen_content = true;
     if (l.indent != 0) continue;
     if (const auto rest = sessions_value(body_of(text, l))) {
