@@ -189,6 +189,13 @@ result<watch_edit> remove_entries(std::string_view text, std::span<const session
   for (std::size_t k = 0; k < where.lines.size(); ++k) {
     if (!drop[k]) out.text.append(text.substr(where.lines[k].begin, where.lines[k].next - where.lines[k].begin));
   }
+  // The safety net for ids the layout did not place: the loader must not list them either.
+  for (const auto& e : before->list.entries) {
+    if (wanted.contains(e.id) && !found.contains(e.id)) {
+      return fail("refusing to write: could not find the lines of " + e.id.str() +
+                  " (please report this, with the file)");
+    }
+  }
   if (out.changed.empty()) return out;
   std::vector<watch_entry> expected;
   for (const auto& e : before->list.entries) {
