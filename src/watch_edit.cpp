@@ -28,10 +28,26 @@ std::size_t error_count(const watch_load& load) {
   }));
 }
 
+// The 1-based line of the first carriage return not followed by a line feed, or 0. YAML reads a
+// lone CR as a line break; the layout (and every editor) splits lines at LF only.
+int lone_carriage_return(std::string_view text) {
+  for (std::size_t at = text.find('\r'); at != text.npos; at = text.find('\r', at + 1)) {
+    if (at + 1 == text.size() || text[at + 1] != '\n') {
+      return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+    }
+  }
+  return 0;
+}
+
 // The text as the loader sees it, or why it cannot be edited.
 result<watch_load> load_for_edit(std::string_view text, const watch_edit_context& context, const layout& where) {
   watch_load load = parse_watch_list(text, context.name, context.known_actions);
   if (!load.usable) return fail(first_error(load) + " (fix the file first)");
+  if (const int line = lone_carriage_return(text); line > 0) {
+    return fail(context.name + ":" + std::to_string(line) +
+                ": a carriage return without a line feed; fjwatch edits only files with \\n or \\r\\n "
+                "line endings");
+  }
   if (where.shape == form::flow) {
     return fail(context.name + ":" + std::to_string(where.key_line + 1) +
                 ": sessions is written as a flow list [...]; fjwatch edits only the block form "

@@ -182,6 +182,9 @@ BOOST_AUTO_TEST_CASE(refuses_what_it_cannot_edit_safely) {
       {"a top-level flow list, even an empty one", " []\n", plain({A}),
        "watchlist.yaml:1: sessions is written as a flow list [...]; fjwatch edits only the block form "
        "(one \"- ID\" per line)"},
+      {"a lone carriage return", "sessions:\n  - " + B + "\r# note\n", plain({A}),
+       "watchlist.yaml:2: a carriage return without a line feed; fjwatch edits only files with \\n or \\r\\n "
+       "line endings"},
       {"a file that does not parse", "sessions:\n  - [unclosed\n", plain({A}),
        "watchlist.yaml:3:1: YAML syntax error: end of sequence flow not found (fix the file first)"},
       {"sessions not a list", "sessions: {a: 1}\n", plain({A}),
