@@ -3,7 +3,8 @@
 # the given seconds (default 60), on its seed corpus (tests/fuzz/corpus/<target>, read only) plus a
 # scratch corpus (build-fuzz/fuzz-corpus/<target>, where new inputs go). Findings (crash-*,
 # timeout-*, oom-*, leak-*) land in build-fuzz/findings/<target>/; each one belongs in the seed
-# corpus once fixed. Prints executions, coverage, corpus size and findings per target.
+# corpus once fixed. Prints executions, findings, and the coverage (cov: edges, ft: features) and
+# size of the corpus it ends with, measured by loading that corpus once (-runs=0).
 #
 #   tests/fuzz/run.sh [seconds-per-target] [target...]
 #
@@ -54,13 +55,15 @@ for t in "${targets[@]}"; do
   (cd "$findings" && nice -n 19 "$build/tests/fuzz/fuzz_$t" "${args[@]}" "$scratch" "$seeds") >"$log" 2>&1
   status=$?
   set -e
-  # The last status line says how far it got: "#N ... cov: C ft: F corp: K/S" (fork mode: "#N: cov: ...").
-  last="$(grep -E '^#[0-9]+:? .*cov: ' "$log" | tail -1 || true)"
-  execs="$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1 || true)"
-  [ -z "$execs" ] && execs="$(sed -E 's/^#([0-9]+).*/\1/' <<<"$last")"
-  cov="$(grep -oE 'cov: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || true)"
-  ft="$(grep -oE 'ft: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || true)"
-  corp="$(grep -oE 'corp: [0-9]+(/[0-9]+[a-zA-Z]*)?' <<<"$last" | sed 's/corp: //' || true)"
+  # Executions: the last status line ("#N ..." or, in fork mode, "#N: ...").
+  execs="$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)"
+  # Coverage of the whole corpus, measured the same way in both modes: load it once, fuzz nothing.
+  (cd "$findings" && nice -n 19 "$build/tests/fuzz/fuzz_$t" -runs=0 -rss_limit_mb=2048 \
+    -max_len="$(max_len_of "$t")" "$scratch" "$seeds") >"$log.final" 2>&1 || true
+  inited="$(grep -E '^#[0-9]+ +INITED' "$log.final" | tail -1 || true)"
+  cov="$(grep -oE 'cov: [0-9]+' <<<"$inited" | grep -oE '[0-9]+' || true)"
+  ft="$(grep -oE 'ft: [0-9]+' <<<"$inited" | grep -oE '[0-9]+' || true)"
+  corp="$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' <<<"$inited" | sed 's/corp: //' || true)"
   found="$(find "$findings" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' -o -name 'slow-unit-*' \) | wc -l)"
   line="$t: exit $status, $execs executions, cov $cov, ft $ft, corpus $corp, findings $found"
   echo "$line"
