@@ -60,7 +60,7 @@ for t in "${targets[@]}"; do
   # Coverage of the whole corpus, measured the same way in both modes: load it once, fuzz nothing.
   (cd "$findings" && nice -n 19 "$build/tests/fuzz/fuzz_$t" -runs=0 -rss_limit_mb=2048 \
     -max_len="$(max_len_of "$t")" "$scratch" "$seeds") >"$log.final" 2>&1 || true
-  inited="$(grep -E '^#[0-9]+ +INITED' "$log.final" | tail -1 || true)"
+  inited="$(grep -E '^#[0-9]+[[:space:]]+INITED' "$log.final" | tail -1 || true)"
   cov="$(grep -oE 'cov: [0-9]+' <<<"$inited" | grep -oE '[0-9]+' || true)"
   ft="$(grep -oE 'ft: [0-9]+' <<<"$inited" | grep -oE '[0-9]+' || true)"
   corp="$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' <<<"$inited" | sed 's/corp: //' || true)"
