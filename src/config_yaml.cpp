@@ -2,6 +2,10 @@
 // per level), a walk of the tree after it (aliases can make it deep or huge).
 #include "config_reader.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+
+#include <sstream>
+
 namespace fjwatch {
 using namespace std::chrono_literals;
 namespace {
@@ -139,6 +143,36 @@ std::optional<YAML::Node> past_limits(const YAML::Node& n, int depth, std::size_
   return std::nullopt;
 }
 
+// Where the documents of a YAML stream start, reading at most two: yaml-cpp 0.7's LoadAll loops
+// forever (and grows without bound) on a token it cannot use at the top level, such as a leading
+// ',' or a stray '}', starting empty document after empty document at the same place.
+class document_starts final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> marks;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// The first two document starts of `text`; throws YAML::Exception on a syntax error in them.
+std::vector<YAML::Mark> first_documents(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  document_starts starts;
+  while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
+  }
+  return starts.marks;
+}
+
 struct limit_problem {
   int line = 0;
   int column = 0;
@@ -176,25 +210,29 @@ std::optional<YAML::Node> parse_yaml(std::string_view text, config_reader& reade
                      "nested deeper than " + std::to_string(max_depth) + " levels");
     return std::nullopt;
   }
-  std::vector<YAML::Node> docs;
+  const std::string copy(text);
+  YAML::Node doc;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    const std::vector<YAML::Mark> starts = first_documents(copy);
+    if (starts.empty()) return YAML::Node();
+    if (starts.size() > 1) {
+      const YAML::Mark& m = starts[1];
+      reader.report_at(m.line + 1, m.column + 1,
+                       m.pos == starts[0].pos ? "YAML syntax error: unexpected character"
+                                              : "expected one YAML document, found more");
+      return std::nullopt;
+    }
+    doc = YAML::Load(copy);
   } catch (const YAML::Exception& e) {
     reader.report_at(e.mark.is_null() ? 0 : e.mark.line + 1,
                      e.mark.is_null() ? 0 : e.mark.column + 1, e.msg);
     return std::nullopt;
   }
-  if (docs.empty()) return YAML::Node();
-  if (docs.size() > 1) {
-    const YAML::Mark m = docs[1].Mark();
-    reader.report_at(m.line + 1, m.column + 1, "expected one YAML document, found more");
-    return std::nullopt;
-  }
-  if (const auto problem = check_limits(docs[0])) {
+  if (const auto problem = check_limits(doc)) {
     reader.report_at(problem->line, problem->column, problem->message);
     return std::nullopt;
   }
-  return docs[0];
+  return doc;
 }
 
 }  // namespace fjwatch

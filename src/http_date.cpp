@@ -73,13 +73,20 @@ bool read_time(cursor& in, clock_time& t) {
          in.digits(2, t.second) && t.hour <= 23 && t.minute <= 59 && t.second <= 60;
 }
 
+// The instant, or nullopt for a date that does not exist or that system_clock cannot hold (its
+// nanoseconds reach only the years 1677..2262; converting past that would overflow).
 std::optional<chr::system_clock::time_point> make_time(int year, int month_index, int day,
                                                        const clock_time& t) {
   const chr::year_month_day date{chr::year(year),
                                  chr::month(static_cast<unsigned>(month_index + 1)),
                                  chr::day(static_cast<unsigned>(day))};
   if (!date.ok()) return std::nullopt;
-  return chr::sys_days(date) + chr::hours(t.hour) + chr::minutes(t.minute) + chr::seconds(t.second);
+  const chr::sys_seconds when =
+      chr::sys_days(date) + chr::hours(t.hour) + chr::minutes(t.minute) + chr::seconds(t.second);
+  constexpr auto earliest = chr::ceil<chr::seconds>(chr::system_clock::time_point::min());
+  constexpr auto latest = chr::floor<chr::seconds>(chr::system_clock::time_point::max());
+  if (when < earliest || when > latest) return std::nullopt;
+  return chr::time_point_cast<chr::system_clock::duration>(when);
 }
 
 // "Sun, 06 Nov 1994 08:49:37 GMT"

@@ -28,10 +28,26 @@ std::size_t error_count(const watch_load& load) {
   }));
 }
 
+// The 1-based line of the first carriage return not followed by a line feed, or 0. YAML reads a
+// lone CR as a line break; the layout (and every editor) splits lines at LF only.
+int lone_carriage_return(std::string_view text) {
+  for (std::size_t at = text.find('\r'); at != text.npos; at = text.find('\r', at + 1)) {
+    if (at + 1 == text.size() || text[at + 1] != '\n') {
+      return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+    }
+  }
+  return 0;
+}
+
 // The text as the loader sees it, or why it cannot be edited.
 result<watch_load> load_for_edit(std::string_view text, const watch_edit_context& context, const layout& where) {
   watch_load load = parse_watch_list(text, context.name, context.known_actions);
   if (!load.usable) return fail(first_error(load) + " (fix the file first)");
+  if (const int line = lone_carriage_return(text); line > 0) {
+    return fail(context.name + ":" + std::to_string(line) +
+                ": a carriage return without a line feed; fjwatch edits only files with \\n or \\r\\n "
+                "line endings");
+  }
   if (where.shape == form::flow) {
     return fail(context.name + ":" + std::to_string(where.key_line + 1) +
                 ": sessions is written as a flow list [...]; fjwatch edits only the block form "
@@ -188,6 +204,13 @@ result<watch_edit> remove_entries(std::string_view text, std::span<const session
   }
   for (std::size_t k = 0; k < where.lines.size(); ++k) {
     if (!drop[k]) out.text.append(text.substr(where.lines[k].begin, where.lines[k].next - where.lines[k].begin));
+  }
+  // The safety net for ids the layout did not place: the loader must not list them either.
+  for (const auto& e : before->list.entries) {
+    if (wanted.contains(e.id) && !found.contains(e.id)) {
+      return fail("refusing to write: could not find the lines of " + e.id.str() +
+                  " (please report this, with the file)");
+    }
   }
   if (out.changed.empty()) return out;
   std::vector<watch_entry> expected;

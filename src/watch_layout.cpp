@@ -148,11 +148,19 @@ layout scan(std::string_view text) {
     const line& l = out.lines[k];
     if (l.kind == line_kind::marker && seen_content) break;  // the loader reads one document
     if (l.kind != line_kind::content) continue;
-    if (!seen_content && l.indent == 0 && l.dash_item) {
+    if (!seen_content && l.dash_item) {  // the document is a list, at any indentation
       out.shape = form::block;
       out.top_level_list = true;
       read_items(text, out, k);
       break;
+    }
+    if (!seen_content) {
+      const std::string_view body = body_of(text, l);
+      if (body.starts_with('[') || body.starts_with('{')) {  // the document is one flow collection
+        out.shape = form::flow;
+        out.key_line = k;
+        break;
+      }
     }
     seen_content = true;
     if (l.indent != 0) continue;

@@ -37,7 +37,8 @@ enum class form {
   absent,       // no `sessions` key (an empty file, comments, other keys)
   block,        // `sessions:` then `- ` items (maybe none), or a top-level list
   empty_value,  // `sessions: []`, `sessions: ~`, `sessions: null`: the key line is rewritten
-  flow,         // `sessions: [a, b]` or any other value on the key line: not editable
+  flow,         // `sessions: [a, b]`, any other value on the key line, or a document that is
+                // one flow collection (`[]`, `{sessions: [a]}`): not editable
 };
 
 struct layout {

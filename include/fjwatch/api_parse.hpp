@@ -23,8 +23,9 @@ inline constexpr int max_json_depth = 64;
 result<session_snapshot> parse_session_body(std::string_view body);
 
 // An HTTP-date in any of the three forms of RFC 9110 §5.6.7 (IMF-fixdate, RFC 850, asctime);
-// nullopt for anything else. An RFC 850 two-digit year more than 50 years after `now` is taken
-// in the previous century.
+// nullopt for anything else, and for a date system_clock cannot hold (before 1678 or after
+// 2261). An RFC 850 two-digit year more than 50 years after `now` is taken in the previous
+// century.
 std::optional<std::chrono::system_clock::time_point> parse_http_date(
     std::string_view text, std::chrono::system_clock::time_point now);
 // The same, relative to the current time.

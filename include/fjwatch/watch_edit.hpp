@@ -43,8 +43,9 @@ struct watch_edit {
 // endings (kept) and a missing final newline (one is added to the last line). An id already
 // listed (in any entry, even one the loader skips) is left as it is and reported in `unchanged`.
 // Fails, changing nothing, when the text is not a usable watch list, when `sessions` is a
-// non-empty flow list (`[a, b]`), when the label is not valid UTF-8, or when the new text would
-// not parse back to the old entries plus the new ones.
+// non-empty flow list (`[a, b]`) or the whole document is one flow collection (`[]`, `{..}`), when
+// a carriage return is not followed by a line feed, when the label is not valid UTF-8, or when the new text would not parse back to the old entries plus
+// the new ones.
 result<watch_edit> add_entries(std::string_view text, const watch_additions& request,
                                const watch_edit_context& context);
 
@@ -52,8 +53,9 @@ result<watch_edit> add_entries(std::string_view text, const watch_additions& req
 // all of its lines, from its `- ` line to its last nested line, with the comments between them.
 // Comments and blank lines before and after an entry stay. Ids not listed are reported in
 // `unchanged`. Fails, changing nothing, when the text is not a usable watch list, when `sessions`
-// is a non-empty flow list, or when the new text would not parse back to the old entries minus
-// the removed ones.
+// is a non-empty flow list or the whole document is one flow collection, when a carriage return
+// is not followed by a line feed, or when the new text would not parse back to the old entries
+// minus the removed ones.
 result<watch_edit> remove_entries(std::string_view text, std::span<const session_id> ids,
                                   const watch_edit_context& context);
 

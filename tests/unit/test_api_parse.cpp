@@ -206,6 +206,11 @@ BOOST_AUTO_TEST_CASE(http_dates_in_all_three_forms) {
       {"Sunday, 02-Jun-74 00:00:00 GMT", utc(1974, 6, 2)},    // one day past 50 years
       {"Sat, 29 Feb 2020 23:59:60 GMT", utc(2020, 3, 1)},     // leap second
       {"Sun, 30 Feb 2020 00:00:00 GMT", std::nullopt},
+      // system_clock (nanoseconds) holds only 1677-09-21..2262-04-11: further out would overflow
+      {"Fri, 31 Dec 9999 23:59:59 GMT", std::nullopt},
+      {"Sat, 01 Jan 0000 00:00:00 GMT", std::nullopt},
+      {"Fri, 01 Jan 2262 00:00:00 GMT", utc(2262, 1, 1)},
+      {"Sat, 01 Jan 1678 00:00:00 GMT", utc(1678, 1, 1)},
       {"Sun, 06 Nov 1994 24:00:00 GMT", std::nullopt},
       {"Sun, 06 Nov 1994 08:49:37 UTC", std::nullopt},
       {"Sun, 6 Nov 1994 08:49:37 GMT", std::nullopt},

@@ -364,7 +364,8 @@ BOOST_AUTO_TEST_CASE(each_error_class_names_key_and_position) {
       {"defaults: {actions: [nope]}", "1:22: defaults.actions[0]: no action named \"nope\""},
       // the YAML itself
       {"api: [1\n", "2:1: end of sequence flow not found"},
-      {"a: 1\n---\nb: 2\n", "3:1: expected one YAML document, found more"},
+      {"a: 1\n---\nb: 2\n", "2:1: expected one YAML document, found more"},
+      {", 2]\nb: {}\n", "1:1: YAML syntax error: unexpected character"},
   };
   for (const auto& [yaml, want] : rows) {
     BOOST_TEST_CONTEXT("yaml \"" << yaml << "\"") {

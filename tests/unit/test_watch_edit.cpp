@@ -94,6 +94,7 @@ BOOST_AUTO_TEST_CASE(appends_in_the_style_of_the_file) {
        "sessions:\n- " + B + "\n- " + A + "\nother: 1\n"},
       {"indent 4, wide dash", "sessions:\n    -   " + B + "\n", "sessions:\n    -   " + B + "\n    -   " + A + "\n"},
       {"a top-level list", "- " + B + "\n", "- " + B + "\n- " + A + "\n"},
+      {"an indented top-level list", "\n  - " + B + "\n", "\n  - " + B + "\n  - " + A + "\n"},
       {"document start marker", "---\nsessions:\n  - " + B + "\n...\n",
        "---\nsessions:\n  - " + B + "\n  - " + A + "\n...\n"},
       {"before trailing comments and the next key",
@@ -178,6 +179,12 @@ BOOST_AUTO_TEST_CASE(refuses_what_it_cannot_edit_safely) {
       {"a non-empty flow list", "sessions: [" + B + "]\n", plain({A}),
        "watchlist.yaml:1: sessions is written as a flow list [...]; fjwatch edits only the block form "
        "(one \"- ID\" per line)"},
+      {"a top-level flow list, even an empty one", " []\n", plain({A}),
+       "watchlist.yaml:1: sessions is written as a flow list [...]; fjwatch edits only the block form "
+       "(one \"- ID\" per line)"},
+      {"a lone carriage return", "sessions:\n  - " + B + "\r# note\n", plain({A}),
+       "watchlist.yaml:2: a carriage return without a line feed; fjwatch edits only files with \\n or \\r\\n "
+       "line endings"},
       {"a file that does not parse", "sessions:\n  - [unclosed\n", plain({A}),
        "watchlist.yaml:3:1: YAML syntax error: end of sequence flow not found (fix the file first)"},
       {"sessions not a list", "sessions: {a: 1}\n", plain({A}),
@@ -227,6 +234,7 @@ BOOST_AUTO_TEST_CASE(deletes_the_entry_lines_and_keeps_the_neighbours) {
        "# list\nsessions:\n# end\n"},
       {"CRLF", "sessions:\r\n  - " + A + "\r\n  - " + B + "\r\n", {A}, "sessions:\r\n  - " + B + "\r\n"},
       {"a top-level list", "- " + B + "\n- " + A + "\n", {A}, "- " + B + "\n"},
+      {"an indented top-level list", "\n  - " + B + "\n  - id: " + A + "\n   ", {A}, "\n  - " + B + "\n   "},
       {"items at column 0 before another key", "sessions:\n- " + A + "\n- " + B + "\nnotes: x\n", {A},
        "sessions:\n- " + B + "\nnotes: x\n"},
       {"an entry the loader skips", "sessions:\n  - id: " + A + "\n    actions: [nope]\n  - " + B + "\n", {A},
