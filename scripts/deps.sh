@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
   libssl-dev libspdlog-dev libyaml-cpp-dev libsqlite3-dev libsystemd-dev
   prometheus  # for promtool: the tests check /metrics with `promtool check metrics`
+  dpkg-dev file  # CPack's .deb (dpkg-shlibdeps finds the dependencies; CPack needs `file`)
 )
 
 missing=()
