@@ -1,5 +1,6 @@
 #include "fjwatch/cli_status.hpp"
 
+#include "cli_common.hpp"
 #include "fjwatch/config.hpp"
 #include "fjwatch/control.hpp"
 #include "fjwatch/units.hpp"
@@ -41,10 +42,10 @@ result<status_options> parse_status(std::span<const std::string> args) {
   status_options o;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "-c" || a == "--config") {
-      if (i + 1 == args.size() || args[i + 1].empty()) return fail(a + " needs a file name");
-      o.config_path = args[++i];
-    } else if (a == "--json") {
+    auto is_config = cli::config_option(args, i, o.config_path);
+    if (!is_config) return is_config.error();
+    if (*is_config) continue;
+    if (a == "--json") {
       o.json = true;
     } else if (a == "-h" || a == "--help") {
       o.help = true;
