@@ -15,13 +15,26 @@ namespace {
 using fjwatch::testing::receiver_thread;
 constexpr const char* secret = fjwatch::testing::webhook_secret;
 
-// An `actions:` entry for a webhook to `rx` with a short retry schedule; its secret and CA files
-// are written by hook_files() (the config names them relative to itself).
-std::string hook_yaml(const std::string& name, receiver_thread& rx, const std::string& extra = "") {
-  return "  - name: " + name + "\n    type: webhook\n    url: " + rx->url() +
-         "\n    secret_file: " + name + ".secret\n    ca_file: " + name + "-ca.pem\n" +
-         "    timeout: 500ms\n    retry_schedule: [100ms, 100ms, 100ms, 100ms, 100ms, 100ms]\n" +
-         "    headers: { X-Team: sourcing }\n" + extra;
+// What a test's webhook action varies; the rest is the same for every test.
+struct hook_settings {
+  std::string path = "/hook";       // on the receiver, query included
+  std::string secret_file;          // "": <name>.secret, as hook_files() writes it
+  std::string timeout = "500ms";
+  std::string retry_schedule = "[100ms, 100ms, 100ms, 100ms, 100ms, 100ms]";
+  int max_in_flight = 0;            // 0: the default
+};
+
+// An `actions:` entry for a webhook to `rx`; its secret and CA files are written by hook_files()
+// (the config names them relative to itself).
+std::string hook_yaml(const std::string& name, receiver_thread& rx, const hook_settings& s = {}) {
+  const std::string secret_file = s.secret_file.empty() ? name + ".secret" : s.secret_file;
+  std::string y = "  - name: " + name + "\n    type: webhook\n    url: " + rx->url(s.path) +
+                  "\n    secret_file: " + secret_file +
+                  "\n    ca_file: " + name + "-ca.pem\n    timeout: " + s.timeout +
+                  "\n    retry_schedule: " + s.retry_schedule +
+                  "\n    headers: { X-Team: sourcing }\n";
+  if (s.max_in_flight > 0) y += "    max_in_flight: " + std::to_string(s.max_in_flight) + "\n";
+  return y;
 }
 void hook_files(const std::string& name, receiver_thread& rx, const ft::temp_dir& dir) {
   dir.write(name + ".secret", std::string(secret) + "\n");
@@ -235,11 +248,9 @@ BOOST_AUTO_TEST_CASE(a_failing_target_is_paused_then_resumed) {
   rx->set_default({sim::reply_kind::status, 500, ""});
   // One attempt at a time, so the five failures in a row come from five rows; the pause is the
   // schedule's first step.
-  env e({}, tuning{.actions = "  - name: hook\n    type: webhook\n    url: " + rx->url() +
-                              "\n    secret_file: hook.secret\n    ca_file: hook-ca.pem\n"
-                              "    timeout: 2s\n    max_in_flight: 1\n"
-                              "    retry_schedule: [1s, 1s, 1s, 1s, 1s, 1s, 1s, 1s]\n",
-                   .defaults = "[hook]"});
+  const hook_settings one_at_a_time{
+      .timeout = "2s", .retry_schedule = "[1s, 1s, 1s, 1s, 1s, 1s, 1s, 1s]", .max_in_flight = 1};
+  env e({}, tuning{.actions = hook_yaml("hook", rx, one_at_a_time), .defaults = "[hook]"});
   hook_files("hook", rx, e.dir);
   std::vector<std::string> ids;
   for (unsigned n = 0; n < 8; ++n) {
@@ -267,11 +278,9 @@ BOOST_AUTO_TEST_CASE(two_secrets_sign_every_request_while_keys_rotate) {
   // under that key.
   receiver_thread on_new;                // already moved to the new key
   receiver_thread on_old({old_secret});  // still on the old one
-  auto hook = [](const std::string& name, receiver_thread& rx) {
-    return "  - name: " + name + "\n    type: webhook\n    url: " + rx->url() +
-           "\n    secret_file: [new.secret, old.secret]\n    ca_file: " + name + "-ca.pem\n";
-  };
-  env e({}, tuning{.actions = hook("a", on_new) + hook("b", on_old), .defaults = "[a, b]"});
+  const hook_settings both_keys{.secret_file = "[new.secret, old.secret]"};
+  env e({}, tuning{.actions = hook_yaml("a", on_new, both_keys) + hook_yaml("b", on_old, both_keys),
+                   .defaults = "[a, b]"});
   e.dir.write("new.secret", std::string(secret) + "\n");
   e.dir.write("old.secret", std::string(old_secret) + "\n");
   e.dir.write("a-ca.pem", on_new->ca_pem());
@@ -297,10 +306,8 @@ BOOST_AUTO_TEST_CASE(two_secrets_sign_every_request_while_keys_rotate) {
 
 BOOST_AUTO_TEST_CASE(a_query_in_the_url_is_sent_and_never_logged) {
   receiver_thread rx;
-  env e({}, tuning{.actions = "  - name: hook\n    type: webhook\n    url: " +
-                              rx->url("/hook?token=s3cr3t%2Fx&team=a") +
-                              "\n    secret_file: hook.secret\n    ca_file: hook-ca.pem\n",
-                   .defaults = "[hook]"});
+  const hook_settings with_query{.path = "/hook?token=s3cr3t%2Fx&team=a"};
+  env e({}, tuning{.actions = hook_yaml("hook", rx, with_query), .defaults = "[hook]"});
   hook_files("hook", rx, e.dir);
   const auto id = sid(0x260);
   e.api->add_session(sim::done_at_poll(id, 1));
@@ -315,11 +322,8 @@ BOOST_AUTO_TEST_CASE(a_lane_makes_max_in_flight_attempts_at_once) {
   receiver_thread rx;
   rx->set_default({sim::reply_kind::hang, 200, ""});
   // Held requests end at the 1 s timeout; the next wave starts only then.
-  env e({}, tuning{.actions = "  - name: hook\n    type: webhook\n    url: " + rx->url() +
-                              "\n    secret_file: hook.secret\n    ca_file: hook-ca.pem\n"
-                              "    timeout: 1s\n    max_in_flight: 3\n"
-                              "    retry_schedule: [100ms, 100ms, 100ms, 100ms, 100ms, 100ms]\n",
-                   .defaults = "[hook]"});
+  const hook_settings three_at_once{.timeout = "1s", .max_in_flight = 3};
+  env e({}, tuning{.actions = hook_yaml("hook", rx, three_at_once), .defaults = "[hook]"});
   hook_files("hook", rx, e.dir);
   std::vector<std::string> ids;
   for (unsigned n = 0; n < 6; ++n) {
