@@ -79,6 +79,13 @@ void add_api_metrics(metric_registry& r, const scheduler_stats& s) {
   r.add("fjwatch_api_connections_opened_total", metric_type::counter,
         "Connections opened to the API (each with one TLS handshake for https).")
       .sample({}, static_cast<double>(s.connections_opened));
+  r.add("fjwatch_state_commits_total", metric_type::counter,
+        "Transactions that wrote polled sessions' state (with their events) to the database; "
+        "several sessions share one when their polls end close together.")
+      .sample({}, static_cast<double>(s.state_commits));
+  r.add("fjwatch_state_rows_committed_total", metric_type::counter,
+        "Session rows written by those transactions.")
+      .sample({}, static_cast<double>(s.state_rows_committed));
   r.add("fjwatch_api_auth_failing", metric_type::gauge,
         "1 while the API rejects the key (401) and polling is paused, else 0.")
       .sample({}, s.auth_failing ? 1 : 0);

@@ -31,6 +31,7 @@ scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_k
       db_(db),
       on_events_(std::move(on_events)),
       on_fatal_(std::move(on_fatal)),
+      commit_timer_(ioc),
       bucket_(bucket_for(cfg)),
       rng_(std::random_device{}()) {
   bool status_events = false;
@@ -135,6 +136,7 @@ void scheduler::start() {
 
 void scheduler::stop() {
   stopping_ = true;
+  flush();  // what was detected is recorded before the polls stop
   for (auto& w : workers_) {
     w->timer.cancel();
     w->client.close();
@@ -246,94 +248,12 @@ void scheduler::handle(std::uint32_t index, std::uint32_t generation, const poll
   }
 
   tracked_session next = s.t;
-  const auto d = decide(next, o, policy_, unix_ms_now(), uniform(), uniform());
-  if ((d.persist || !d.events.empty()) && !record(index, next, o, d.events)) return;
-  auto& after = slots_[index];
-  after.t = next;
-  if (!d.stop) schedule(index, d.delay);
-}
-
-// Commits the new state and its events in one transaction. False when the store failed: the
-// daemon is stopping and nothing in memory moves.
-bool scheduler::record(std::uint32_t index, const tracked_session& next, const poll_outcome& o,
-                       const std::vector<event_type>& events) {
-  auto& s = slots_[index];
-  const auto now = unix_ms_now();
-  auto row = db_.find_session(s.id.view()).value_or(session_row{.id = s.id.str()});
-  event_facts facts;
-  if (o.session) {
-    facts = facts_from(s.id, s.label, *o.session);
-    row.title = o.session->title;
-    row.project = o.session->project;
-    row.available = o.session->available;
+  auto d = decide(next, o, policy_, unix_ms_now(), uniform(), uniform());
+  if (d.persist || !d.events.empty()) {
+    stage(index, next, o, std::move(d));  // applied once the group commit is durable
   } else {
-    facts.session_id = row.id;
-    facts.label = s.label;
-    facts.status = row.status;
-    facts.title = row.title;
-    facts.project = row.project;
-    facts.matched = row.matched;
-    facts.total_for_matching = row.total_for_matching;
-    facts.available = row.available;
-    facts.search_more_counter = row.search_more_counter;
+    apply(index, next, d);
   }
-  row.status = next.status;
-  row.matched = next.matched;
-  row.total_for_matching = next.total_for_matching;
-  row.search_more_counter = next.search_more_counter;
-  row.waiting_since_ms = next.waiting_since_ms;
-  row.phase = next.phase;
-  row.etag = s.etag;
-  row.last_change_ms = now;
-
-  std::vector<new_event> batch;
-  for (const auto type : events) {
-    batch.push_back(new_event{.id = event_id(type, facts), .type = type, .session_id = row.id,
-                              .created_ms = now, .payload = event_payload(type, facts, now),
-                              .actions = actions_for(s, type)});
-  }
-  try {
-    const auto fresh = db_.commit(row, batch);
-    for (const auto& e : batch) {
-      if (std::ranges::find(fresh, e.id) == fresh.end()) continue;
-      ++s.events;
-      ++stats_.events_recorded;
-      ++stats_.events_by_type[static_cast<std::size_t>(e.type)];
-      log::info(to_string(e.type), {{"session", row.id}, {"event_id", e.id},
-                                    {"status", row.status ? to_string(*row.status) : "unknown"},
-                                    {"matched", row.matched}, {"actions", static_cast<std::int64_t>(e.actions.size())}});
-    }
-    if (row.status != s.t.status) {
-      log::info("session.status", {{"session", row.id},
-                                   {"status", row.status ? to_string(*row.status) : "unknown"},
-                                   {"matched", row.matched},
-                                   {"total_for_matching", row.total_for_matching}});
-    }
-    if (!fresh.empty()) on_events_();
-    return true;
-  } catch (const store_error& e) {
-    on_fatal_(e.what());
-    return false;
-  }
-}
-
-std::vector<std::string> scheduler::actions_for(const slot& s, event_type t) const {
-  std::vector<std::string> names;
-  auto consider = [&](const action_config& a) {
-    if (std::ranges::count(a.on, t) > 0) names.push_back(a.name);
-  };
-  if (s.actions) {
-    for (const auto& n : *s.actions) {
-      if (const auto* a = cfg_.find_action(n)) consider(*a);
-    }
-  } else if (!cfg_.default_actions.empty()) {
-    for (const auto& n : cfg_.default_actions) {
-      if (const auto* a = cfg_.find_action(n)) consider(*a);
-    }
-  } else {
-    for (const auto& a : cfg_.actions) consider(a);
-  }
-  return names;
 }
 
 // 401 concerns every session: everything waits, one probe at a time with growing gaps. Only the

@@ -30,6 +30,14 @@ struct scheduler::slot {
   std::string last_error;
 };
 
+// A poll's outcome waiting for the group commit; its row and events are in staged_commits_.
+struct scheduler::staged {
+  std::uint32_t index;
+  tracked_session next;
+  poll_decision decision;
+  std::optional<matching_status> before;  // the status in memory when the poll was made
+};
+
 struct scheduler::worker {
   worker(boost::asio::io_context& ioc, std::shared_ptr<boost::asio::ssl::context> tls,
          api_target target, std::string key)

@@ -172,6 +172,39 @@ std::int64_t clamp_limit(std::size_t limit) {
   return static_cast<std::int64_t>(std::min(limit, max));
 }
 
+// Inside an open transaction: upserts the row, inserts each new event with one pending delivery
+// per action; returns the ids of the events that were new.
+std::vector<std::string> write_commit(detail::store_statements& stmts, const session_row& row,
+                                      std::span<const new_event> events) {
+  constexpr std::string_view what = "commit";
+  {
+    use u(stmts, query::upsert_session, what);
+    u.text(1, row.id);
+    if (row.status) {
+      u.text(2, to_string(*row.status));
+    } else {
+      u.null(2);
+    }
+    u.integer(3, row.matched).integer(4, row.total_for_matching).integer(5, row.available);
+    u.integer(6, row.search_more_counter).text(7, row.title).text(8, row.project);
+    u.text(9, row.etag).integer(10, row.first_seen_ms).integer(11, row.waiting_since_ms);
+    u.integer(12, row.last_change_ms).text(13, to_string(row.phase)).step();
+  }
+  std::vector<std::string> fresh;
+  for (const new_event& e : events) {
+    use ev(stmts, query::insert_event, what);
+    ev.text(1, e.id).text(2, to_string(e.type)).text(3, e.session_id);
+    ev.integer(4, e.created_ms).text(5, e.payload).step();
+    if (ev.changes() == 0) continue;
+    for (const std::string& action : e.actions) {
+      use d(stmts, query::insert_delivery, what);
+      d.text(1, e.id).text(2, action).integer(3, e.created_ms).step();
+    }
+    fresh.push_back(e.id);
+  }
+  return fresh;
+}
+
 }  // namespace
 
 std::string_view to_string(session_phase p) {
@@ -208,33 +241,17 @@ void store::ensure_sessions(std::span<const std::string> ids, std::int64_t now_m
 }
 
 std::vector<std::string> store::commit(const session_row& row, std::span<const new_event> events) {
-  constexpr std::string_view what = "commit";
-  transaction tx(*stmts_, what);
-  {
-    use u(*stmts_, query::upsert_session, what);
-    u.text(1, row.id);
-    if (row.status) {
-      u.text(2, to_string(*row.status));
-    } else {
-      u.null(2);
-    }
-    u.integer(3, row.matched).integer(4, row.total_for_matching).integer(5, row.available);
-    u.integer(6, row.search_more_counter).text(7, row.title).text(8, row.project);
-    u.text(9, row.etag).integer(10, row.first_seen_ms).integer(11, row.waiting_since_ms);
-    u.integer(12, row.last_change_ms).text(13, to_string(row.phase)).step();
-  }
-  std::vector<std::string> fresh;
-  for (const new_event& e : events) {
-    use ev(*stmts_, query::insert_event, what);
-    ev.text(1, e.id).text(2, to_string(e.type)).text(3, e.session_id);
-    ev.integer(4, e.created_ms).text(5, e.payload).step();
-    if (ev.changes() == 0) continue;
-    for (const std::string& action : e.actions) {
-      use d(*stmts_, query::insert_delivery, what);
-      d.text(1, e.id).text(2, action).integer(3, e.created_ms).step();
-    }
-    fresh.push_back(e.id);
-  }
+  transaction tx(*stmts_, "commit");
+  auto fresh = write_commit(*stmts_, row, events);
+  tx.commit();
+  return fresh;
+}
+
+std::vector<std::vector<std::string>> store::commit_all(std::span<const session_commit> commits) {
+  transaction tx(*stmts_, "commit");
+  std::vector<std::vector<std::string>> fresh;
+  fresh.reserve(commits.size());
+  for (const auto& c : commits) fresh.push_back(write_commit(*stmts_, c.row, c.events));
   tx.commit();
   return fresh;
 }

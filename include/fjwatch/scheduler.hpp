@@ -55,6 +55,8 @@ struct scheduler_stats {
   histogram poll_latency{poll_latency_bounds()};     // seconds, request start to outcome
   std::uint64_t connections_opened = 0;
   std::uint64_t events_recorded = 0;
+  std::uint64_t state_commits = 0;        // transactions of the group commit
+  std::uint64_t state_rows_committed = 0;  // session rows they wrote
   std::array<std::uint64_t, 4> events_by_type{};    // indexed by event_type
   std::uint64_t server_rate_limit_pauses = 0;  // a 429 or RateLimit-Remaining: 0 paused every poll
   std::uint64_t bucket_waits = 0;              // a poll waited for the api.rate token bucket
@@ -122,8 +124,17 @@ class scheduler {
   void handle_auth(std::uint32_t index, const poll_outcome& o);
   void handle_rate_headers(const poll_outcome& o);
   void count_poll(const poll_outcome& o);
-  bool record(std::uint32_t index, const tracked_session& next, const poll_outcome& o,
-              const std::vector<event_type>& events);
+  // The group commit (scheduler_commit.cpp): a poll whose outcome must be written waits, its
+  // slot still in flight, until the batch's one transaction is durable; then it is applied.
+  struct staged;
+  void stage(std::uint32_t index, const tracked_session& next, const poll_outcome& o,
+             poll_decision d);
+  session_commit commit_for(const slot& s, const tracked_session& next, const poll_outcome& o,
+                            const std::vector<event_type>& events);
+  void flush();
+  void log_committed(const session_commit& c, const std::vector<std::string>& fresh,
+                     const std::optional<matching_status>& before);
+  void apply(std::uint32_t index, const tracked_session& next, const poll_decision& d);
   std::vector<std::string> actions_for(const slot& s, event_type t) const;
   void release(std::uint32_t index);
   double uniform();
@@ -148,6 +159,11 @@ class scheduler {
   std::vector<worker*> followers_;  // idle workers waiting to become leader
   std::size_t running_ = 0;
   bool stopping_ = false;
+
+  std::vector<staged> staged_;
+  std::vector<session_commit> staged_commits_;  // staged_[i]'s rows and events
+  boost::asio::steady_timer commit_timer_;
+  bool commit_armed_ = false;
 
   token_bucket bucket_;
   clock::time_point paused_until_{};  // RateLimit-Remaining: 0, 429, or a 401 probe gap

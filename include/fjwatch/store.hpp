@@ -54,6 +54,12 @@ struct new_event {
   std::vector<std::string> actions;
 };
 
+// One session's row with the events its last poll produced (store::commit_all).
+struct session_commit {
+  session_row row;
+  std::vector<new_event> events;
+};
+
 enum class delivery_state : std::uint8_t { pending, delivered, failed };
 std::string_view to_string(delivery_state s);
 
@@ -116,6 +122,9 @@ class store {
   // that were new; an event already recorded is skipped, never fired twice. An action named twice
   // in one event gets one delivery.
   std::vector<std::string> commit(const session_row& row, std::span<const new_event> events);
+  // The same for several sessions in ONE transaction (one fsync): all are written or none.
+  // Returns each commit's new event ids, in the order of `commits`.
+  std::vector<std::vector<std::string>> commit_all(std::span<const session_commit> commits);
 
   // Pending deliveries with next_attempt_ms <= now_ms, earliest first (ties in the order they were
   // recorded), at most `limit`.

@@ -38,6 +38,34 @@ BOOST_AUTO_TEST_CASE(done_is_detected_and_logged_once) {
   BOOST_TEST(ds[0].attempts == 1);
 }
 
+// 120 sessions whose first answer is processing and second done: every row change is
+// written, but polls that end close together share one transaction (group commit).
+BOOST_AUTO_TEST_CASE(state_changes_are_committed_in_groups) {
+  env e;
+  std::vector<std::string> ids;
+  for (unsigned i = 0; i < 120; ++i) {
+    ids.push_back(sid(0x1000 + i));
+    e.api->add_session(sim::done_at_poll(ids.back(), 2));
+  }
+  e.watch(ids);
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" action.log "}) >= ids.size(); }, 30s));
+  const auto s = e.d->stats();
+  BOOST_TEST(s.events_recorded == ids.size());
+  BOOST_TEST(s.state_rows_committed == 2 * ids.size());  // processing, then done
+  BOOST_TEST_MESSAGE(s.state_commits << " transactions for " << s.state_rows_committed << " rows");
+  BOOST_TEST(s.state_commits <= s.state_rows_committed / 2,
+             s.state_commits << " transactions for " << s.state_rows_committed << " rows");
+  e.stop();
+  fjwatch::store db(e.state_dir());
+  for (const auto& id : ids) {
+    const auto row = db.find_session(id);
+    BOOST_TEST_REQUIRE(row.has_value());
+    BOOST_TEST((row->status == fjwatch::matching_status::done));
+    BOOST_TEST(db.deliveries_of(done_id(id)).size() == 1u);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(restart_does_not_fire_again) {
   env e;
   const auto first = sid(0x201), sentinel = sid(0x202);

@@ -159,6 +159,42 @@ BOOST_AUTO_TEST_CASE(commit_is_all_or_nothing) {
   BOOST_TEST(s.deliveries_of("e1").size() == 1u);
 }
 
+// Several sessions in one transaction: each commit's new events come back in order, and a
+// failure in the last one leaves every row and event as it was.
+BOOST_AUTO_TEST_CASE(commit_all_writes_every_session_or_none) {
+  temp_dir t;
+  store s(t.state());
+  s.commit(make_row(sid_a), {});
+  session_row a = make_row(sid_a), b = make_row(sid_b);
+  a.status = matching_status::done;
+  b.matched = 7;
+  std::vector<session_commit> batch{
+      {a, {make_event("e1", sid_a, 10, {"hook"})}},
+      {b, {}},
+      {b, {make_event("e1", sid_b, 10, {"hook"}), make_event("e2", sid_b, 10, {"hook"})}}};
+  const auto fresh = s.commit_all(batch);
+  BOOST_TEST(fresh.size() == 3u);
+  BOOST_TEST(fresh[0] == std::vector<std::string>{"e1"});
+  BOOST_TEST(fresh[1].empty());
+  BOOST_TEST(fresh[2] == std::vector<std::string>{"e2"});  // e1 was recorded by the first
+  check_same(*s.find_session(sid_a), a);
+  check_same(*s.find_session(sid_b), b);
+
+  raw_db(t.db()).exec(
+      "CREATE TRIGGER boom BEFORE INSERT ON deliveries WHEN NEW.action = 'boom' "
+      "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  session_row a2 = a, b2 = b;
+  a2.matched = 50;
+  b2.matched = 60;
+  const std::vector<session_commit> failing{{a2, {make_event("e3", sid_a, 20, {"hook"})}},
+                                            {b2, {make_event("e4", sid_b, 20, {"boom"})}}};
+  BOOST_CHECK_THROW(s.commit_all(failing), store_error);
+  check_same(*s.find_session(sid_a), a);
+  check_same(*s.find_session(sid_b), b);
+  BOOST_TEST(s.deliveries_of("e3").empty());
+  BOOST_TEST(s.commit_all({}).empty());
+}
+
 BOOST_AUTO_TEST_CASE(due_deliveries_order_limit_and_time) {
   temp_dir t;
   store s(t.state());
