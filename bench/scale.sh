@@ -44,6 +44,19 @@ wait_line() {
   done
   now
 }
+# Like wait_line, but reads `file` only past byte `offset`, and prints the instant the daemon
+# wrote the line (its own millisecond timestamp), not when this loop noticed it.
+wait_logged_after() {
+  local file=$1 offset=$2 pattern=$3 bound=$4 start line
+  start=$(now)
+  until line=$(tail -c +"$((offset + 1))" "$file" | grep -m1 -- "$pattern"); do
+    if awk -v s="$start" -v n="$(now)" -v b="$bound" 'BEGIN {exit !(n - s > b)}'; then
+      echo "timed out waiting for '$pattern' in $file" >&2; return 1
+    fi
+    sleep 0.005
+  done
+  date -d "${line%% *}" +%s.%N
+}
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 one_run() {  # N -> "ready_s polls_per_cpu_s polls_per_s rss_kib hwm_kib handshakes edit_ms"
@@ -80,9 +93,11 @@ YAML
   local t2 rss hwm
   t2=$(now); rss=$(kib_of "$pid" VmRSS); hwm=$(kib_of "$pid" VmHWM)
   # A one-line edit: one more session at the end of the list.
+  local offset
+  offset=$(stat -c %s "$tmp/fjwatch.log")
   t_edit=$(now)
   echo "  - 0000000000000000ffffffff" >> "$tmp/watchlist.yaml"
-  t_seen=$(wait_line "$tmp/fjwatch.log" ' watchlist.loaded .*added=1 ' 30)
+  t_seen=$(wait_logged_after "$tmp/fjwatch.log" "$offset" ' watchlist.loaded .*added=1 ' 30)
   kill -TERM "$pid" "$sim_pid"; wait "$pid" "$sim_pid" 2>/dev/null || true
   awk -v t0="$t0" -v tr="$t_ready" -v p0="$p0" -v p1="$p1" -v c0="$c0" -v c1="$c1" -v t1="$t1" \
       -v t2="$t2" -v rss="$rss" -v hwm="$hwm" -v h0="$h0" -v h1="$h1" -v te="$t_edit" -v ts="$t_seen" \

@@ -127,23 +127,39 @@ watch_load load_watch_list(const std::filesystem::path& path,
   return parse_watch_list(text, name, known_actions);
 }
 
+// The common prefix and suffix (in file order) are compared in place, so an edit of a few lines
+// in a long list costs one pass over it; only the middle is hashed.
 watch_diff diff(const watch_list& prev, const watch_list& next) {
-  std::unordered_map<session_id, std::size_t> before;  // id -> index in prev (ids are unique)
-  before.reserve(prev.entries.size());
-  for (std::size_t i = 0; i < prev.entries.size(); ++i) before.emplace(prev.entries[i].id, i);
-  std::vector<bool> kept(prev.entries.size(), false);
+  const auto& a = prev.entries;
+  const auto& b = next.entries;
   watch_diff d;
-  for (const watch_entry& e : next.entries) {
-    const auto it = before.find(e.id);
+  std::size_t head = 0;
+  for (; head < a.size() && head < b.size() && a[head].id == b[head].id; ++head) {
+    if (!a[head].same_settings(b[head])) d.changed.push_back(b[head]);
+  }
+  std::size_t tail = 0;
+  while (tail < a.size() - head && tail < b.size() - head && a[a.size() - 1 - tail].id == b[b.size() - 1 - tail].id) {
+    ++tail;
+  }
+  std::unordered_map<session_id, std::size_t> before;  // id -> index in prev (ids are unique)
+  before.reserve(a.size() - head - tail);
+  for (std::size_t i = head; i < a.size() - tail; ++i) before.emplace(a[i].id, i);
+  std::vector<bool> kept(a.size(), false);
+  for (std::size_t i = head; i < b.size() - tail; ++i) {
+    const auto it = before.find(b[i].id);
     if (it == before.end()) {
-      d.added.push_back(e);
+      d.added.push_back(b[i]);
       continue;
     }
     kept[it->second] = true;
-    if (!prev.entries[it->second].same_settings(e)) d.changed.push_back(e);
+    if (!a[it->second].same_settings(b[i])) d.changed.push_back(b[i]);
   }
-  for (std::size_t i = 0; i < prev.entries.size(); ++i) {
-    if (!kept[i]) d.removed.push_back(prev.entries[i].id);
+  for (std::size_t i = head; i < a.size() - tail; ++i) {
+    if (!kept[i]) d.removed.push_back(a[i].id);
+  }
+  for (std::size_t k = tail; k > 0; --k) {
+    const auto& e = b[b.size() - k];
+    if (!a[a.size() - k].same_settings(e)) d.changed.push_back(e);
   }
   return d;
 }

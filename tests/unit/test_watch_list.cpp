@@ -10,7 +10,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
+#include <numeric>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -288,6 +291,59 @@ BOOST_AUTO_TEST_CASE(diff_cases) {
       BOOST_TEST(render_diff(d) == r.expected);
       BOOST_TEST(d.empty() == (r.expected == "added; removed; changed"));
     }
+  }
+}
+
+// The prefix and suffix shortcut gives what hashing every entry gives, on random edits.
+BOOST_AUTO_TEST_CASE(diff_agrees_with_a_plain_reference_on_random_edits) {
+  const auto reference = [](const watch_list& prev, const watch_list& next) {
+    fjwatch::watch_diff d;
+    for (const auto& e : next.entries) {
+      const auto it = std::find_if(prev.entries.begin(), prev.entries.end(), [&](const auto& p) { return p.id == e.id; });
+      if (it == prev.entries.end()) d.added.push_back(e);
+      else if (!it->same_settings(e)) d.changed.push_back(e);
+    }
+    for (const auto& p : prev.entries) {
+      if (std::none_of(next.entries.begin(), next.entries.end(), [&](const auto& e) { return e.id == p.id; })) {
+        d.removed.push_back(p.id);
+      }
+    }
+    return d;
+  };
+  const auto ids = [](const std::vector<watch_entry>& v) {
+    std::vector<std::string> out;
+    for (const auto& e : v) out.push_back(e.id.str() + "/" + e.label);
+    return out;
+  };
+  std::mt19937 rng(7);
+  for (int round = 0; round < 2000; ++round) {
+    watch_list prev;
+    std::vector<int> pool(40);
+    std::iota(pool.begin(), pool.end(), 0);
+    std::shuffle(pool.begin(), pool.end(), rng);
+    const auto n = rng() % 12;
+    for (unsigned i = 0; i < n; ++i) prev.entries.push_back(entry(pool[i], rng() % 3 ? "" : "x"));
+    watch_list next = prev;
+    for (int edits = static_cast<int>(rng() % 4); edits > 0; --edits) {
+      const auto where = next.entries.empty() ? 0 : rng() % (next.entries.size() + 1);
+      switch (rng() % 4) {
+        case 0: next.entries.insert(next.entries.begin() + static_cast<long>(where), entry(pool[20 + rng() % 20])); break;
+        case 1: if (where < next.entries.size()) next.entries.erase(next.entries.begin() + static_cast<long>(where)); break;
+        case 2: if (where < next.entries.size()) next.entries[where].label += "y"; break;
+        default: if (next.entries.size() > 1) std::swap(next.entries.front(), next.entries.back()); break;
+      }
+    }
+    // ids stay unique, as a parsed list's are
+    std::set<std::string> seen;
+    std::erase_if(next.entries, [&](const auto& e) { return !seen.insert(e.id.str()).second; });
+    const auto d = fjwatch::diff(prev, next);
+    const auto r = reference(prev, next);
+    BOOST_TEST(ids(d.added) == ids(r.added));
+    BOOST_TEST(ids(d.changed) == ids(r.changed));
+    std::vector<std::string> removed, expected;
+    for (const auto& s : d.removed) removed.push_back(s.str());
+    for (const auto& s : r.removed) expected.push_back(s.str());
+    BOOST_TEST(removed == expected);
   }
 }
 
