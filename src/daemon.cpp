@@ -1,5 +1,7 @@
 #include "fjwatch/daemon.hpp"
 
+#include <malloc.h>
+
 #include "fjwatch/log.hpp"
 
 #include <chrono>
@@ -113,6 +115,8 @@ void daemon::reload_watch_list() {
     return;
   }
   current_ = std::move(loaded.list);
+  // A large load leaves the parse's and the table read's memory free but mapped: return it.
+  if (changes.added.size() + changes.removed.size() > 1000) ::malloc_trim(0);
   log::info("watchlist.loaded", {{"file", cfg_.watchlist},
                                  {"sessions", static_cast<std::int64_t>(current_.entries.size())},
                                  {"added", static_cast<std::int64_t>(changes.added.size())},

@@ -96,7 +96,7 @@ watch_load detail::parse_watch_list_yaml(std::string_view text, const std::strin
 }
 
 // The plain shape (a `sessions:` list of bare ids, with comments) is read without yaml-cpp's
-// per-character cost; anything else, and anything the fast path cannot finish, by yaml-cpp.
+// per-character cost; anything else by yaml-cpp.
 watch_load parse_watch_list(std::string_view text, const std::string& name,
                             const std::set<std::string, std::less<>>& known_actions) {
   if (text.size() > max_bytes) return *refuse(text, name);
@@ -105,7 +105,6 @@ watch_load parse_watch_list(std::string_view text, const std::string& name,
     detail::list_reader reader(text, name, known_actions, out);
     if (detail::stream_plain(text, reader)) return out;
   } catch (const detail::unusable&) {
-  } catch (const YAML::Exception&) {
   }
   return detail::parse_watch_list_yaml(text, name, known_actions);
 }

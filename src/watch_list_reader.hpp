@@ -178,12 +178,10 @@ class list_reader final : public YAML::EventHandler {
 watch_load parse_watch_list_yaml(std::string_view text, const std::string& name,
                                  const std::set<std::string, std::less<>>& known_actions);
 
-// The fast path: when `text` has the plain shape (watch_list_plain.cpp), sends `h` the events
-// yaml-cpp would and returns true; otherwise returns false having sent nothing. Entries that are
-// not a bare id are handed to yaml-cpp in runs, so it may throw YAML::Exception (or whatever `h`
-// throws) after sending some events: the caller then starts over with parse_watch_list_yaml.
-// Needs no prescan of `text` first: a text with a NUL byte is declined, and each run handed to
-// yaml-cpp is prescanned on its own.
+// The fast path: when `text` has the plain shape (a `sessions:` list of bare ids, with
+// comments; see watch_list_plain.cpp), sends `h` the events yaml-cpp would and returns true;
+// otherwise returns false having sent nothing. Needs no prescan of `text` (the shape has no
+// flow collections and no NUL). May throw what `h` throws.
 bool stream_plain(std::string_view text, YAML::EventHandler& h);
 
 }  // namespace fjwatch::detail
