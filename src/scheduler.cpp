@@ -55,10 +55,8 @@ void scheduler::reconfigure() {
 double scheduler::uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
 
 void scheduler::watch(const watch_entry& entry, const session_row& row) {
-  if (auto it = index_.find(entry.id); it != index_.end()) {
-    auto& s = slots_[it->second];
-    s.label = entry.label;
-    s.actions = entry.actions;
+  if (auto found = index_.find(entry.id, id_of()); found) {
+    slots_[*found].set_settings(entry);
     return;
   }
   std::uint32_t index;
@@ -75,34 +73,36 @@ void scheduler::watch(const watch_entry& entry, const session_row& row) {
   s.generation = generation;
   s.t = from_row(row);
   s.etag = row.etag;
-  s.label = entry.label;
-  s.actions = entry.actions;
+  s.set_settings(entry);
   s.watched = true;
-  index_.emplace(entry.id, index);
+  index_.insert(index, id_of());
   if (s.t.phase == session_phase::active) schedule(index, clock::duration::zero());
 }
 
 void scheduler::unwatch(const session_id& id) {
-  auto it = index_.find(id);
-  if (it == index_.end()) return;
-  const auto index = it->second;
-  index_.erase(it);
+  const auto found = index_.find(id, id_of());
+  if (!found) return;
+  const auto index = *found;
+  index_.erase(id, id_of());
   auto& s = slots_[index];
   s.watched = false;
   ++s.generation;  // any heap entry and any in-flight outcome of it is now stale
   if (!s.in_flight) release(index);
 }
 
-bool scheduler::watching(const session_id& id) const { return index_.contains(id); }
+bool scheduler::watching(const session_id& id) const { return index_.find(id, id_of()).has_value(); }
+
+void scheduler::reserve(std::size_t more) {
+  const auto n = index_.size() + more;
+  if (n > slots_.size() + free_slots_.size()) slots_.reserve(n - free_slots_.size());
+  index_.reserve(n, id_of());
+}
 
 void scheduler::release(std::uint32_t index) {
   auto& s = slots_[index];
   s.etag.clear();
   s.etag.shrink_to_fit();
-  s.label.clear();
-  s.label.shrink_to_fit();
-  s.actions.reset();
-  s.last_error.clear();
+  s.notes.reset();
   free_slots_.push_back(index);
 }
 
@@ -236,12 +236,12 @@ void scheduler::handle(std::uint32_t index, std::uint32_t generation, const poll
 
   auto& s = slots_[index];
   if (o.failed()) {
-    s.last_error = std::string(to_string(o.what)) + ": " + o.reason;
+    s.set_error(std::string(to_string(o.what)) + ": " + o.reason);
     log::warn("poll.failed", {{"session", s.id.view()}, {"outcome", to_string(o.what)},
                               {"reason", o.reason}, {"http_status", o.http_status},
                               {"request_id", o.request_id}});
   } else {
-    s.last_error.clear();
+    s.set_error({});
     if (!o.etag.empty()) s.etag = o.etag;
     log::debug("poll.ok", {{"session", s.id.view()}, {"outcome", to_string(o.what)},
                            {"latency_us", static_cast<std::int64_t>(o.latency.count())}});
@@ -277,7 +277,7 @@ void scheduler::handle_auth(std::uint32_t index, const poll_outcome& o) {
       probe_gap_ = std::min(probe_gap_ * 2, max_probe_gap);
       paused_until_ = now + probe_gap_;
     }
-    slots_[index].last_error = "unauthorized: API key rejected";
+    slots_[index].set_error("unauthorized: API key rejected");
     schedule(index, clock::duration::zero());
     return;
   }

@@ -44,13 +44,13 @@ session_commit scheduler::commit_for(const slot& s, const tracked_session& next,
   auto row = db_.find_session(s.id.view()).value_or(session_row{.id = s.id.str()});
   event_facts facts;
   if (o.session) {
-    facts = facts_from(s.id, s.label, *o.session);
+    facts = facts_from(s.id, s.label(), *o.session);
     row.title = o.session->title;
     row.project = o.session->project;
     row.available = o.session->available;
   } else {
     facts.session_id = row.id;
-    facts.label = s.label;
+    facts.label = s.label();
     facts.status = row.status;
     facts.title = row.title;
     facts.project = row.project;
@@ -140,8 +140,8 @@ std::vector<std::string> scheduler::actions_for(const slot& s, event_type t) con
   auto consider = [&](const action_config& a) {
     if (std::ranges::count(a.on, t) > 0) names.push_back(a.name);
   };
-  if (s.actions) {
-    for (const auto& n : *s.actions) {
+  if (const auto& own = s.actions()) {
+    for (const auto& n : *own) {
       if (const auto* a = cfg_.find_action(n)) consider(*a);
     }
   } else if (!cfg_.default_actions.empty()) {

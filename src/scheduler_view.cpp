@@ -24,12 +24,12 @@ std::vector<session_view> scheduler::view() const {
   out.reserve(index_.size());
   const auto now_steady = clock::now();
   const auto now_ms = unix_ms_now();
-  for (const auto& [id, index] : index_) {
-    const auto& s = slots_[index];
-    session_view v{.id = id.str(), .label = s.label, .status = s.t.status, .phase = s.t.phase,
+  for (const auto& s : slots_) {
+    if (!s.watched) continue;
+    session_view v{.id = s.id.str(), .label = s.label(), .status = s.t.status, .phase = s.t.phase,
                    .matched = s.t.matched, .total_for_matching = s.t.total_for_matching,
                    .polls = s.polls, .events = s.events, .last_poll_ms = s.last_poll_ms,
-                   .last_error = s.last_error};
+                   .last_error = s.last_error()};
     if (s.t.phase == session_phase::active && !s.in_flight) {
       const auto due = std::max(s.due, paused_until_);
       v.next_poll_ms = now_ms + std::chrono::duration_cast<millis>(due - now_steady).count();
@@ -48,8 +48,9 @@ scheduler_stats scheduler::stats() const {
 
 session_counts scheduler::counts() const {
   session_counts c;
-  for (const auto& [id, index] : index_) {
-    const auto& t = slots_[index].t;
+  for (const auto& s : slots_) {
+    if (!s.watched) continue;
+    const auto& t = s.t;
     if (t.phase == session_phase::not_found) {
       ++c.not_found;
     } else if (t.phase == session_phase::timed_out) {

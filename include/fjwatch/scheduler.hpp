@@ -6,6 +6,7 @@
 #include "fjwatch/api_client.hpp"
 #include "fjwatch/cadence.hpp"
 #include "fjwatch/config.hpp"
+#include "fjwatch/id_index.hpp"
 #include "fjwatch/metrics.hpp"
 #include "fjwatch/service_status.hpp"
 #include "fjwatch/store.hpp"
@@ -85,6 +86,8 @@ class scheduler {
   void unwatch(const session_id& id);
   bool watching(const session_id& id) const;
   std::size_t size() const { return index_.size(); }
+  // Makes room for `more` sessions beyond those watched now (a start, a large reload).
+  void reserve(std::size_t more);
 
   // Spawns the workers on the io_context. Each finishes after stop().
   void start();
@@ -137,6 +140,12 @@ class scheduler {
   void apply(std::uint32_t index, const tracked_session& next, const poll_decision& d);
   std::vector<std::string> actions_for(const slot& s, event_type t) const;
   void release(std::uint32_t index);
+  // What index_ reads a slot's id with (defined in scheduler_internal.hpp).
+  struct slot_ids {
+    const std::vector<slot>* slots;
+    const session_id& operator()(std::uint32_t i) const;
+  };
+  slot_ids id_of() const { return {&slots_}; }
   double uniform();
 
   boost::asio::io_context& ioc_;
@@ -151,7 +160,7 @@ class scheduler {
 
   std::vector<slot> slots_;
   std::vector<std::uint32_t> free_slots_;
-  std::unordered_map<session_id, std::uint32_t> index_;
+  id_index index_;  // session id -> slot
   std::priority_queue<due_entry, std::vector<due_entry>, std::greater<>> heap_;
 
   std::vector<std::unique_ptr<worker>> workers_;
