@@ -24,17 +24,6 @@ constexpr std::array<event_type, 4> event_types{event_type::done, event_type::no
 constexpr std::array<std::string_view, 6> session_states{
     "waiting", "processing", "fetching_more", "done", "not_found", "timed_out"};
 
-// "waiting" before the first answer, the status while polled, else how polling ended.
-std::string_view session_state(const session_view& v) {
-  switch (v.phase) {
-    case session_phase::active: return v.status ? to_string(*v.status) : "waiting";
-    case session_phase::done_stopped: return "done";
-    case session_phase::not_found: return "not_found";
-    case session_phase::timed_out: return "timed_out";
-  }
-  return "waiting";
-}
-
 // "5m", "1h30m": a duration for people, to the second.
 std::string rounded(std::chrono::steady_clock::duration d) {
   return format_duration(std::chrono::duration_cast<std::chrono::seconds>(d));
@@ -48,12 +37,9 @@ boost::json::value ms_or_null(std::int64_t unix_ms) {
   return unix_ms == 0 ? boost::json::value(nullptr) : boost::json::value(unix_ms);
 }
 
-void add_session_metrics(metric_registry& r, const std::vector<session_view>& sessions) {
-  std::array<std::int64_t, session_states.size()> by_state{};
-  for (const auto& v : sessions) {
-    const auto it = std::ranges::find(session_states, session_state(v));
-    ++by_state[static_cast<std::size_t>(it - session_states.begin())];
-  }
+void add_session_metrics(metric_registry& r, const session_counts& c) {
+  const std::array<std::size_t, session_states.size()> by_state{c.waiting, c.processing, c.fetching_more,
+                                                                 c.done, c.not_found, c.timed_out};
   auto& f = r.add("fjwatch_sessions", metric_type::gauge,
                   "Watched sessions by state: waiting (no answer yet), processing, fetching_more, "
                   "done, not_found, timed_out.");
@@ -171,7 +157,7 @@ std::string sessions_json(std::vector<session_view> sessions) {
   return boost::json::serialize(out);
 }
 
-std::string metrics_text(const scheduler_stats& s, const std::vector<session_view>& sessions,
+std::string metrics_text(const scheduler_stats& s, const session_counts& sessions,
                          const std::vector<delivery_counts>& deliveries,
                          const std::optional<outbox_totals>& outbox) {
   metric_registry r;
@@ -205,7 +191,7 @@ control_reply answer_control(std::string_view method, std::string_view target,
   if (path == "/metrics") {
     return control_reply{
         .content_type = "text/plain; version=0.0.4; charset=utf-8",
-        .body = metrics_text(stats, source.sessions(), source.deliveries(), outbox)};
+        .body = metrics_text(stats, source.counts(), source.deliveries(), outbox)};
   }
   const auto health = judge_health(stats, database_problem, now, unreachable_after);
   return json_reply(health.ok ? 200 : 503, health_json(health) + "\n");

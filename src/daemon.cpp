@@ -80,7 +80,7 @@ void daemon::reload_watch_list() {
   log::problems("watchlist.problem", loaded.problems);
   if (!loaded.usable) {
     log::error("watchlist.unusable", {{"file", cfg_.watchlist},
-                                      {"kept_sessions", static_cast<std::int64_t>(current_.entries.size())}});
+                                      {"kept_sessions", static_cast<std::int64_t>(current_.items.size())}});
     return;
   }
   const auto changes = diff(current_, loaded.list);
@@ -92,6 +92,7 @@ void daemon::reload_watch_list() {
     db_->ensure_sessions(ids, unix_ms_now());  // first_seen and waiting_since start now
     for (const auto& id : changes.removed) scheduler_->unwatch(id);
     for (const auto& e : changes.changed) scheduler_->watch(e, session_row{});
+    scheduler_->reserve(changes.added.size());
     // A few additions are looked up one by one; many (a start) with one read of the table.
     constexpr std::size_t bulk = 256;
     std::unordered_map<std::string, session_row> rows;
@@ -114,11 +115,11 @@ void daemon::reload_watch_list() {
     fatal(e.what());
     return;
   }
-  current_ = std::move(loaded.list);
+  current_ = digest(loaded.list);
   // A large load leaves the parse's and the table read's memory free but mapped: return it.
   if (changes.added.size() + changes.removed.size() > 1000) ::malloc_trim(0);
   log::info("watchlist.loaded", {{"file", cfg_.watchlist},
-                                 {"sessions", static_cast<std::int64_t>(current_.entries.size())},
+                                 {"sessions", static_cast<std::int64_t>(current_.items.size())},
                                  {"added", static_cast<std::int64_t>(changes.added.size())},
                                  {"removed", static_cast<std::int64_t>(changes.removed.size())},
                                  {"changed", static_cast<std::int64_t>(changes.changed.size())}});
@@ -152,6 +153,7 @@ void daemon::start_control() {
   if (cfg_.control.empty()) return;
   control_source source{
       .sessions = [this] { return sessions(); },
+      .counts = [this] { return scheduler_ ? scheduler_->counts() : session_counts{}; },
       .stats = [this] { return stats(); },
       .deliveries = [this] { return outbox_->counts(); },
       .outbox = [this] {

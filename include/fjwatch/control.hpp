@@ -33,7 +33,8 @@ struct outbox_totals {
 // What the endpoint shows. Every function is called on the loop's thread, once per request that
 // needs it; none may be empty.
 struct control_source {
-  std::function<std::vector<session_view>()> sessions;
+  std::function<std::vector<session_view>()> sessions;  // /sessions: O(sessions), allocates
+  std::function<session_counts()> counts;               // /metrics: one pass, no allocation
   std::function<scheduler_stats()> stats;
   std::function<std::vector<delivery_counts>()> deliveries;
   // Throws (store_error or any std::exception) when the database cannot be read.
@@ -61,7 +62,7 @@ std::string sessions_json(std::vector<session_view> sessions);
 
 // The Prometheus text (0.0.4) of every fjwatch metric; the outbox gauges are left out when
 // `outbox` is nullopt (the database could not be read).
-std::string metrics_text(const scheduler_stats& s, const std::vector<session_view>& sessions,
+std::string metrics_text(const scheduler_stats& s, const session_counts& sessions,
                          const std::vector<delivery_counts>& deliveries,
                          const std::optional<outbox_totals>& outbox);
 

@@ -82,7 +82,7 @@ class daemon {
   api_health api_health_ = api_health::unknown;
   poll_tally polls_seen_{};  // the poll counters at the last status_text()
   std::string api_key_;
-  watch_list current_;
+  watch_digest current_;  // the watch list in force, as reload_watch_list() compares it
   bool started_ = false;
   bool stopping_ = false;
   int exit_code_ = 0;

@@ -43,6 +43,7 @@ ft::exchange get(asio::io_context& ioc, const std::string& address, std::string_
 // A source with nothing to show.
 fjwatch::control_source empty_source() {
   return fjwatch::control_source{.sessions = [] { return std::vector<fjwatch::session_view>{}; },
+                                 .counts = [] { return fjwatch::session_counts{}; },
                                  .stats = [] { return fjwatch::scheduler_stats{}; },
                                  .deliveries = [] { return std::vector<fjwatch::delivery_counts>{}; },
                                  .outbox = [] { return fjwatch::outbox_totals{}; }};

@@ -31,6 +31,9 @@ fjwatch::scheduler_stats busy_stats() {
   return s;
 }
 
+// The states of some_sessions(), as the scheduler counts them.
+fjwatch::session_counts some_counts() { return {.waiting = 1, .processing = 1, .done = 1}; }
+
 std::vector<fjwatch::session_view> some_sessions() {
   using fjwatch::session_phase;
   return {
@@ -51,6 +54,7 @@ std::vector<fjwatch::delivery_counts> some_deliveries() {
 fjwatch::control_source fixed_source(fjwatch::scheduler_stats stats, bool db_fails = false) {
   return fjwatch::control_source{
       .sessions = [] { return some_sessions(); },
+      .counts = [] { return some_counts(); },
       .stats = [stats] { return stats; },
       .deliveries = [] { return some_deliveries(); },
       .outbox = [db_fails] {
@@ -134,7 +138,7 @@ BOOST_AUTO_TEST_CASE(sessions_json_lists_every_field_sorted_by_id) {
 }
 
 BOOST_AUTO_TEST_CASE(metrics_text_holds_every_family_and_is_well_formed) {
-  const auto text = fjwatch::metrics_text(busy_stats(), some_sessions(), some_deliveries(),
+  const auto text = fjwatch::metrics_text(busy_stats(), some_counts(), some_deliveries(),
                                           fjwatch::outbox_totals{.pending = 5, .failed = 1});
   const auto problems = ft::check_exposition(text);
   BOOST_TEST(problems.empty(), (problems.empty() ? "" : problems.front()));
@@ -174,7 +178,7 @@ BOOST_AUTO_TEST_CASE(metrics_text_passes_promtool,
                      *boost::unit_test::precondition(ft::promtool_installed)) {
   auto deliveries = some_deliveries();
   deliveries.push_back({.action = "odd\\name\"x"});  // escaping, as promtool reads it
-  const auto text = fjwatch::metrics_text(busy_stats(), some_sessions(), deliveries,
+  const auto text = fjwatch::metrics_text(busy_stats(), some_counts(), deliveries,
                                           fjwatch::outbox_totals{.pending = 5, .failed = 1});
   const auto [code, output] = ft::promtool_check(ft::find_promtool(), text);
   BOOST_TEST(code == 0, "promtool check metrics: " << output);
