@@ -278,6 +278,7 @@ struct run_config {
   std::string rate = "1000/s";
   std::string interval = "200ms";
   std::string max_interval = "1s";
+  std::string after_done;  // poll.after_done; "" leaves the key out (stop)
   std::string retry_initial = "100ms";
   std::string retry_max = "1s";
   std::string level = "info";
@@ -296,6 +297,7 @@ inline std::string config_yaml(const run_config& c) {
                   "\n";
   if (!c.ca_file.empty()) y += "  ca_file: " + c.ca_file + "\n";
   y += "poll:\n  interval: " + c.interval + "\n  max_interval: " + c.max_interval + "\n";
+  if (!c.after_done.empty()) y += "  after_done: " + c.after_done + "\n";
   y += "retry:\n  initial: " + c.retry_initial + "\n  max: " + c.retry_max + "\n";
   y += "watchlist: " + c.watchlist + "\nstate_dir: " + c.state_dir + "\ncontrol: " + c.control + "\n";
   y += "log: { level: " + c.level + ", format: text }\n";
