@@ -6,7 +6,8 @@
 
 #include <chrono>
 #include <set>
-#include <unordered_map>
+#include <algorithm>
+#include <vector>
 
 namespace fjwatch {
 namespace asio = boost::asio;
@@ -86,28 +87,32 @@ void daemon::reload_watch_list() {
   const auto changes = diff(current_, loaded.list);
   if (changes.empty() && started_) return;
   try {
-    std::vector<std::string> ids;
+    std::vector<std::string_view> ids;
     ids.reserve(changes.added.size());
-    for (const auto& e : changes.added) ids.push_back(e.id.str());
+    for (const auto* e : changes.added) ids.push_back(e->id.view());
     db_->ensure_sessions(ids, unix_ms_now());  // first_seen and waiting_since start now
     for (const auto& id : changes.removed) scheduler_->unwatch(id);
-    for (const auto& e : changes.changed) scheduler_->watch(e, session_row{});
+    for (const auto* e : changes.changed) scheduler_->watch(*e, session_row{});
     scheduler_->reserve(changes.added.size());
-    // A few additions are looked up one by one; many (a start) with one read of the table.
+    // A few additions are looked up one by one; many (a start) are matched to one ordered
+    // pass over the table, without holding its rows.
     constexpr std::size_t bulk = 256;
-    std::unordered_map<std::string, session_row> rows;
     if (changes.added.size() > bulk) {
-      for (auto& row : db_->load_sessions()) rows.emplace(row.id, std::move(row));
+      auto by_id = changes.added;
+      std::ranges::sort(by_id, {}, [](const watch_entry* e) { return e->id; });
+      auto next = by_id.begin();
+      db_->each_session([&](session_row&& row) {
+        while (next != by_id.end() && (*next)->id.view() < row.id) ++next;
+        if (next != by_id.end() && (*next)->id.view() == row.id) scheduler_->watch(**next++, row);
+      });
     }
-    for (const auto& e : changes.added) {
-      auto id = e.id.str();
-      if (auto it = rows.find(id); it != rows.end()) {
-        scheduler_->watch(e, it->second);
-      } else if (auto row = changes.added.size() > bulk ? std::nullopt : db_->find_session(id)) {
-        scheduler_->watch(e, *row);
+    for (const auto* e : changes.added) {
+      if (scheduler_->watching(e->id)) continue;
+      if (auto row = db_->find_session(e->id.view())) {
+        scheduler_->watch(*e, *row);
       } else {
         const auto now = unix_ms_now();
-        scheduler_->watch(e, session_row{.id = std::move(id), .first_seen_ms = now,
+        scheduler_->watch(*e, session_row{.id = e->id.str(), .first_seen_ms = now,
                                          .waiting_since_ms = now, .last_change_ms = now});
       }
     }

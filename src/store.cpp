@@ -218,10 +218,14 @@ std::string_view to_string(delivery_state s) {
 }
 
 std::vector<session_row> store::load_sessions() {
-  use u(*stmts_, query::load_sessions, "load_sessions");
   std::vector<session_row> out;
-  while (u.step()) out.push_back(read_session(u));
+  each_session([&](session_row&& row) { out.push_back(std::move(row)); });
   return out;
+}
+
+void store::each_session(const std::function<void(session_row&&)>& fn) {
+  use u(*stmts_, query::load_sessions, "load_sessions");
+  while (u.step()) fn(read_session(u));
 }
 
 std::optional<session_row> store::find_session(std::string_view id) {
@@ -231,9 +235,9 @@ std::optional<session_row> store::find_session(std::string_view id) {
   return read_session(u);
 }
 
-void store::ensure_sessions(std::span<const std::string> ids, std::int64_t now_ms) {
+void store::ensure_sessions(std::span<const std::string_view> ids, std::int64_t now_ms) {
   transaction tx(*stmts_, "ensure_sessions");
-  for (const std::string& id : ids) {
+  for (const std::string_view id : ids) {
     use u(*stmts_, query::ensure_session, "ensure_sessions");
     u.text(1, id).integer(2, now_ms).step();
   }

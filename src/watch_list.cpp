@@ -100,11 +100,13 @@ watch_load detail::parse_watch_list_yaml(std::string_view text, const std::strin
 watch_load parse_watch_list(std::string_view text, const std::string& name,
                             const std::set<std::string, std::less<>>& known_actions) {
   if (text.size() > max_bytes) return *refuse(text, name);
-  try {
+  if (const auto shape = detail::find_plain_shape(text)) {
     watch_load out;
+    out.list.entries.reserve(shape->entries.size());
     detail::list_reader reader(text, name, known_actions, out);
-    if (detail::stream_plain(text, reader)) return out;
-  } catch (const detail::unusable&) {
+    reader.reserve(shape->entries.size());
+    detail::stream_plain(text, *shape, reader);
+    return out;
   }
   return detail::parse_watch_list_yaml(text, name, known_actions);
 }
@@ -154,7 +156,7 @@ watch_diff diff(const watch_digest& prev, const watch_list& next) {
   watch_diff d;
   std::size_t head = 0;
   for (; head < a.size() && head < b.size() && a[head].id == b[head].id; ++head) {
-    if (a[head].settings != settings_digest(b[head])) d.changed.push_back(b[head]);
+    if (a[head].settings != settings_digest(b[head])) d.changed.push_back(&b[head]);
   }
   std::size_t tail = 0;
   while (tail < a.size() - head && tail < b.size() - head && a[a.size() - 1 - tail].id == b[b.size() - 1 - tail].id) {
@@ -167,18 +169,18 @@ watch_diff diff(const watch_digest& prev, const watch_list& next) {
   for (std::size_t i = head; i < b.size() - tail; ++i) {
     const auto it = before.find(b[i].id);
     if (it == before.end()) {
-      d.added.push_back(b[i]);
+      d.added.push_back(&b[i]);
       continue;
     }
     kept[it->second] = true;
-    if (a[it->second].settings != settings_digest(b[i])) d.changed.push_back(b[i]);
+    if (a[it->second].settings != settings_digest(b[i])) d.changed.push_back(&b[i]);
   }
   for (std::size_t i = head; i < a.size() - tail; ++i) {
     if (!kept[i]) d.removed.push_back(a[i].id);
   }
   for (std::size_t k = tail; k > 0; --k) {
     const auto& e = b[b.size() - k];
-    if (a[a.size() - k].settings != settings_digest(e)) d.changed.push_back(e);
+    if (a[a.size() - k].settings != settings_digest(e)) d.changed.push_back(&e);
   }
   return d;
 }

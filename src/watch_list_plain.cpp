@@ -18,21 +18,6 @@ namespace fjwatch::detail {
 
 namespace {
 
-constexpr std::size_t id_length = 24;
-
-struct bare_entry {
-  std::size_t line = 0;   // 0-based
-  std::size_t begin = 0;  // offset of the line
-  std::size_t value = 0;  // offset of the id
-};
-
-struct plain_shape {
-  std::size_t key_line = 0;
-  std::size_t key_offset = 0;
-  std::size_t item_indent = 0;
-  std::vector<bare_entry> entries;
-};
-
 // True when `rest` is empty, or spaces, or spaces then a comment.
 bool nothing_but_comment(std::string_view rest) {
   const std::size_t next = rest.find_first_not_of(' ');
@@ -48,8 +33,9 @@ bool is_hex_id(std::string_view v) {
   return true;
 }
 
-// Where the `sessions` key and each id are; nullopt when `text` is not of the plain shape.
-std::optional<plain_shape> find_shape(std::string_view text) {
+}  // namespace
+
+std::optional<plain_shape> find_plain_shape(std::string_view text) {
   for (const char c : {'\r', '\t', '\0'}) {
     if (text.find(c) != text.npos) return std::nullopt;
   }
@@ -89,6 +75,8 @@ std::optional<plain_shape> find_shape(std::string_view text) {
   return out;
 }
 
+namespace {
+
 YAML::Mark mark_at(std::size_t pos, std::size_t line, std::size_t column) {
   YAML::Mark m;
   m.pos = static_cast<int>(pos);
@@ -99,26 +87,23 @@ YAML::Mark mark_at(std::size_t pos, std::size_t line, std::size_t column) {
 
 }  // namespace
 
-bool stream_plain(std::string_view text, YAML::EventHandler& h) {
-  const auto shape = find_shape(text);
-  if (!shape) return false;
+void stream_plain(std::string_view text, const plain_shape& shape, YAML::EventHandler& h) {
   const std::string tag = "?";  // yaml-cpp's tag for an untagged plain node
-  const auto key = mark_at(shape->key_offset, shape->key_line, 0);
+  const auto key = mark_at(shape.key_offset, shape.key_line, 0);
   h.OnDocumentStart(key);
   h.OnMapStart(key, tag, YAML::NullAnchor, YAML::EmitterStyle::Block);
   h.OnScalar(key, tag, YAML::NullAnchor, "sessions");
-  const auto& first = shape->entries.front();
-  h.OnSequenceStart(mark_at(first.begin + shape->item_indent, first.line, shape->item_indent), tag,
+  const auto& first = shape.entries.front();
+  h.OnSequenceStart(mark_at(first.begin + shape.item_indent, first.line, shape.item_indent), tag,
                     YAML::NullAnchor, YAML::EmitterStyle::Block);
   std::string id;
-  for (const auto& e : shape->entries) {
+  for (const auto& e : shape.entries) {
     id.assign(text.substr(e.value, id_length));
     h.OnScalar(mark_at(e.value, e.line, e.value - e.begin), tag, YAML::NullAnchor, id);
   }
   h.OnSequenceEnd();
   h.OnMapEnd();
   h.OnDocumentEnd();
-  return true;
 }
 
 }  // namespace fjwatch::detail

@@ -245,12 +245,14 @@ bool list_reader::read_actions(const tree_node& value, position where, const std
 
 void list_reader::add_entry(session_id id, std::string label, actions_t actions, position where) {
   auto& entries = out_.list.entries;
-  const auto [it, inserted] = index_.try_emplace(id, entries.size());
-  if (inserted) {
+  const auto id_of = [&entries](std::uint32_t i) -> const session_id& { return entries[i].id; };
+  const auto earlier = index_.find(id, id_of);
+  if (!earlier) {
     entries.push_back({id, std::move(label), std::move(actions), where.line});
+    index_.insert(static_cast<std::uint32_t>(entries.size() - 1), id_of);
     return;
   }
-  watch_entry& first = entries[it->second];
+  watch_entry& first = entries[*earlier];
   if (first.label.empty()) first.label = std::move(label);
   if (!first.actions) first.actions = std::move(actions);
   report(where, entry_path() + ": duplicate of line " + std::to_string(first.line) + ", merged", warning);

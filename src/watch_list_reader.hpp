@@ -3,6 +3,7 @@
 // every diagnostic), the checks that run before any YAML is parsed, and the fast path that
 // produces the events of a plain list without yaml-cpp. Shared by watch_list.cpp,
 // watch_list_reader.cpp, watch_list_plain.cpp and their tests.
+#include "fjwatch/id_index.hpp"
 #include "fjwatch/watch_list.hpp"
 
 #include <yaml-cpp/eventhandler.h>
@@ -74,6 +75,10 @@ class list_reader final : public YAML::EventHandler {
   list_reader(std::string_view text, const std::string& name,
               const std::set<std::string, std::less<>>& known_actions, watch_load& out)
       : text_(text), name_(name), known_actions_(known_actions), out_(out) {}
+  // Room for `n` entries' ids (the fast path knows how many are coming).
+  void reserve(std::size_t n) {
+    index_.reserve(n, [this](std::uint32_t i) -> const session_id& { return out_.list.entries[i].id; });
+  }
 
   void OnDocumentStart(const YAML::Mark& mark) override {
     // yaml-cpp 0.7 starts empty documents forever at a token it cannot use (a leading ',').
@@ -162,7 +167,7 @@ class list_reader final : public YAML::EventHandler {
   const std::string& name_;
   const std::set<std::string, std::less<>>& known_actions_;
   watch_load& out_;
-  std::unordered_map<session_id, std::size_t> index_;  // id -> its place in out_.list.entries
+  id_index index_;  // id -> its place in out_.list.entries
   std::vector<frame> frames_;                          // the open collections, outermost first
   std::vector<tree_node> tree_;                        // the entry being read; [0] is its root
   bool entry_too_large_ = false;
@@ -178,10 +183,23 @@ class list_reader final : public YAML::EventHandler {
 watch_load parse_watch_list_yaml(std::string_view text, const std::string& name,
                                  const std::set<std::string, std::less<>>& known_actions);
 
-// The fast path: when `text` has the plain shape (a `sessions:` list of bare ids, with
-// comments; see watch_list_plain.cpp), sends `h` the events yaml-cpp would and returns true;
-// otherwise returns false having sent nothing. Needs no prescan of `text` (the shape has no
-// flow collections and no NUL). May throw what `h` throws.
-bool stream_plain(std::string_view text, YAML::EventHandler& h);
+// The fast path (watch_list_plain.cpp). A text of the plain shape is a `sessions:` list of bare
+// ids, with comments; find_plain_shape() says where its key and ids are (nullopt for any other
+// text), and stream_plain() sends `h` the events yaml-cpp would give for it. The shape needs no
+// prescan (it has no flow collections and no NUL).
+constexpr std::size_t id_length = 24;
+struct plain_shape {
+  struct bare_entry {
+    std::size_t line = 0;   // 0-based
+    std::size_t begin = 0;  // offset of the line
+    std::size_t value = 0;  // offset of the id
+  };
+  std::size_t key_line = 0;
+  std::size_t key_offset = 0;
+  std::size_t item_indent = 0;
+  std::vector<bare_entry> entries;
+};
+std::optional<plain_shape> find_plain_shape(std::string_view text);
+void stream_plain(std::string_view text, const plain_shape& shape, YAML::EventHandler& h);
 
 }  // namespace fjwatch::detail

@@ -111,11 +111,14 @@ class store {
 
   // Every session row (startup).
   std::vector<session_row> load_sessions();
+  // The same rows one at a time, in id order, without holding them all (`fn` must not use the
+  // store).
+  void each_session(const std::function<void(session_row&&)>& fn);
   std::optional<session_row> find_session(std::string_view id);
 
   // Inserts a row (phase active, first_seen = waiting_since = last_change = now, no status) for
   // each id that has none, in one transaction. Existing rows are untouched.
-  void ensure_sessions(std::span<const std::string> ids, std::int64_t now_ms);
+  void ensure_sessions(std::span<const std::string_view> ids, std::int64_t now_ms);
 
   // One transaction: upserts the row, inserts each event whose id is new together with one
   // pending delivery (next attempt = its created_ms) per action. Returns the ids of the events

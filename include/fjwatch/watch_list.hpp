@@ -66,12 +66,13 @@ std::uint64_t settings_digest(const watch_entry& e);
 watch_digest digest(const watch_list& list);
 
 // What changed between two lists: ids only in `next`, ids only in `prev`, and ids in both whose
-// label or actions differ. Each in the order of the list it comes from. The common prefix and
-// suffix are compared in place, so an edit of a few lines costs one pass over a long list.
+// label or actions differ. Each in the order of the list it comes from; `added` and `changed`
+// point into `next` (valid while it lives and is not modified). The common prefix and suffix are
+// compared in place, so an edit of a few lines costs one pass over a long list.
 struct watch_diff {
-  std::vector<watch_entry> added;
+  std::vector<const watch_entry*> added;
   std::vector<session_id> removed;
-  std::vector<watch_entry> changed;
+  std::vector<const watch_entry*> changed;
   bool empty() const { return added.empty() && removed.empty() && changed.empty(); }
 };
 watch_diff diff(const watch_digest& prev, const watch_list& next);

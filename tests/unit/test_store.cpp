@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(ensure_sessions_inserts_only_missing) {
   session_row existing = make_row(sid_a);
   existing.phase = session_phase::done_stopped;
   s.commit(existing, {});
-  const std::vector<std::string> ids = {sid_a, sid_b, sid_b};
+  const std::vector<std::string_view> ids = {sid_a, sid_b, sid_b};
   s.ensure_sessions(ids, 500);
   check_same(*s.find_session(sid_a), existing);
   auto fresh = s.find_session(sid_b);

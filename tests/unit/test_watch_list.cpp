@@ -263,11 +263,11 @@ BOOST_AUTO_TEST_CASE(diff_cases) {
       return std::to_string(std::stoi(s.str().substr(21), nullptr, 16) - 0xcd0);
     };
     std::string out = "added";
-    for (const auto& e : d.added) out.append(" ").append(n(e.id));
+    for (const auto* e : d.added) out.append(" ").append(n(e->id));
     out += "; removed";
     for (const auto& s : d.removed) out.append(" ").append(n(s));
     out += "; changed";
-    for (const auto& e : d.changed) out.append(" ").append(n(e.id)).append("(").append(e.label).append(")");
+    for (const auto* e : d.changed) out.append(" ").append(n(e->id)).append("(").append(e->label).append(")");
     return out;
   };
   const std::vector<std::string> journal{"journal"};
@@ -300,8 +300,8 @@ BOOST_AUTO_TEST_CASE(diff_agrees_with_a_plain_reference_on_random_edits) {
     fjwatch::watch_diff d;
     for (const auto& e : next.entries) {
       const auto it = std::find_if(prev.entries.begin(), prev.entries.end(), [&](const auto& p) { return p.id == e.id; });
-      if (it == prev.entries.end()) d.added.push_back(e);
-      else if (!it->same_settings(e)) d.changed.push_back(e);
+      if (it == prev.entries.end()) d.added.push_back(&e);
+      else if (!it->same_settings(e)) d.changed.push_back(&e);
     }
     for (const auto& p : prev.entries) {
       if (std::none_of(next.entries.begin(), next.entries.end(), [&](const auto& e) { return e.id == p.id; })) {
@@ -310,9 +310,9 @@ BOOST_AUTO_TEST_CASE(diff_agrees_with_a_plain_reference_on_random_edits) {
     }
     return d;
   };
-  const auto ids = [](const std::vector<watch_entry>& v) {
+  const auto ids = [](const std::vector<const watch_entry*>& v) {
     std::vector<std::string> out;
-    for (const auto& e : v) out.push_back(e.id.str() + "/" + e.label);
+    for (const auto* e : v) out.push_back(e->id.str() + "/" + e->label);
     return out;
   };
   std::mt19937 rng(7);

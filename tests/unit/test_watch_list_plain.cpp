@@ -43,12 +43,11 @@ struct counter final : YAML::EventHandler {
 };
 
 bool takes_fast_path(const std::string& text) {
+  const auto shape = fjwatch::detail::find_plain_shape(text);
+  if (!shape) return false;
   counter c;
-  try {
-    return fjwatch::detail::stream_plain(text, c);
-  } catch (const YAML::Exception&) {
-    return false;
-  }
+  fjwatch::detail::stream_plain(text, *shape, c);
+  return c.events == static_cast<int>(shape->entries.size()) + 7;  // doc, map, key, list: 7 events
 }
 
 // Everything a parse produced, one line each, positions included.
