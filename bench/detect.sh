@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Detection end to end: fjwatch-sim serves N sessions over TLS that turn done within a few
 # seconds; `fjwatch run` watches all of them. Passes when every done is logged exactly once.
-# Prints the wall time to the last detection, fjwatch's CPU time and peak RSS, and the API's
-# request count. Usage: bench/detect.sh [N] [build-dir]
+# Prints the wall time to the last detection, fjwatch's CPU time and peak RSS, and detection
+# latency split in two: from the instant the sim's script turned a session done to the first
+# answer that said so (the poll gap: when the next poll came), and from that answer to the
+# daemon's session.done log line (fjwatch's own delay), p50/p99/max of each.
+# Usage: bench/detect.sh [N] [build-dir]
 set -euo pipefail
 n=${1:-1000}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,7 +15,8 @@ tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 "$build/fjwatch-sim" --cert-dir "$tmp" --sessions "$n" --done-after 5s \
-  --watchlist-out "$tmp/watchlist.yaml" > "$tmp/sim.out" 2> "$tmp/sim.err" &
+  --watchlist-out "$tmp/watchlist.yaml" --report "$tmp/report.csv" > "$tmp/sim.out" 2> "$tmp/sim.err" &
+sim_pid=$!
 url=$(sim_url "$tmp/sim.out" "$tmp/sim.err")
 write_config "$tmp/fjwatch.yaml" "$url" 5000/s "{ interval: 500ms, max_interval: 2s }"
 
@@ -33,4 +37,17 @@ unique=$(grep ' action.log ' "$tmp/fjwatch.log" | grep -o 'event_id=[^ ]*' | sor
 read -r user sys rss < "$tmp/time"
 printf 'sessions=%s logged=%s unique=%s seconds=%.1f cpu_user=%ss cpu_sys=%ss peak_rss_kb=%s\n' \
   "$n" "$lines" "$unique" "$(echo "$end - $start" | bc)" "$user" "$sys" "$rss"
+kill -TERM "$sim_pid" && wait "$sim_pid" || true  # the sim writes its report at exit
+
+# id and unix ms of each session.done line, then joined with the sim's report.
+grep ' session.done ' "$tmp/fjwatch.log" | awk '{print $1}' > "$tmp/times"
+grep ' session.done ' "$tmp/fjwatch.log" | grep -o 'session=[0-9a-f]*' | cut -d= -f2 > "$tmp/ids"
+TZ=UTC date -f "$tmp/times" +%s%3N | paste -d, "$tmp/ids" - > "$tmp/logged.csv"
+percentiles() { sort -g | awk '{v[NR] = $1} END {i50 = int((NR + 1) * 0.50); i99 = int(NR * 0.99 + 0.5);
+  if (i99 < 1) i99 = 1; if (i50 < 1) i50 = 1; printf "p50 %d ms, p99 %d ms, max %d ms", v[i50], v[i99], v[NR]}'; }
+split=$(awk -F, 'NR == FNR {logged[$1] = $2; next}
+                 FNR > 1 && ($1 in logged) && $4 != "" {print $4 - $3, logged[$1] - $4}' \
+  "$tmp/logged.csv" "$tmp/report.csv")
+echo "scripted done -> first answer saying done (the poll gap): $(awk '{print $1}' <<< "$split" | percentiles)"
+echo "first answer saying done -> session.done logged (fjwatch):  $(awk '{print $2}' <<< "$split" | percentiles)"
 [ "$lines" -eq "$n" ] && [ "$unique" -eq "$n" ]

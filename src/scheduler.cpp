@@ -55,6 +55,7 @@ void scheduler::reconfigure() {
 double scheduler::uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
 
 void scheduler::watch(const watch_entry& entry, const session_row& row) {
+  static_assert(sizeof(slot) <= 168, "a slot per watched session: see bench/RESULTS.md's memory account");
   if (auto found = index_.find(entry.id, id_of()); found) {
     slots_[*found].set_settings(entry);
     return;
