@@ -77,5 +77,8 @@ struct watch_diff {
 };
 watch_diff diff(const watch_digest& prev, const watch_list& next);
 watch_diff diff(const watch_list& prev, const watch_list& next);
+// The result would point into a temporary.
+watch_diff diff(const watch_digest& prev, watch_list&& next) = delete;
+watch_diff diff(const watch_list& prev, watch_list&& next) = delete;
 
 }  // namespace fjwatch

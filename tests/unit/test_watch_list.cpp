@@ -287,7 +287,8 @@ BOOST_AUTO_TEST_CASE(diff_cases) {
   };
   for (const row& r : rows) {
     BOOST_TEST_CONTEXT(r.name) {
-      const auto d = fjwatch::diff(watch_list{r.prev}, watch_list{r.next});
+      const watch_list prev{r.prev}, next{r.next};
+      const auto d = fjwatch::diff(prev, next);
       BOOST_TEST(render_diff(d) == r.expected);
       BOOST_TEST(d.empty() == (r.expected == "added; removed; changed"));
     }
