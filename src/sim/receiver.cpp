@@ -243,7 +243,7 @@ class sink : public std::enable_shared_from_this<sink> {
   const receiver_options& opts() const { return opts_; }
   std::uint16_t port() const { return port_; }  // set once, in the constructor's up()
   const std::string& ca_pem() const { return ca_pem_; }
-  bool tls() const { return tls_.has_value(); }
+  bool tls() const { return tls_ != nullptr; }
 
  private:
   void accept_next(std::uint64_t gen);  // net_mu_ held
@@ -252,7 +252,7 @@ class sink : public std::enable_shared_from_this<sink> {
 
   asio::io_context& ioc_;
   const receiver_options opts_;
-  std::optional<ssl::context> tls_;
+  std::shared_ptr<ssl::context> tls_;
   std::string ca_pem_;
   std::uint16_t port_ = 0;
 
@@ -473,11 +473,7 @@ sink::sink(asio::io_context& ioc, receiver_options opts)
   if (opts_.tls) {
     const pem_pair leaf =
         loopback_cert(opts_.cert, opts_.ca_pem, opts_.host, "fjwatch-sim receiver CA", ca_pem_);
-    tls_.emplace(ssl::context::tls_server);
-    tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    tls_->use_certificate_chain(asio::buffer(leaf.cert));
-    tls_->use_private_key(asio::buffer(leaf.key), ssl::context::pem);
+    tls_ = server_tls_context(leaf);
   }
   port_ = opts_.port;
 }

@@ -17,8 +17,6 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
-#include <openssl/ssl.h>
-
 #include <array>
 #include <mutex>
 #include <optional>
@@ -244,52 +242,6 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
   bool closed_ = false;
 };
 
-int openssl_version(tls_version v) {
-  switch (v) {
-    case tls_version::v1_0: return TLS1_VERSION;
-    case tls_version::v1_1: return TLS1_1_VERSION;
-    case tls_version::v1_2: return TLS1_2_VERSION;
-    case tls_version::v1_3: return TLS1_3_VERSION;
-  }
-  return TLS1_3_VERSION;
-}
-
-// The fixed-version method of a server that knows nothing newer than `top` (TLS 1.0 or 1.1):
-// unlike the version-flexible method capped at `top`, it answers a client that offers newer
-// versions with a ServerHello for `top`, so that the client is the side that must refuse.
-const SSL_METHOD* legacy_server_method(int top) {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-  return top == TLS1_VERSION ? TLSv1_server_method() : TLSv1_1_server_method();
-#pragma GCC diagnostic pop
-}
-
-// A server context presenting `leaf` and offering TLS 1.2 up to `max`; below 1.2, exactly `max`
-// as a legacy server would (at security level 0, without which OpenSSL 3 refuses TLS 1.0/1.1).
-std::shared_ptr<ssl::context> make_server_tls(const pem_pair& leaf, tls_version max) {
-  const int top = openssl_version(max);
-  const bool legacy = top < TLS1_2_VERSION;
-  std::shared_ptr<ssl::context> ctx;
-  if (legacy) {
-    SSL_CTX* h = SSL_CTX_new(legacy_server_method(top));
-    if (h == nullptr) throw std::runtime_error("sim: no TLS context for a legacy version");
-    ctx = std::make_shared<ssl::context>(h);
-    SSL_CTX_set_security_level(h, 0);
-    if (SSL_CTX_set_cipher_list(h, "DEFAULT:@SECLEVEL=0") != 1)
-      throw std::runtime_error("sim: cannot allow the legacy ciphers");
-  } else {
-    ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
-    if (SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION) != 1 ||
-        SSL_CTX_set_max_proto_version(ctx->native_handle(), top) != 1)
-      throw std::runtime_error("sim: cannot set the TLS versions");
-  }
-  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                   ssl::context::no_sslv3);
-  ctx->use_certificate_chain(asio::buffer(leaf.cert));
-  ctx->use_private_key(asio::buffer(leaf.key), ssl::context::pem);
-  return ctx;
-}
-
 }  // namespace
 
 listener::listener(asio::io_context& ioc, options opts)
@@ -300,7 +252,7 @@ listener::listener(asio::io_context& ioc, options opts)
   ca_pem_ = o.ca_pem;
   if (o.tls) {
     const pem_pair leaf = loopback_cert(o.cert, o.ca_pem, o.host, "fjwatch-sim CA", ca_pem_);
-    tls_ = make_server_tls(leaf, o.tls_max);
+    tls_ = server_tls_context(leaf, o.tls_max);
   }
   const tcp::endpoint ep(asio::ip::make_address(o.host), o.port);
   acceptor_.open(ep.protocol());
@@ -352,7 +304,7 @@ void listener::serve(tcp::socket socket, asio::any_io_executor ex) {
 
 void listener::set_tls(const pem_pair& leaf, tls_version max) {
   if (!tls()) throw std::logic_error("sim: set_tls on a plain-HTTP server");
-  auto next = make_server_tls(leaf, max);
+  auto next = server_tls_context(leaf, max);
   std::lock_guard lock(tls_mu_);
   tls_ = std::move(next);
 }

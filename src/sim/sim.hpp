@@ -115,9 +115,6 @@ struct fault_fraction {
   double fraction = 0;
 };
 
-// The highest TLS version a server offers.
-enum class tls_version { v1_0, v1_1, v1_2, v1_3 };
-
 struct options {
   std::string host = "127.0.0.1";  // listen address (an IP literal)
   std::uint16_t port = 0;          // 0: any free port, see server::port()
@@ -125,9 +122,7 @@ struct options {
   pem_pair cert;       // server certificate + key; empty: a fresh CA and a leaf for
                        // localhost and 127.0.0.1 are made
   std::string ca_pem;  // returned by ca_pem() when `cert` is given
-  // The highest version offered. Below 1.2 only that one version is, as by a server that knows
-  // nothing newer: a client offering newer versions gets a ServerHello for it anyway, and must
-  // refuse it itself. TLS 1.0 and 1.1 run at OpenSSL security level 0, which they need.
+  // The highest version offered; below 1.2, the only one (see server_tls_context).
   tls_version tls_max = tls_version::v1_3;
   std::string api_key = "fjk_sim_key";
   std::chrono::milliseconds latency{0};  // before every answer
