@@ -29,6 +29,20 @@ inline std::optional<std::int64_t> proc_status_kib(pid_t pid, std::string_view f
   return std::nullopt;
 }
 
+// The most a daemon's peak resident set may grow while it is sent 50 MiB bodies: less than one
+// such body held in memory would take, with room for a sanitizer's overhead (a release build
+// grows by about 5 MiB, ASan by about 14 MiB).
+inline constexpr std::int64_t rss_growth_bound_kib = 32 * 1024;
+
+// base_env() for a daemon whose memory is measured: ASan's quarantine off, so that its peak
+// resident set counts the daemon's own buffers, not freed memory ASan holds back.
+inline env_map measured_env() {
+  auto env = base_env();
+  auto& asan = env["ASAN_OPTIONS"];
+  asan += (asan.empty() ? "" : ":") + std::string("quarantine_size_mb=0");
+  return env;
+}
+
 // The secrets sweep (secrets_check.hpp) over the daemon's output, its state directory and what
 // `received` holds, with the test's key and webhook secret: fails the test for each place one
 // was found. Also fails when the daemon did not log at debug level, where a leak is likeliest.
