@@ -80,10 +80,22 @@ struct list_rig : t::rig {
   const std::string done = t::hex_id(0x300), running = t::hex_id(0x301), added = t::hex_id(0x302);
 };
 
-// Waits for the line of `event` after line `from` and returns it (empty when none came).
-std::string wait_event(t::child_process& c, std::string_view event, std::size_t from) {
-  return c.wait_for_line([&](auto l) { return t::is_event(l, event); }, 10s, from).value_or("");
+// Waits (up to `bound`) for the line of `event` after line `from` and returns it; "" when none
+// came.
+std::string wait_event(t::child_process& c, std::string_view event, std::size_t from,
+                       std::chrono::milliseconds bound = 10s) {
+  return c.wait_for_line([&](auto l) { return t::is_event(l, event); }, bound, from).value_or("");
 }
+
+// How long 100,000 entries may take to load: 1.2 s in a release build, 4.6 s under ASan and
+// 22 s under TSan on two cores, with room to spare.
+#if defined(__SANITIZE_THREAD__)
+constexpr auto big_list_bound = 50s;
+#elif defined(__SANITIZE_ADDRESS__)
+constexpr auto big_list_bound = 20s;
+#else
+constexpr auto big_list_bound = 10s;
+#endif
 
 // Replaces `link` with a symlink to `target` in one rename, as an editor would save a file.
 void relink(const fs::path& link, const fs::path& target) {
@@ -126,12 +138,14 @@ BOOST_AUTO_TEST_CASE(hundred_thousand_entries) {
   for (unsigned i = 1; i < 100'000; ++i) text += "  - " + t::hex_id(0x10000 + i) + "\n";
   r.dir.replace("watchlist.yaml", text);
   const auto t0 = std::chrono::steady_clock::now();
-  auto c = r.start_ready();
+  auto c = r.start();
+  BOOST_REQUIRE_MESSAGE(!wait_event(*c, "daemon.ready", 0, 60s).empty(),
+                        "no daemon.ready within 60 s:" << t::tail(*c));
   const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now() - t0).count();
+                            std::chrono::steady_clock::now() - t0);
   const auto ready = t::lines_where(c->err_lines(), "daemon.ready", "sessions", "100000");
   BOOST_TEST(ready.size() == 1u, t::tail(*c));
-  BOOST_TEST(ready_ms < 30'000);
+  BOOST_TEST(ready_ms.count() < std::chrono::milliseconds(big_list_bound).count());
   BOOST_TEST(c->wait_for_text({" debug poll.ok ", r.running}, 10s).has_value());
 
   // Drop the second entry, add one: the diff finds exactly that.
@@ -140,14 +154,15 @@ BOOST_AUTO_TEST_CASE(hundred_thousand_entries) {
   const auto from = c->err_line_count();
   const auto t1 = std::chrono::steady_clock::now();
   r.dir.replace("watchlist.yaml", text);
-  const auto loaded = wait_event(*c, "watchlist.loaded", from);
+  const auto loaded = wait_event(*c, "watchlist.loaded", from, big_list_bound);
   const auto reload_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - t1).count();
+                             std::chrono::steady_clock::now() - t1);
   BOOST_TEST(t::log_field(loaded, "sessions").value_or("") == "100000", loaded);
   BOOST_TEST(t::log_field(loaded, "added").value_or("") == "1", loaded);
   BOOST_TEST(t::log_field(loaded, "removed").value_or("") == "1", loaded);
-  BOOST_TEST_MESSAGE("100,000 entries: ready after " << ready_ms << " ms, an edit applied after "
-                                                     << reload_ms << " ms");
+  BOOST_TEST_MESSAGE("100,000 entries: ready after " << ready_ms.count()
+                                                     << " ms, an edit applied after "
+                                                     << reload_ms.count() << " ms");
   BOOST_TEST(t::terminate(*c) == 0, t::tail(*c));
   t::expect_no_secrets(*c, r.dir / "state");
 }
