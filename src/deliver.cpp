@@ -41,6 +41,9 @@ class log_runner final : public action_runner {
   const action_config& action_;
 };
 
+// The most of a receiver's answer body read; the rest is left unread (the status is what counts).
+constexpr std::size_t max_answer_body = 64 * 1024;
+
 // webhook: a signed POST (Standard Webhooks) over max_in_flight keep-alive connections to the
 // target, one per slot.
 class webhook_runner final : public action_runner {
@@ -50,8 +53,12 @@ class webhook_runner final : public action_runner {
       : action_(a), url_(url), secrets_(std::move(secrets)) {
     const auto tls = url.https() ? make_client_tls_context(a.ca_file) : nullptr;
     for (int i = 0; i < std::max(1, a.max_in_flight); ++i) {
-      conns_.push_back(std::make_unique<http_connection>(ioc.get_executor(), tls, url,
-                                                         http_limits{.step_timeout = a.timeout}));
+      // Only the status of an answer counts: a long body is left unread.
+      conns_.push_back(std::make_unique<http_connection>(
+          ioc.get_executor(), tls, url,
+          http_limits{.step_timeout = a.timeout,
+                      .max_body = max_answer_body,
+                      .drop_oversized_body = true}));
     }
   }
 

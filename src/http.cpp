@@ -276,7 +276,9 @@ struct http_connection::impl {
     expiry = b.step_expiry();
     tcp_layer().expires_at(expiry);
     auto [rec, read] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
-    if (rec) {
+    const bool dropped = rec == bhttp::error::body_limit && limits.drop_oversized_body &&
+                         parser.is_header_done();
+    if (rec && !dropped) {
       early = !parser.got_some() && buffer.size() == 0;
       co_return transfer_error(b, "read", rec, expiry);
     }
@@ -286,6 +288,11 @@ struct http_connection::impl {
     out.status = static_cast<int>(res.result_int());
     for (const auto& field : res) {
       out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    }
+    if (dropped) {  // the rest of the body is still on its way: this connection is done
+      out.body_dropped = true;
+      drop();
+      co_return out;
     }
     out.body = std::move(res.body());
     if (!res.keep_alive()) drop();

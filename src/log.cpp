@@ -251,7 +251,7 @@ void problems(std::string_view event, const std::vector<diagnostic>& found) {
   for (const auto& p : found) {
     const bool error = p.level == diagnostic::severity::error;
     write(error ? log_level::error : log_level::warn, event,
-          {{"where", p.file + ":" + std::to_string(p.line) + ":" + std::to_string(p.column)},
+          {{"where", p.where()},
            {"message", p.message}});
   }
 }

@@ -5,16 +5,7 @@
 
 namespace fjwatch {
 
-std::string diagnostic::str() const {
-  std::string out = file;
-  if (line > 0) {
-    out += ':' + std::to_string(line);
-    if (column > 0) out += ':' + std::to_string(column);
-  }
-  out += ": ";
-  out += message;
-  return out;
-}
+std::string diagnostic::str() const { return where() + ": " + message; }
 
 std::optional<session_id> session_id::parse(std::string_view text) {
   if (text.size() != 24) return std::nullopt;

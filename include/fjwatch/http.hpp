@@ -37,6 +37,7 @@ struct http_response {
   int status = 0;
   std::vector<http_header> headers;  // as received
   std::string body;
+  bool body_dropped = false;  // the body was over max_body and drop_oversized_body was set
 
   // The first value of header `name` (case-insensitive); "" when absent.
   std::string_view header(std::string_view name) const;
@@ -46,6 +47,10 @@ struct http_limits {
   millis step_timeout{10000};            // cap on each of resolve, connect, handshake, write, read
   std::size_t max_body = 1024 * 1024;    // a longer body fails with too_large "body too large"
   std::uint32_t max_header = 64 * 1024;  // larger headers fail with too_large "header too large"
+  // For callers that need only the status and headers: a body over max_body is then no error.
+  // It is left unread, the response comes back with an empty body and body_dropped set, and the
+  // connection is closed.
+  bool drop_oversized_body = false;
 };
 
 // Why a request got no usable response. `reason` is short and never holds request content.

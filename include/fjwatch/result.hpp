@@ -49,6 +49,15 @@ struct diagnostic {
 
   // "file:line:col: message", or "file: message" when the position is unknown.
   std::string str() const;
+  // "file:line:col", "file:line" or "file": the position as far as it is known.
+  std::string where() const {
+    std::string out = file;
+    if (line > 0) {
+      out += ':' + std::to_string(line);
+      if (column > 0) out += ':' + std::to_string(column);
+    }
+    return out;
+  }
 };
 
 }  // namespace fjwatch

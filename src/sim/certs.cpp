@@ -1,10 +1,13 @@
 #include "sim/certs.hpp"
 
+#include <boost/asio/buffer.hpp>
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <arpa/inet.h>
@@ -19,6 +22,8 @@
 
 namespace fjwatch::sim {
 namespace {
+
+namespace ssl = boost::asio::ssl;
 
 struct openssl_free {
   void operator()(X509* p) const { X509_free(p); }
@@ -83,6 +88,26 @@ pem_pair to_pem(X509* cert, EVP_PKEY* key) {
   check(PEM_write_bio_PrivateKey(key_bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1,
         "PEM key");
   return {read_bio(cert_bio.get()), read_bio(key_bio.get())};
+}
+
+int openssl_version(tls_version v) {
+  switch (v) {
+    case tls_version::v1_0: return TLS1_VERSION;
+    case tls_version::v1_1: return TLS1_1_VERSION;
+    case tls_version::v1_2: return TLS1_2_VERSION;
+    case tls_version::v1_3: return TLS1_3_VERSION;
+  }
+  return TLS1_3_VERSION;
+}
+
+// The fixed-version method of a server that knows nothing newer than `top` (TLS 1.0 or 1.1):
+// unlike the version-flexible method capped at `top`, it answers a client that offers newer
+// versions with a ServerHello for `top`, so that the client is the side that must refuse.
+const SSL_METHOD* legacy_server_method(int top) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  return top == TLS1_VERSION ? TLSv1_server_method() : TLSv1_1_server_method();
+#pragma GCC diagnostic pop
 }
 
 bool is_ip_literal(const std::string& name) {
@@ -170,6 +195,29 @@ pem_pair loopback_cert(const pem_pair& given, const std::string& given_ca, const
   std::vector<std::string> names{"localhost", "127.0.0.1"};
   if (host != "127.0.0.1") names.push_back(host);
   return issue_cert(ca, names);
+}
+
+std::shared_ptr<ssl::context> server_tls_context(const pem_pair& leaf, tls_version max) {
+  const int top = openssl_version(max);
+  std::shared_ptr<ssl::context> ctx;
+  if (top < TLS1_2_VERSION) {
+    SSL_CTX* h = SSL_CTX_new(legacy_server_method(top));
+    if (h == nullptr) throw std::runtime_error("sim: no TLS context for a legacy version");
+    ctx = std::make_shared<ssl::context>(h);
+    SSL_CTX_set_security_level(h, 0);
+    if (SSL_CTX_set_cipher_list(h, "DEFAULT:@SECLEVEL=0") != 1)
+      throw std::runtime_error("sim: cannot allow the legacy ciphers");
+  } else {
+    ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+    if (SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION) != 1 ||
+        SSL_CTX_set_max_proto_version(ctx->native_handle(), top) != 1)
+      throw std::runtime_error("sim: cannot set the TLS versions");
+  }
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3);
+  ctx->use_certificate_chain(boost::asio::buffer(leaf.cert));
+  ctx->use_private_key(boost::asio::buffer(leaf.key), ssl::context::pem);
+  return ctx;
 }
 
 }  // namespace fjwatch::sim

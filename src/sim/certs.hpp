@@ -1,6 +1,10 @@
 #pragma once
-// Throw-away X.509 certificates for the simulator and the tests: a CA and leaves it signs.
+// Throw-away X.509 certificates for the simulator and the tests: a CA and leaves it signs; the
+// TLS server context that presents one.
+#include <boost/asio/ssl/context.hpp>
+
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,5 +42,16 @@ pem_pair loopback_cert(const pem_pair& given, const std::string& given_ca, const
 // Writes `contents` to `path` (created or truncated) with permission bits `mode`, also applied
 // to a file that already existed. Throws std::runtime_error naming the path on failure.
 void write_file(const std::string& path, const std::string& contents, unsigned mode = 0600);
+
+// The highest TLS version a server offers.
+enum class tls_version { v1_0, v1_1, v1_2, v1_3 };
+
+// A server context presenting `leaf` and offering TLS 1.2 up to `max`. Below 1.2 it offers
+// exactly `max`, as a server that knows nothing newer: a client offering newer versions gets a
+// ServerHello for `max` anyway, and must refuse it itself. TLS 1.0 and 1.1 run at OpenSSL
+// security level 0, which they need on OpenSSL 3. Throws std::runtime_error or
+// boost::system::system_error if the versions cannot be set or `leaf` does not load.
+std::shared_ptr<boost::asio::ssl::context> server_tls_context(const pem_pair& leaf,
+                                                              tls_version max = tls_version::v1_3);
 
 }  // namespace fjwatch::sim

@@ -27,6 +27,25 @@ bool etag_matches(std::string_view header, std::string_view etag) {
   return false;
 }
 
+// The nesting of the nested fault's arrays, and the body size of the huge_50mb faults.
+constexpr std::size_t nested_depth = 100000;
+constexpr std::uint64_t huge_50mb_size = 50ull * 1024 * 1024;
+
+// 2 KiB of deterministic binary noise (NUL bytes included, never "HTTP/"), then "\r\n\r\n" so
+// that a parser which waits for the end of the header judges it at once.
+std::string garbage_bytes() {
+  std::string out(2048, '\0');
+  std::uint32_t x = 2463534242u;
+  for (char& c : out) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c = static_cast<char>(x & 0xff);
+  }
+  out[0] = '\x16';
+  return out + "\r\n\r\n";
+}
+
 bool valid_id(std::string_view id) {
   if (id.size() != 24) return false;
   for (const char c : id)
@@ -45,6 +64,7 @@ struct core::plan {
   std::optional<std::chrono::seconds> retry_after;
   std::string location;
   bool allow_header = false;
+  bool chunked = false;  // for reply::how::stream
   std::chrono::milliseconds delay{0};
   rate_info rate;
 };
@@ -96,7 +116,7 @@ stats counters::snapshot() const {
           v(not_modified_304), v(redirects_3xx),     v(unauthorized_401),
           v(not_found_404),    v(rate_limited_429),  v(errors_5xx),
           v(resets),           v(endless_bodies),    v(tls_handshakes),
-          v(connections),      v(idle_closes)};
+          v(connections),      v(idle_closes),       v(streamed_bytes)};
 }
 
 core::core(options opts)
@@ -206,12 +226,25 @@ bool core::plan_fault(plan& p, fault f, entry* e) {
     case fault::endless_body:
       p.action = reply::how::endless;
       return true;
+    case fault::garbage:
+      p.action = reply::how::garbage;
+      return true;
+    case fault::huge_50mb:
+    case fault::huge_50mb_chunked:
+      p.action = reply::how::stream;
+      p.chunked = f == fault::huge_50mb_chunked;
+      return true;
+    case fault::nested:
+      p.body = std::string(nested_depth, '[') + std::string(nested_depth, ']');
+      return true;
     case fault::redirect:
       set_error(p, http::status::found, "Found");
       return true;
     case fault::malformed_json:
     case fault::huge_body:
     case fault::wrong_type:
+    case fault::wrong_types:
+    case fault::wrong_shape:
       if (!e) return false;
       p.body = e->model.render_fault_body(f);
       return true;
@@ -244,6 +277,27 @@ reply core::build(const request& req, plan&& p) {
             "\r\n\r\n{\"statusCode\":200,\"data\":{";
     return r;
   }
+  if (p.action == reply::how::garbage) {
+    r.raw = garbage_bytes();
+    return r;
+  }
+  if (p.action == reply::how::stream) {
+    const std::string start = "{\"statusCode\":200,\"data\":{\"session\":{\"nuances\":\"";
+    r.chunked = p.chunked;
+    r.stream_bytes = huge_50mb_size - start.size();
+    r.raw = concat({"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n",
+                    "X-Request-Id: ", rid, "\r\n",
+                    p.chunked ? "Transfer-Encoding: chunked\r\n\r\n"
+                              : "Content-Length: " + std::to_string(huge_50mb_size) + "\r\n\r\n"});
+    if (p.chunked) {
+      char size[24];
+      std::snprintf(size, sizeof size, "%zx\r\n", start.size());
+      r.raw += concat({size, start, "\r\n"});
+    } else {
+      r.raw += start;
+    }
+    return r;
+  }
   response& res = r.res;
   res.version(req.version());
   res.result(p.status);
@@ -272,6 +326,8 @@ void core::tally(const reply& r) {
   const auto bump = [](std::atomic<std::int64_t>& a) { a.fetch_add(1, std::memory_order_relaxed); };
   if (r.action == reply::how::reset) return bump(counters_.resets);
   if (r.action == reply::how::endless) return bump(counters_.endless_bodies);
+  if (r.action == reply::how::garbage) return;
+  if (r.action == reply::how::stream) return bump(counters_.ok_200);
   const unsigned code = r.res.result_int();
   if (code == 200)
     bump(counters_.ok_200);

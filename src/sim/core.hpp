@@ -24,11 +24,16 @@ using response = http::response<http::string_body>;
 
 // How a connection carries out an answer.
 struct reply {
-  enum class how { respond, reset, endless };
+  // respond: res. reset: a TCP RST. endless: raw, then silence. garbage: raw, then a close.
+  // stream: raw (headers and the first body bytes), then stream_bytes more body bytes (as
+  // chunks when chunked), for as long as the client reads them.
+  enum class how { respond, reset, endless, garbage, stream };
   how action = how::respond;
   std::chrono::milliseconds delay{0};  // wait this long first
   response res;                        // for respond
-  std::string raw;                     // for endless: headers and the first body bytes
+  std::string raw;                     // for endless, garbage and stream
+  std::uint64_t stream_bytes = 0;      // for stream
+  bool chunked = false;                // for stream
 };
 
 // The RateLimit-* view of the current window.
@@ -62,7 +67,8 @@ class fixed_window {
 struct counters {
   std::atomic<std::int64_t> requests{0}, requests_with_key{0}, ok_200{0}, not_modified_304{0},
       redirects_3xx{0}, unauthorized_401{0}, not_found_404{0}, rate_limited_429{0}, errors_5xx{0},
-      resets{0}, endless_bodies{0}, tls_handshakes{0}, connections{0}, idle_closes{0};
+      resets{0}, endless_bodies{0}, tls_handshakes{0}, connections{0}, idle_closes{0},
+      streamed_bytes{0};
   stats snapshot() const;
 };
 

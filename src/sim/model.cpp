@@ -32,6 +32,38 @@ std::int64_t reached(const std::vector<progress_point>& points, std::chrono::mil
   return after == points.begin() ? 0 : std::prev(after)->matched;
 }
 
+// A value of another JSON type than `v`: a string becomes its length, a number its text, a
+// bool its text, an object the array of its values, an array an object, null false.
+json::value mistyped(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::string: return static_cast<std::int64_t>(v.get_string().size());
+    case json::kind::int64: return json::string(std::to_string(v.get_int64()));
+    case json::kind::uint64: return json::string(std::to_string(v.get_uint64()));
+    case json::kind::double_: return json::string(std::to_string(v.get_double()));
+    case json::kind::bool_: return json::string(v.get_bool() ? "true" : "false");
+    case json::kind::object: {
+      json::array values;
+      for (const auto& member : v.get_object()) values.push_back(member.value());
+      return values;
+    }
+    case json::kind::array: return json::object{{"length", v.get_array().size()}};
+    case json::kind::null: return false;
+  }
+  return nullptr;
+}
+
+// wrong_types: every member of `root` but data, and every member of data.session, mistyped.
+// wrong_shape: every member of `root` mistyped, so data is an array holding the session.
+void mistype(json::object& root, fault f) {
+  for (auto& member : root) {
+    if (f == fault::wrong_shape || member.key() != "data") member.value() = mistyped(member.value());
+  }
+  if (f != fault::wrong_types) return;
+  for (auto& member : root.at("data").at("session").as_object()) {
+    member.value() = mistyped(member.value());
+  }
+}
+
 std::uint64_t fnv1a(std::string_view text) {
   std::uint64_t h = 1469598103934665603ull;
   for (const char c : text) {
@@ -268,6 +300,7 @@ std::string session_model::render(fault f) const {
                     {"data", json::object{{"session", std::move(s)}}},
                     {"message", "Session fetched successfully"},
                     {"status", "SUCCESS"}};
+  if (f == fault::wrong_types || f == fault::wrong_shape) mistype(root, f);
   std::string out = json::serialize(root);
   if (f == fault::malformed_json) out.resize(out.size() / 2);
   return out;
@@ -301,6 +334,18 @@ std::string_view to_string(fault f) {
       return "wrong_type";
     case fault::slow:
       return "slow";
+    case fault::garbage:
+      return "garbage";
+    case fault::nested:
+      return "nested";
+    case fault::wrong_types:
+      return "wrong_types";
+    case fault::wrong_shape:
+      return "wrong_shape";
+    case fault::huge_50mb:
+      return "huge_50mb";
+    case fault::huge_50mb_chunked:
+      return "huge_50mb_chunked";
   }
   return "unknown";
 }

@@ -70,8 +70,8 @@ class session_model {
   const std::shared_ptr<const std::string>& body() const { return body_; }
   // A quoted strong ETag, unique to (incarnation, version).
   const std::string& etag() const { return etag_; }
-  // The current body altered for a fault: wrong_type, huge_body or malformed_json; the normal
-  // body for any other fault.
+  // The current body altered for a fault: wrong_type, wrong_types, wrong_shape, huge_body or
+  // malformed_json; the normal body for any other fault.
   std::string render_fault_body(fault f) const;
   const session_script& script() const { return script_; }
   wall_clock::time_point created() const { return created_; }

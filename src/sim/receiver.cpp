@@ -1,5 +1,7 @@
 #include "sim/receiver.hpp"
 
+#include "sim/filler.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -98,6 +100,9 @@ std::string_view to_string(reply_kind k) {
     case reply_kind::redirect: return "redirect";
     case reply_kind::huge: return "huge";
     case reply_kind::no_read: return "no_read";
+    case reply_kind::partial: return "partial";
+    case reply_kind::trickle: return "trickle";
+    case reply_kind::gigantic: return "gigantic";
   }
   return "unknown";
 }
@@ -148,6 +153,12 @@ using response = http::response<http::string_body>;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t body_limit = 1024 * 1024;
 constexpr std::size_t huge_size = 2 * 1024 * 1024;
+constexpr std::uint64_t gigantic_size = 50ull * 1024 * 1024;
+// What a partial reply writes before it closes: the status line and half a header name.
+constexpr std::string_view partial_answer = "HTTP/1.1 200 OK\r\nContent";
+// What a trickle reply writes, a byte at a time; then 'a' until it stops.
+constexpr std::string_view trickle_start = "HTTP/1.1 200 OK\r\nX-Trickle: ";
+constexpr auto trickle_gap = std::chrono::milliseconds(100);
 
 // The value of header `name` (lower-case) or "".
 std::string header_of(const std::map<std::string, std::string>& h, const std::string& name) {
@@ -208,6 +219,7 @@ class sink : public std::enable_shared_from_this<sink> {
   }
   // Appends a `received` for `req`, answered (or not, for 0) with `status`.
   void record(const request& req, const reply& r, int status, bool body_read);
+  std::atomic<std::int64_t>& streamed() { return streamed_; }
   std::vector<received> copy() const {
     std::lock_guard lock(data_mu_);
     return records_;
@@ -231,7 +243,7 @@ class sink : public std::enable_shared_from_this<sink> {
   const receiver_options& opts() const { return opts_; }
   std::uint16_t port() const { return port_; }  // set once, in the constructor's up()
   const std::string& ca_pem() const { return ca_pem_; }
-  bool tls() const { return tls_.has_value(); }
+  bool tls() const { return tls_ != nullptr; }
 
  private:
   void accept_next(std::uint64_t gen);  // net_mu_ held
@@ -240,7 +252,7 @@ class sink : public std::enable_shared_from_this<sink> {
 
   asio::io_context& ioc_;
   const receiver_options opts_;
-  std::optional<ssl::context> tls_;
+  std::shared_ptr<ssl::context> tls_;
   std::string ca_pem_;
   std::uint16_t port_ = 0;
 
@@ -258,6 +270,7 @@ class sink : public std::enable_shared_from_this<sink> {
   std::deque<reply> script_;
   reply default_;
   std::vector<received> records_;
+  std::atomic<std::int64_t> streamed_{0};  // not guarded: atomic
 };
 
 namespace {
@@ -272,7 +285,8 @@ response make_response(const reply& r, const request& req) {
   res.set(http::field::content_type, "text/plain");
   if (r.kind == reply_kind::redirect) {
     res.result(http::status::found);
-    res.set(http::field::location, "https://elsewhere.invalid/");
+    res.set(http::field::location,
+            r.location.empty() ? std::string("https://elsewhere.invalid/") : r.location);
   } else if (r.kind == reply_kind::status) {
     res.result(static_cast<unsigned>(r.status));
   } else {
@@ -345,9 +359,18 @@ class connection final : public sink_conn, public std::enable_shared_from_this<c
   // Carries out `r` for a fully read request; true when the connection stays open.
   asio::awaitable<bool> act(const reply& r, const request& req) {
     auto& lowest = beast::get_lowest_layer(stream_);
-    if (r.kind == reply_kind::hang || r.kind == reply_kind::close) {
+    if (r.kind == reply_kind::hang || r.kind == reply_kind::close ||
+        r.kind == reply_kind::partial || r.kind == reply_kind::trickle) {
       owner_->record(req, r, 0, true);
       if (r.kind == reply_kind::hang) co_await hold();
+      if (r.kind == reply_kind::partial) co_await write_raw(partial_answer);
+      if (r.kind == reply_kind::trickle) co_await trickle();
+      lowest.close();
+      co_return false;
+    }
+    if (r.kind == reply_kind::gigantic) {
+      owner_->record(req, r, 200, true);
+      co_await gigantic();
       lowest.close();
       co_return false;
     }
@@ -363,6 +386,35 @@ class connection final : public sink_conn, public std::enable_shared_from_this<c
     }
     lowest.close();
     co_return false;
+  }
+
+  asio::awaitable<boost::system::error_code> write_raw(std::string_view bytes) {
+    beast::get_lowest_layer(stream_).expires_after(owner_->opts().io_timeout);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), use_tuple);
+    co_return ec;
+  }
+
+  // trickle_start a byte at a time, then 'a' after 'a', trickle_gap apart, until a write fails,
+  // close() or hang_hold.
+  asio::awaitable<void> trickle() {
+    asio::steady_timer gap(stream_.get_executor());
+    const auto until = std::chrono::steady_clock::now() + owner_->opts().hang_hold;
+    for (std::size_t i = 0; !closed_ && std::chrono::steady_clock::now() < until; ++i) {
+      const std::string_view byte = i < trickle_start.size() ? trickle_start.substr(i, 1) : "a";
+      if (co_await write_raw(byte)) co_return;
+      gap.expires_after(trickle_gap);
+      co_await gap.async_wait(use_tuple);
+    }
+  }
+
+  // A 200 with a chunked gigantic_size body, for as long as the client reads it.
+  asio::awaitable<void> gigantic() {
+    const auto head =
+        "HTTP/1.1 200 OK\r\nServer: fjwatch-sim-receiver\r\nContent-Type: text/plain\r\n"
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    if (co_await write_raw(head)) co_return;
+    co_await write_filler(stream_, gigantic_size, true, owner_->opts().io_timeout,
+                          owner_->streamed(), [this] { return closed_; });
   }
 
   // 413 for a body over body_limit, then the connection ends.
@@ -421,11 +473,7 @@ sink::sink(asio::io_context& ioc, receiver_options opts)
   if (opts_.tls) {
     const pem_pair leaf =
         loopback_cert(opts_.cert, opts_.ca_pem, opts_.host, "fjwatch-sim receiver CA", ca_pem_);
-    tls_.emplace(ssl::context::tls_server);
-    tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    tls_->use_certificate_chain(asio::buffer(leaf.cert));
-    tls_->use_private_key(asio::buffer(leaf.key), ssl::context::pem);
+    tls_ = server_tls_context(leaf);
   }
   port_ = opts_.port;
 }
@@ -589,6 +637,9 @@ void receiver::go_up() { impl_->up(); }
 bool receiver::is_up() const { return impl_->is_up(); }
 std::vector<received> receiver::deliveries() const { return impl_->copy(); }
 std::size_t receiver::count() const { return impl_->count(); }
+std::uint64_t receiver::streamed_bytes() const {
+  return static_cast<std::uint64_t>(impl_->streamed().load(std::memory_order_relaxed));
+}
 
 std::set<std::string> receiver::ids() const {
   std::set<std::string> out;

@@ -42,9 +42,13 @@ enum class reply_kind {
   status,    // `status` (200..599) with a small body, plus Retry-After when set
   hang,      // read the request, never answer; hold the connection until stop/go_down/hang_hold
   close,     // read the request, close the connection without answering
-  redirect,  // 302 with Location: https://elsewhere.invalid/
+  redirect,  // 302 with Location: `location` (default https://elsewhere.invalid/)
   huge,      // 200 with a 2 MiB body
   no_read,   // 200 as soon as the header is read, the body left unread; then the connection closes
+  partial,   // read the request, write the first 24 bytes of a 200 answer, then close
+  trickle,   // read the request, then write a 200 answer's header one byte per 100 ms, never
+             // ending it, until the client goes away, stop/go_down or hang_hold
+  gigantic,  // 200, chunked, a 50 MiB body written for as long as the client reads it
 };
 
 // "status", "hang", ...; "unknown" for a value outside the enum.
@@ -54,6 +58,7 @@ struct reply {
   reply_kind kind = reply_kind::status;
   int status = 200;         // for reply_kind::status
   std::string retry_after;  // sent as Retry-After when not empty (any reply that answers)
+  std::string location;     // for reply_kind::redirect; "" means https://elsewhere.invalid/
 };
 
 // One request as it arrived. Requests whose header or body could not be read (timeout, reset,
@@ -69,7 +74,8 @@ struct received {
   std::string signature_problem;             // see signature_problem(); "body not read" for no_read
   std::chrono::system_clock::time_point at;  // when the request was read
   reply_kind kind = reply_kind::status;      // how it was answered
-  int answered_status = 0;  // the status written (set just before writing); 0 for hang/close
+  // The status written (set just before writing); 0 for hang, close, partial and trickle.
+  int answered_status = 0;
 };
 
 // Why a Standard Webhooks delivery does not verify, or "" when it does: some space-separated
@@ -126,6 +132,8 @@ class receiver {
   std::size_t count() const;
   // Distinct webhook-id values of requests answered 2xx.
   std::set<std::string> ids() const;
+  // Body bytes the gigantic replies got written, in all.
+  std::uint64_t streamed_bytes() const;
   // Blocks the calling thread until count() >= n or `bound` passes; true if reached. Must not be
   // called on a thread that runs the receiver's io_context.
   bool wait_for_count(std::size_t n, std::chrono::milliseconds bound) const;

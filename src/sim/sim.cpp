@@ -1,5 +1,6 @@
 #include "sim/sim.hpp"
 #include "sim/core.hpp"
+#include "sim/filler.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -17,7 +18,9 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <array>
+#include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <type_traits>
 
 namespace fjwatch::sim {
@@ -68,7 +71,13 @@ class listener : public std::enable_shared_from_this<listener> {
 
   core& state() { return *core_; }
   const std::shared_ptr<core>& state_ptr() const { return core_; }
-  ssl::context* tls() { return tls_ ? &*tls_ : nullptr; }
+  bool tls() const { return core_->opts().tls; }
+  // The context new connections get; null for plain HTTP.
+  std::shared_ptr<ssl::context> tls_context() const {
+    std::lock_guard lock(tls_mu_);
+    return tls_;
+  }
+  void set_tls(const pem_pair& leaf, tls_version max);
   std::uint16_t port() const { return port_; }
   const std::string& ca_pem() const { return ca_pem_; }
   const std::string& host() const { return core_->opts().host; }
@@ -79,7 +88,8 @@ class listener : public std::enable_shared_from_this<listener> {
 
   asio::any_io_executor ioc_ex_;
   std::shared_ptr<core> core_;
-  std::optional<ssl::context> tls_;
+  mutable std::mutex tls_mu_;
+  std::shared_ptr<ssl::context> tls_;  // guarded by tls_mu_
   std::string ca_pem_;
   tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
@@ -97,9 +107,12 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
  public:
   static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
-  connection(std::shared_ptr<listener> owner, std::uint64_t id, Stream stream)
+  // `tls` is the context `stream` was made with (null for plain TCP); it is kept alive here.
+  connection(std::shared_ptr<listener> owner, std::uint64_t id,
+             std::shared_ptr<ssl::context> tls, Stream stream)
       : owner_(std::move(owner)),
         id_(id),
+        tls_(std::move(tls)),
         stream_(std::move(stream)),
         timer_(stream_.get_executor()) {}
   ~connection() override { owner_->forget(id_); }
@@ -148,6 +161,15 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
         co_await hold_open(r.raw);
         co_return;
       }
+      if (r.action == reply::how::garbage) {
+        auto [gec, gn] = co_await asio::async_write(stream_, asio::buffer(r.raw), use_tuple);
+        if (!gec) co_await shut_down();
+        co_return;
+      }
+      if (r.action == reply::how::stream) {
+        co_await stream_body(r);
+        co_return;
+      }
       lowest.expires_after(o.io_timeout);
       auto [wec, wn] = co_await http::async_write(stream_, r.res, use_tuple);
       if (wec) co_return;
@@ -188,6 +210,19 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
     }
   }
 
+  // Sends r.raw, then r.stream_bytes of filler for as long as the client reads it.
+  asio::awaitable<void> stream_body(const reply& r) {
+    auto& lowest = beast::get_lowest_layer(stream_);
+    const auto timeout = owner_->state().opts().io_timeout;
+    lowest.expires_after(timeout);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(r.raw), use_tuple);
+    if (!ec) {
+      ec = co_await write_filler(stream_, r.stream_bytes, r.chunked, timeout,
+                                 owner_->state().count().streamed_bytes, [this] { return closed_; });
+    }
+    if (!ec && !closed_) co_await shut_down();
+  }
+
   asio::awaitable<void> shut_down() {
     auto& lowest = beast::get_lowest_layer(stream_);
     if constexpr (is_tls) {
@@ -201,6 +236,7 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
 
   std::shared_ptr<listener> owner_;
   std::uint64_t id_;
+  std::shared_ptr<ssl::context> tls_;
   Stream stream_;
   asio::steady_timer timer_;
   bool closed_ = false;
@@ -216,11 +252,7 @@ listener::listener(asio::io_context& ioc, options opts)
   ca_pem_ = o.ca_pem;
   if (o.tls) {
     const pem_pair leaf = loopback_cert(o.cert, o.ca_pem, o.host, "fjwatch-sim CA", ca_pem_);
-    tls_.emplace(ssl::context::tls_server);
-    tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    tls_->use_certificate_chain(asio::buffer(leaf.cert));
-    tls_->use_private_key(asio::buffer(leaf.key), ssl::context::pem);
+    tls_ = server_tls_context(leaf, o.tls_max);
   }
   const tcp::endpoint ep(asio::ip::make_address(o.host), o.port);
   acceptor_.open(ep.protocol());
@@ -260,12 +292,21 @@ void listener::serve(tcp::socket socket, asio::any_io_executor ex) {
     using conn_t = typename decltype(conn)::element_type;
     asio::co_spawn(ex, conn_t::run(std::move(conn)), log_failure(core_, "connection"));
   };
-  if (tls_)
-    spawn(std::make_shared<connection<tls_stream>>(shared_from_this(), id,
-                                                   tls_stream(std::move(socket), *tls_)));
-  else
-    spawn(std::make_shared<connection<beast::tcp_stream>>(shared_from_this(), id,
+  if (auto ctx = tls_context()) {
+    tls_stream stream(std::move(socket), *ctx);
+    spawn(std::make_shared<connection<tls_stream>>(shared_from_this(), id, std::move(ctx),
+                                                   std::move(stream)));
+  } else {
+    spawn(std::make_shared<connection<beast::tcp_stream>>(shared_from_this(), id, nullptr,
                                                           beast::tcp_stream(std::move(socket))));
+  }
+}
+
+void listener::set_tls(const pem_pair& leaf, tls_version max) {
+  if (!tls()) throw std::logic_error("sim: set_tls on a plain-HTTP server");
+  auto next = server_tls_context(leaf, max);
+  std::lock_guard lock(tls_mu_);
+  tls_ = std::move(next);
 }
 
 bool listener::enlist(std::uint64_t id, std::weak_ptr<conn_base> c) {
@@ -325,6 +366,7 @@ void server::set_global_fault(fault kind, double fraction) {
 }
 void server::set_api_key(std::string key) { impl_->state().set_api_key(std::move(key)); }
 void server::set_latency(std::chrono::milliseconds latency) { impl_->state().set_latency(latency); }
+void server::set_tls(const pem_pair& cert, tls_version max) { impl_->set_tls(cert, max); }
 stats server::snapshot() const { return impl_->state().count().snapshot(); }
 std::int64_t server::polls_of(std::string_view id) const { return impl_->state().polls_of(id); }
 std::vector<session_report> server::report() const { return impl_->state().report(); }

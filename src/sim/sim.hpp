@@ -51,6 +51,12 @@ enum class fault {
   redirect,        // 302 to another host
   wrong_type,      // 200, profileMatchingStatus is a number
   slow,            // the normal answer, after slow_delay
+  garbage,         // 2 KiB of binary noise ending in a blank line (not HTTP at all), then a close
+  nested,          // 200, a body of 100,000 nested JSON arrays
+  wrong_types,     // 200, every field of the answer and of data.session with a wrong type
+  wrong_shape,     // 200, every top-level field mistyped: data is an array around the session
+  huge_50mb,       // 200 with Content-Length: 50 MiB, written until the client goes away
+  huge_50mb_chunked,  // 200, chunked, 50 MiB written until the client goes away
 };
 
 // "http_503", "reset", ...; "unknown" for a value outside the enum.
@@ -116,6 +122,8 @@ struct options {
   pem_pair cert;       // server certificate + key; empty: a fresh CA and a leaf for
                        // localhost and 127.0.0.1 are made
   std::string ca_pem;  // returned by ca_pem() when `cert` is given
+  // The highest version offered; below 1.2, the only one (see server_tls_context).
+  tls_version tls_max = tls_version::v1_3;
   std::string api_key = "fjk_sim_key";
   std::chrono::milliseconds latency{0};  // before every answer
   double fraction_503 = 0;               // shorthand for a {http_503, fraction} global fault
@@ -147,6 +155,7 @@ struct stats {
   std::int64_t tls_handshakes = 0;  // completed
   std::int64_t connections = 0;     // accepted
   std::int64_t idle_closes = 0;     // closed after idle_timeout without a request
+  std::int64_t streamed_bytes = 0;  // body bytes the huge_50mb faults got written
 };
 
 namespace detail {
@@ -181,6 +190,10 @@ class server {
   // Requests must carry this key from now on.
   void set_api_key(std::string key);
   void set_latency(std::chrono::milliseconds latency);
+  // Connections accepted from now on present `cert` and offer up to `max` (as options::cert and
+  // options::tls_max); open ones keep what they have. ca_pem() is unchanged. Throws
+  // std::logic_error for a plain-HTTP server, like the constructor if `cert` does not load.
+  void set_tls(const pem_pair& cert, tls_version max = tls_version::v1_3);
 
   stats snapshot() const;
   // Authorized requests for the id that reached the session table (faulted ones included); 0 if

@@ -4,6 +4,7 @@
 // files a run needs (config, watch list, key) and a simulator to point it at. Header-only; no
 // Boost.Test (failures to set up throw). The binary is the FJWATCH_BINARY macro.
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -56,6 +57,13 @@ inline std::string read_all(const std::filesystem::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// Who a child runs as: set between fork and exec (supplementary groups dropped), so the caller
+// must be root. A failure to switch shows as exit code 126.
+struct run_as {
+  uid_t uid;
+  gid_t gid;
+};
+
 // One run of a program. Its stdin is /dev/null; every other descriptor of the test is closed in
 // the child. Destroying a child that still runs kills it with SIGKILL and reaps it.
 class child_process {
@@ -64,9 +72,11 @@ class child_process {
   // Holds under the output lock; sees every stderr line so far and whether stderr has closed.
   using line_pred = std::function<bool(const std::vector<std::string>& lines, bool closed)>;
 
-  // Starts argv[0] (a path; no PATH search) with exactly `env`, in `cwd` when given. Throws
-  // std::system_error when a pipe or fork fails; a failed exec shows as exit code 127.
-  child_process(std::vector<std::string> argv, const env_map& env, std::filesystem::path cwd = {}) {
+  // Starts argv[0] (a path; no PATH search) with exactly `env`, in `cwd` when given, as `user`
+  // when given. Throws std::system_error when a pipe or fork fails; a failed exec shows as exit
+  // code 127.
+  child_process(std::vector<std::string> argv, const env_map& env, std::filesystem::path cwd = {},
+                std::optional<run_as> user = std::nullopt) {
     std::vector<std::string> env_text;
     for (const auto& [k, v] : env) env_text.push_back(k + "=" + v);
     std::vector<char*> av = pointers(argv);
@@ -82,7 +92,10 @@ class child_process {
       for (int fd : {out[0], out[1], err[0], err[1], null_fd}) ::close(fd);
       throw std::system_error(saved, std::generic_category(), "fork");
     }
-    if (pid_ == 0) exec_child(av.data(), ev.data(), null_fd, out[1], err[1], dir.c_str());
+    if (pid_ == 0) {
+      exec_child(av.data(), ev.data(), null_fd, out[1], err[1], dir.c_str(),
+                 user ? &*user : nullptr);
+    }
     ::close(out[1]);
     ::close(err[1]);
     if (null_fd >= 0) ::close(null_fd);
@@ -213,8 +226,12 @@ class child_process {
 
   // Between fork and execve: async-signal-safe calls only.
   [[noreturn]] static void exec_child(char** argv, char** envp, int in_fd, int out_fd, int err_fd,
-                                      const char* dir) {
+                                      const char* dir, const run_as* user) {
     if (in_fd < 0 || ::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) {
+      ::_exit(126);
+    }
+    if (user != nullptr && (::setgroups(0, nullptr) != 0 || ::setgid(user->gid) != 0 ||
+                            ::setuid(user->uid) != 0)) {
       ::_exit(126);
     }
     ::syscall(SYS_close_range, 3U, ~0U, 0U);
@@ -348,12 +365,13 @@ inline std::string tail(const child_process& c, std::size_t n = 15) {
   return out;
 }
 
-// `fjwatch args...` started in `dir` with exactly `env`.
+// `fjwatch args...` started in `dir` with exactly `env`, as `user` when given.
 inline std::unique_ptr<child_process> spawn_fjwatch(std::vector<std::string> args,
                                                     const std::filesystem::path& dir,
-                                                    const env_map& env = base_env()) {
+                                                    const env_map& env = base_env(),
+                                                    std::optional<run_as> user = std::nullopt) {
   args.insert(args.begin(), FJWATCH_BINARY);
-  return std::make_unique<child_process>(std::move(args), env, dir);
+  return std::make_unique<child_process>(std::move(args), env, dir, user);
 }
 
 // How a command that ran to its end ended.
@@ -399,14 +417,17 @@ struct workspace {
   void watch(const std::vector<std::string>& ids) const {
     dir.replace("watchlist.yaml", watchlist_yaml(ids));
   }
-  // Writes the config and starts `fjwatch run -c <dir>/fjwatch.yaml`.
-  std::unique_ptr<child_process> start(const env_map& env = base_env()) const {
+  // Writes the config and starts `fjwatch run -c <dir>/fjwatch.yaml` (as `user` when given:
+  // the workspace must be open to that user).
+  std::unique_ptr<child_process> start(const env_map& env = base_env(),
+                                       std::optional<run_as> user = std::nullopt) const {
     dir.write("fjwatch.yaml", config_yaml(cfg));
-    return spawn_fjwatch({"run", "-c", config_path().string()}, dir.path(), env);
+    return spawn_fjwatch({"run", "-c", config_path().string()}, dir.path(), env, user);
   }
   // Starts the daemon and waits for daemon.ready (fails the test if it does not come in 15 s).
-  std::unique_ptr<child_process> start_ready(const env_map& env = base_env()) const {
-    auto c = start(env);
+  std::unique_ptr<child_process> start_ready(const env_map& env = base_env(),
+                                             std::optional<run_as> user = std::nullopt) const {
+    auto c = start(env, user);
     const auto ready = c->wait_for_line([](auto l) { return is_event(l, "daemon.ready"); },
                                         std::chrono::seconds(15));
     if (!ready) throw std::runtime_error("no daemon.ready within 15 s:" + tail(*c));

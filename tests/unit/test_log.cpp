@@ -200,6 +200,23 @@ BOOST_FIXTURE_TEST_CASE(sink_captures_lines_with_journal_priority, captured) {
   BOOST_TEST(lines == expected, boost::test_tools::per_element());
 }
 
+// A problem's position is written as far as it is known: no ":0:0" for a file that cannot be
+// read at all.
+BOOST_FIXTURE_TEST_CASE(problems_name_the_file_and_the_known_position, captured) {
+  using fjwatch::diagnostic;
+  lg::problems("watchlist.problem",
+               {diagnostic{.file = "/w.yaml", .line = 3, .column = 8, .message = "NUL byte"},
+                diagnostic{.file = "/w.yaml", .line = 4, .message = "no column"},
+                diagnostic{.file = "/w.yaml", .message = "cannot read: Permission denied",
+                           .level = diagnostic::severity::warning}});
+  const std::vector<std::string> expected{
+      R"(<3>error watchlist.problem where=/w.yaml:3:8 message="NUL byte")",
+      R"(<3>error watchlist.problem where=/w.yaml:4 message="no column")",
+      R"(<4>warn watchlist.problem where=/w.yaml message="cannot read: Permission denied")",
+  };
+  BOOST_TEST(lines == expected, boost::test_tools::per_element());
+}
+
 BOOST_FIXTURE_TEST_CASE(level_filtering, captured) {
   struct row {
     log_level configured;

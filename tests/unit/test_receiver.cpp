@@ -465,6 +465,45 @@ BOOST_FIXTURE_TEST_CASE(no_read_answers_before_the_body, fixture) {
   BOOST_TEST(d.answered_status == 200);
 }
 
+BOOST_FIXTURE_TEST_CASE(redirect_goes_to_a_given_location, fixture) {
+  rcv.script({{.kind = sim::reply_kind::redirect, .location = "https://127.0.0.1:1/other"}});
+  const outcome out = send({.id = "msg_redirect_to"});
+  BOOST_TEST(out.status() == 302u);
+  BOOST_TEST(out.res[http::field::location] == "https://127.0.0.1:1/other");
+}
+
+BOOST_FIXTURE_TEST_CASE(partial_closes_inside_the_answer, fixture) {
+  rcv.script({{.kind = sim::reply_kind::partial}});
+  const outcome out = send({.id = "msg_partial"});
+  BOOST_TEST(!!out.ec);
+  BOOST_TEST(out.ec != timed_out);
+  BOOST_TEST(!out.answered);
+  BOOST_REQUIRE(rcv.count() == 1u);
+  BOOST_TEST(sim::to_string(rcv.deliveries()[0].kind) == "partial");
+  BOOST_TEST(rcv.deliveries()[0].answered_status == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(trickle_never_ends_the_header, fixture) {
+  rcv.script({{.kind = sim::reply_kind::trickle}});
+  const outcome out = send({.id = "msg_trickle", .timeout = 350ms});
+  BOOST_TEST(out.ec == timed_out);
+  BOOST_TEST(!out.answered);
+  BOOST_REQUIRE(rcv.count() == 1u);
+  BOOST_TEST(sim::to_string(rcv.deliveries()[0].kind) == "trickle");
+}
+
+// The client stops at its 4 MiB limit; the receiver writes no more than the sockets take.
+BOOST_FIXTURE_TEST_CASE(gigantic_is_written_only_as_far_as_it_is_read, fixture) {
+  rcv.script({{.kind = sim::reply_kind::gigantic}});
+  const outcome out = send({.id = "msg_gigantic"});
+  BOOST_TEST((out.ec == http::error::body_limit), out.ec.message());
+  BOOST_TEST(out.status() == 200u);
+  BOOST_TEST(out.res[http::field::transfer_encoding] == "chunked");
+  BOOST_TEST(rcv.streamed_bytes() < 25u * 1024 * 1024);
+  BOOST_REQUIRE(rcv.count() == 1u);
+  BOOST_TEST(rcv.deliveries()[0].answered_status == 200);
+}
+
 BOOST_FIXTURE_TEST_CASE(body_over_one_mebibyte_is_413_and_not_recorded, fixture) {
   const outcome out = send({.id = "msg_big", .payload = std::string(1024 * 1024 + 1, 'b')});
   BOOST_TEST(out.status() == 413u);

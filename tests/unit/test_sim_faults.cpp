@@ -116,6 +116,28 @@ BOOST_AUTO_TEST_CASE(each_fault_is_observable_for_the_first_polls) {
          const json::value v = json::parse(r.res.body());
          BOOST_TEST(v.at("data").at("session").at("profileMatchingStatus").is_int64());
        }},
+      {sim::fault::nested,
+       [](const answer& r) {
+         BOOST_TEST(r.res.body() == std::string(100000, '[') + std::string(100000, ']'));
+       }},
+      {sim::fault::wrong_types,
+       [](const answer& r) {
+         const json::value v = json::parse(r.res.body());
+         BOOST_TEST(v.at("statusCode").is_string());
+         BOOST_TEST(v.at("status").is_int64());
+         const auto& s = v.at("data").at("session").as_object();
+         BOOST_TEST(s.at("_id").is_int64());
+         BOOST_TEST(s.at("profileMatchingStatus").is_int64());
+         BOOST_TEST(s.at("totalProfilesMatched").is_string());
+         BOOST_TEST(s.at("jdDetail").is_array());
+         BOOST_TEST(s.at("nuances").is_object());
+       }},
+      {sim::fault::wrong_shape,
+       [](const answer& r) {
+         const json::value v = json::parse(r.res.body());
+         BOOST_TEST(v.at("data").is_array());
+         BOOST_TEST(v.at("data").at(0).at("profileMatchingStatus").is_string());
+       }},
       {sim::fault::huge_body,
        [](const answer& r) {
          BOOST_TEST(r.res.body().size() >= 2u * 1024 * 1024);
