@@ -240,23 +240,27 @@ void scheduler::handle(std::uint32_t index, std::uint32_t generation, const poll
                               {"request_id", o.request_id}});
   } else {
     s.last_error.clear();
-    if (!o.etag.empty()) s.etag = o.etag;
     log::debug("poll.ok", {{"session", s.id.view()}, {"outcome", to_string(o.what)},
                            {"latency_us", static_cast<std::int64_t>(o.latency.count())}});
   }
 
   tracked_session next = s.t;
   const auto d = decide(next, o, policy_, unix_ms_now(), uniform(), uniform());
-  if ((d.persist || !d.events.empty()) && !record(index, next, o, d.events)) return;
+  // The ETag moves with the state: a poll whose change could not be recorded must not be
+  // answered 304 next time.
+  std::string etag = o.failed() || o.etag.empty() ? s.etag : o.etag;
+  if ((d.persist || !d.events.empty()) && !record(index, next, o, d.events, etag)) return;
   auto& after = slots_[index];
   after.t = next;
+  after.etag = std::move(etag);
   if (!d.stop) schedule(index, d.delay);
 }
 
-// Commits the new state and its events in one transaction. False when the store failed: the
-// daemon is stopping and nothing in memory moves.
+// Commits the new state and its events in one transaction. False when the store failed: with
+// the disk full the session is polled again later (see defer_after_full), after any other
+// failure the daemon is stopping; either way nothing in memory moves.
 bool scheduler::record(std::uint32_t index, const tracked_session& next, const poll_outcome& o,
-                       const std::vector<event_type>& events) {
+                       const std::vector<event_type>& events, const std::string& etag) {
   auto& s = slots_[index];
   const auto now = unix_ms_now();
   auto row = db_.find_session(s.id.view()).value_or(session_row{.id = s.id.str()});
@@ -283,7 +287,7 @@ bool scheduler::record(std::uint32_t index, const tracked_session& next, const p
   row.search_more_counter = next.search_more_counter;
   row.waiting_since_ms = next.waiting_since_ms;
   row.phase = next.phase;
-  row.etag = s.etag;
+  row.etag = etag;
   row.last_change_ms = now;
 
   std::vector<new_event> batch;
@@ -293,7 +297,10 @@ bool scheduler::record(std::uint32_t index, const tracked_session& next, const p
                               .actions = actions_for(s, type)});
   }
   try {
+    const bool was_full = !db_.write_problem().empty();
     const auto fresh = db_.commit(row, batch);
+    store_failures_ = 0;
+    if (was_full) log::info("store.recovered", {{"database", db_.path().string()}});
     for (const auto& e : batch) {
       if (std::ranges::find(fresh, e.id) == fresh.end()) continue;
       ++s.events;
@@ -311,10 +318,27 @@ bool scheduler::record(std::uint32_t index, const tracked_session& next, const p
     }
     if (!fresh.empty()) on_events_();
     return true;
+  } catch (const store_full& e) {
+    defer_after_full(index, e.what());
+    return false;
   } catch (const store_error& e) {
     on_fatal_(e.what());
     return false;
   }
+}
+
+// The disk is full: nothing of the poll was recorded, so the session keeps its state and ETag
+// as they were, and its next poll (after a backoff over the run of failed writes, within
+// retry.initial..retry.max) sees the same change again and records it then.
+void scheduler::defer_after_full(std::uint32_t index, const std::string& what) {
+  ++store_failures_;
+  const auto delay = backoff(store_failures_, policy_.cadence, uniform(), std::nullopt);
+  auto& s = slots_[index];
+  s.last_error = "store_full: " + what;
+  log::error("store.full", {{"database", db_.path().string()}, {"reason", what},
+                            {"session", s.id.view()},
+                            {"retry_in_ms", static_cast<std::int64_t>(delay.count())}});
+  schedule(index, delay);
 }
 
 std::vector<std::string> scheduler::actions_for(const slot& s, event_type t) const {

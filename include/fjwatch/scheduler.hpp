@@ -63,6 +63,10 @@ struct scheduler_stats {
   // answer of any other kind); nullopt while the API answers.
   std::optional<std::chrono::steady_clock::time_point> api_failing_since;
   std::string api_last_failure;  // "server_error: HTTP 503", the last poll of that streak
+  // The store's disk-full state (store::write_problem(), store::full_failures()), filled in by
+  // the daemon.
+  std::string store_write_problem;
+  std::uint64_t store_full_failures = 0;
 };
 
 class scheduler {
@@ -123,7 +127,8 @@ class scheduler {
   void handle_rate_headers(const poll_outcome& o);
   void count_poll(const poll_outcome& o);
   bool record(std::uint32_t index, const tracked_session& next, const poll_outcome& o,
-              const std::vector<event_type>& events);
+              const std::vector<event_type>& events, const std::string& etag);
+  void defer_after_full(std::uint32_t index, const std::string& what);
   std::vector<std::string> actions_for(const slot& s, event_type t) const;
   void release(std::uint32_t index);
   double uniform();
@@ -157,6 +162,7 @@ class scheduler {
   millis probe_gap_{0};
   bool rate_paused_logged_ = false;
   std::mt19937_64 rng_;
+  int store_failures_ = 0;  // writes failed in a row for a full disk (their backoff)
   scheduler_stats stats_;
 };
 
