@@ -280,6 +280,7 @@ struct run_config {
   std::string max_interval = "1s";
   std::string retry_initial = "100ms";
   std::string retry_max = "1s";
+  std::string unreachable_after;  // api.unreachable_after; "" leaves the key out
   std::string level = "info";
   std::string watchlist = "watchlist.yaml";
   std::string state_dir = "state";
@@ -295,6 +296,7 @@ inline std::string config_yaml(const run_config& c) {
                   "\n  max_in_flight: " + std::to_string(c.max_in_flight) + "\n  rate: " + c.rate +
                   "\n";
   if (!c.ca_file.empty()) y += "  ca_file: " + c.ca_file + "\n";
+  if (!c.unreachable_after.empty()) y += "  unreachable_after: " + c.unreachable_after + "\n";
   y += "poll:\n  interval: " + c.interval + "\n  max_interval: " + c.max_interval + "\n";
   y += "retry:\n  initial: " + c.retry_initial + "\n  max: " + c.retry_max + "\n";
   y += "watchlist: " + c.watchlist + "\nstate_dir: " + c.state_dir + "\ncontrol: " + c.control + "\n";
