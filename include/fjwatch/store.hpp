@@ -80,9 +80,9 @@ struct attempt_record {
 };
 
 // Any SQLite failure: names the database file and SQLite's message (and for an I/O error, the
-// operation that failed). Startup turns it into exit 1 with that message; at runtime the caller decides
-// (a failed commit means nothing was recorded). Any kind but store_full means the database can
-// no longer be trusted to hold what it was told: the daemon stops.
+// operation that failed). Startup turns it into exit 1 with that message; at runtime the caller
+// decides (a failed commit means nothing was recorded). Any kind but store_full means the
+// database can no longer be trusted to hold what it was told: the daemon stops.
 class store_error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

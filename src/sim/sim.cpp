@@ -341,7 +341,8 @@ void listener::go_up() {
   if (stopped_) return;
   on_strand([this] {
     if (up_ || stopped_) return;
-    listen_held(acceptor_, holder_, tcp::endpoint(asio::ip::make_address(core_->opts().host), port_));
+    const tcp::endpoint ep(asio::ip::make_address(core_->opts().host), port_);
+    listen_held(acceptor_, holder_, ep);
     up_ = true;
     asio::co_spawn(acceptor_.get_executor(), accept_loop(shared_from_this(), ++gen_),
                    log_failure(core_, "accept loop"));
