@@ -5,9 +5,8 @@
 // recorded as delivered before the kill is sent again.
 #include <boost/test/unit_test.hpp>
 
+#include "faults.hpp"
 #include "fjwatch/store.hpp"
-#include "process.hpp"
-#include "receiver_thread.hpp"
 #include "secrets_check.hpp"
 
 #include <csignal>
@@ -23,7 +22,7 @@ using namespace std::chrono_literals;
 constexpr std::size_t sessions = 100;
 
 // A rig whose daemon logs every event (journal) and posts it to `rx` (hook).
-struct crash_rig : t::rig {
+struct crash_rig : t::hook_rig {
   crash_rig() {
     for (unsigned i = 0; i < sessions; ++i)
       ids.push_back(t::hex_id(7000 + i));
@@ -35,13 +34,6 @@ struct crash_rig : t::rig {
       api->add_session(
           sim::done_after(ids[i], std::chrono::milliseconds(i * 10)));
     }
-    dir.write("hook.secret", std::string(t::webhook_secret) + "\n");
-    dir.write("hook-ca.pem", rx->ca_pem());
-    cfg.more_actions =
-        "  - name: hook\n    type: webhook\n    url: " + rx->url() +
-        "\n    secret_file: hook.secret\n    ca_file: hook-ca.pem\n"
-        "    timeout: 10s\n    retry_schedule: [200ms, 200ms, 200ms, 200ms]\n";
-    cfg.default_actions = {"journal", "hook"};
   }
 
   // Waits until the daemon logged session.done for every session.
@@ -67,24 +59,8 @@ struct crash_rig : t::rig {
 
   std::vector<std::string> ids;
   std::set<std::string> events;
-  t::receiver_thread rx;
 };
 
-// Requests answered 2xx, counted by webhook-id.
-std::map<std::string, int> accepted(const std::vector<sim::received> &got) {
-  std::map<std::string, int> out;
-  for (const auto &r : got) {
-    if (r.answered_status >= 200 && r.answered_status < 300)
-      ++out[r.id];
-  }
-  return out;
-}
-
-// SIGKILL, then waits for the exit; the daemon gets no chance to tidy anything.
-void kill_hard(t::child_process &c) {
-  c.send_signal(SIGKILL);
-  BOOST_REQUIRE(c.wait_exit(10s).has_value());
-}
 
 // Restarts on the same state and waits until every event was accepted by the
 // receiver; then checks what arrived over both runs.
@@ -94,13 +70,13 @@ void restart_and_check(crash_rig &r,
                        const std::vector<std::string> &journal_before) {
   auto c = r.start_ready();
   const bool all = t::wait_until(
-      [&] { return accepted(r.rx->deliveries()).size() >= sessions; }, 30s);
-  BOOST_TEST(all, accepted(r.rx->deliveries()).size()
+      [&] { return t::accepted(r.rx->deliveries()).size() >= sessions; }, 30s);
+  BOOST_TEST(all, t::accepted(r.rx->deliveries()).size()
                       << " of 100 events accepted:" << t::tail(*c));
   BOOST_TEST(t::terminate(*c) == 0, t::tail(*c));
 
   const auto got = r.rx->deliveries();
-  auto ok = accepted(got);
+  auto ok = t::accepted(got);
   std::set<std::string> ok_ids;
   for (const auto &[id, n] : ok)
     ok_ids.insert(id);
@@ -165,7 +141,8 @@ BOOST_AUTO_TEST_CASE(pending_deliveries_all_arrive_after_a_restart) {
                         "not every session reached done:" << t::tail(*c));
   BOOST_REQUIRE_MESSAGE(r.rx->wait_for_count(31, 30s),
                         r.rx->count() << " requests:" << t::tail(*c));
-  kill_hard(*c);
+  // SIGKILL: the daemon gets no chance to tidy anything.
+  BOOST_REQUIRE(t::kill_hard(*c) == 128 + SIGKILL);
 
   const auto at_kill = r.hook_rows();
   std::size_t pending = 0;
@@ -190,7 +167,8 @@ BOOST_AUTO_TEST_CASE(
         return t::count_field(lines, "delivery.retry", "event_id").size() >= 5;
       },
       30s));
-  kill_hard(*c);
+  // SIGKILL: the daemon gets no chance to tidy anything.
+  BOOST_REQUIRE(t::kill_hard(*c) == 128 + SIGKILL);
 
   const auto at_kill = r.hook_rows();
   std::size_t pending = 0;
