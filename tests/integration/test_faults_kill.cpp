@@ -72,13 +72,17 @@ struct kill_rig : t::hook_rig {
 
   // The sessions planned for run k turn done now.
   void finish_planned(unsigned k) {
-    for (const auto& id : done_before[k]) api->add_session(sim::done_after(id, 0ms));
+    for (const auto& id : done_before[k]) {
+      api->add_session(sim::done_after(id, 0ms));
+      turned.insert(t::done_event(id));
+    }
   }
 
   const unsigned sessions;
   std::vector<std::string> ids;
   std::set<std::string> events;
   std::map<unsigned, std::vector<std::string>> done_before;
+  std::set<std::string> turned;  // events of the sessions turned done so far
 };
 
 // What all the runs logged that the checks need.
@@ -98,26 +102,65 @@ struct run_log {
   }
 };
 
-// One run killed at a random moment: the first of three random thresholds of progress since
-// the sessions of this run turned done (new receiver requests, new daemon log lines, new API
-// requests), then a random 0..20 ms more. Returns the run's log lines.
-std::vector<std::string> run_and_kill(kill_rig& r, unsigned k, std::mt19937_64& rng) {
+// What a run's kill waits for: the k-th new webhook request (the rest of its wave is in
+// flight then), the k-th log action line (its outcome not yet recorded), or the k-th new API
+// request (while polls and commits go on).
+enum class moment { webhook, journal, polls };
+constexpr const char* moment_names[] = {"webhook", "journal", "polls"};
+
+// Picks a kind of moment at random among those this run surely reaches (events turned done
+// but not yet accepted by the receiver, or not yet written by the log action, are delivered in
+// it), and its k: 1..4, at most that much work.
+std::pair<moment, std::size_t> pick_moment(kill_rig& r, const run_log& log, std::mt19937_64& rng) {
+  std::size_t hooks = 0, lines = 0;
+  const auto accepted = r.rx->ids();
+  for (const auto& e : r.turned) {
+    hooks += accepted.contains(e) ? 0 : 1;
+    lines += log.journal_ids.contains(e) ? 0 : 1;
+  }
+  std::vector<std::pair<moment, std::size_t>> kinds{{moment::polls, 30}};
+  if (hooks > 0) kinds.emplace_back(moment::webhook, std::min<std::size_t>(hooks, 4));
+  if (lines > 0) kinds.emplace_back(moment::journal, std::min<std::size_t>(lines, 4));
+  const auto [kind, most] =
+      kinds[std::uniform_int_distribution<std::size_t>(0, kinds.size() - 1)(rng)];
+  return {kind, std::uniform_int_distribution<std::size_t>(1, most)(rng)};
+}
+
+// One run killed at a random moment: pick_moment, then at once or (half the time) a random
+// 1..20 ms later. Returns the run's log lines; counts the moment's kind in `kinds`.
+std::vector<std::string> run_and_kill(kill_rig& r, unsigned k, const run_log& log,
+                                      std::mt19937_64& rng, std::map<std::string, int>& kinds) {
   auto c = r.start_ready();
+  const std::size_t requests = r.rx->count();
+  const std::int64_t polls = r.api->snapshot().requests;
   r.finish_planned(k);
-  std::uniform_int_distribution<std::size_t> rx_n(1, 4), log_n(1, 12), api_n(1, 30);
-  const std::size_t rx_at = r.rx->count() + rx_n(rng);
-  const std::size_t log_at = c->err_line_count() + log_n(rng);
-  const std::int64_t api_at = r.api->snapshot().requests + static_cast<std::int64_t>(api_n(rng));
-  const bool moment = t::wait_until(
-      [&] {
-        return r.rx->count() >= rx_at || c->err_line_count() >= log_at ||
-               r.api->snapshot().requests >= api_at;
-      },
-      20s);
-  BOOST_REQUIRE_MESSAGE(moment, "run " << k << ": no progress in 20 s:" << t::log_tail{*c});
+  const auto [kind, n] = pick_moment(r, log, rng);
+  ++kinds[moment_names[static_cast<int>(kind)]];
+  bool reached = false;
+  switch (kind) {
+    case moment::webhook:
+      reached = r.rx->wait_for_count(requests + n, 20s);
+      break;
+    case moment::journal:
+      reached = c->wait_for(
+          [&](const std::vector<std::string>& lines, bool) {
+            std::size_t seen = 0;
+            for (const auto& l : lines) seen += t::is_event(l, "action.log") ? 1 : 0;
+            return seen >= n;
+          },
+          20s);
+      break;
+    case moment::polls:
+      reached = t::wait_until(
+          [&] { return r.api->snapshot().requests >= polls + static_cast<std::int64_t>(n); }, 20s);
+      break;
+  }
+  BOOST_REQUIRE_MESSAGE(reached, "run " << k << ": no " << moment_names[static_cast<int>(kind)]
+                                        << " moment in 20 s:" << t::log_tail{*c});
   // Part of the random moment, not a wait for anything.
-  std::this_thread::sleep_for(
-      std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 20)(rng)));
+  if (const int later = std::uniform_int_distribution<int>(-20, 20)(rng); later > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(later));
+  }
   BOOST_REQUIRE_MESSAGE(t::kill_hard(*c) == 128 + SIGKILL,
                         "run " << k << " ended before its kill:" << t::log_tail{*c});
   const auto leaks = t::find_secrets(t::default_secrets(), *c, r.state(), {});
@@ -165,7 +208,8 @@ BOOST_AUTO_TEST_CASE(every_event_reaches_every_action_across_repeated_kill_9) {
   const auto start = steady::now();
 
   run_log log;
-  for (unsigned k = 0; k < kills; ++k) log.add(run_and_kill(r, k, rng));
+  std::map<std::string, int> kinds;
+  for (unsigned k = 0; k < kills; ++k) log.add(run_and_kill(r, k, log, rng, kinds));
   log.add(run_to_completion(r, log));
 
   // The database as the daemon left it, read-only first.
@@ -200,5 +244,7 @@ BOOST_AUTO_TEST_CASE(every_event_reaches_every_action_across_repeated_kill_9) {
                        std::to_string(log.journal_lines) + " (duplicates " +
                        std::to_string(log.journal_lines - log.journal_ids.size()) +
                        "), integrity " + integrity + ", " + std::to_string(secs.count()) + " ms";
-  BOOST_TEST_MESSAGE(summary);
+  std::string moments;
+  for (const auto& [kind, n] : kinds) moments += " " + kind + " " + std::to_string(n);
+  BOOST_TEST_MESSAGE(summary << "; kill moments:" << moments);
 }
