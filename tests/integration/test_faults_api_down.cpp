@@ -5,11 +5,12 @@
 // /healthz degraded, and after the recovery sees every session that turned done meanwhile
 // within one retry.max (plus a stated allowance), with exactly one event each.
 #include <boost/test/unit_test.hpp>
-#include <cmath>
 
 #include "faults.hpp"
 #include "fjwatch/store.hpp"
 #include "secrets_check.hpp"
+
+#include <cmath>
 
 namespace {
 

@@ -4,18 +4,19 @@
 // /metrics, records nothing it cannot record whole, keeps running, and once there is room again
 // delivers every event of the outage by itself. A failing disk (EIO from write or fsync): the
 // daemon exits non-zero at once, and a restart without the fault loses nothing.
+#include <boost/test/unit_test.hpp>
+
+#include "faults.hpp"
+#include "fjwatch/store.hpp"
+#include "secrets_check.hpp"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include <boost/test/unit_test.hpp>
 #include <cstring>
 #include <functional>
-
-#include "faults.hpp"
-#include "fjwatch/store.hpp"
-#include "secrets_check.hpp"
 
 namespace {
 

@@ -9,16 +9,16 @@
 // random seed (default: a fresh one). The seed is printed first: the same seed gives the same
 // plan (which session turns done before which kill, the receiver's replies, the thresholds of
 // each kill), though not the same timing.
-#include <algorithm>
 #include <boost/test/unit_test.hpp>
-#include <cstdlib>
-#include <iostream>
-#include <random>
-#include <thread>
 
 #include "faults.hpp"
 #include "fjwatch/store.hpp"
 #include "secrets_check.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <random>
+#include <thread>
 
 namespace {
 

@@ -34,10 +34,15 @@ struct threaded {
   // Runs `body` on the test thread's loop to its end (at most 5 s).
   void client(std::function<asio::awaitable<void>()> body) {
     bool finished = false;
-    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-      co_await body();
-      finished = true;
-    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          co_await body();
+          finished = true;
+        },
+        [](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+        });
     ioc.restart();
     ioc.run_for(5s);
     BOOST_TEST(finished);
