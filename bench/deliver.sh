@@ -9,10 +9,8 @@ n=${1:-5000}
 runs=${2:-5}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${3:-$root/build-bench}
-if [ ! -f "$build/CMakeCache.txt" ]; then
-  "$root/scripts/deps.sh"
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-fi
+source "$root/bench/lib.sh"
+ensure_build "$build"
 cmake --build "$build" -j "${FJWATCH_JOBS:-2}" --target fjwatch-bench-deliver fjwatch
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,4 +1,14 @@
-# Shared by the benchmark scripts that run fjwatch against fjwatch-sim. Source it.
+# Shared by the benchmark scripts. Source it.
+
+# Configures BUILD_DIR as an optimised build (installing what it needs first) unless it is
+# configured already.
+ensure_build() {  # BUILD_DIR
+  [ -f "$1/CMakeCache.txt" ] && return 0
+  local root
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  "$root/scripts/deps.sh"
+  cmake -S "$root" -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+}
 
 # Waits up to 10 s for fjwatch-sim's first stdout line (in FILE) and prints its URL; fails
 # with the sim's stderr (ERR_FILE) when it does not come.

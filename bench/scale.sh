@@ -14,10 +14,8 @@ runs=${RUNS:-3}
 window=${WINDOW:-15}
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(0 1000 10000 100000)
-if [ ! -f "$build/CMakeCache.txt" ]; then
-  "$root/scripts/deps.sh"
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-fi
+source "$root/bench/lib.sh"
+ensure_build "$build"
 cmake --build "$build" -j "${FJWATCH_JOBS:-2}" --target fjwatch fjwatch-sim >/dev/null
 tick=$(getconf CLK_TCK)
 

@@ -1,6 +1,7 @@
 #include "fjwatch/actions.hpp"
 
 #include "deliver.hpp"
+#include "fjwatch/cadence.hpp"
 #include "fjwatch/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -135,9 +136,9 @@ asio::awaitable<millis> outbox::deliver_batch(lane& l, const std::vector<deliver
       records.push_back(judge(l, wave[i], outcomes[i]));
     }
     if (l.failures_in_a_row >= breaker_threshold) pause = open_circuit(l, outcomes.back().result);
-    if (record_each_wave && !commit(records)) co_return millis{0};
+    if (record_each_wave && !co_await commit(l, records)) co_return millis{0};
   }
-  if (!commit(records)) co_return millis{0};
+  if (!co_await commit(l, records)) co_return millis{0};
   co_return pause;
 }
 
@@ -178,19 +179,37 @@ millis outbox::open_circuit(lane& l, const std::string& last_result) {
   return pause;
 }
 
-// Writes `records` in one transaction and clears them; false (and the daemon told to stop) when
-// the store fails.
-bool outbox::commit(std::vector<attempt_record>& records) {
-  if (records.empty()) return true;
-  try {
-    db_.record_attempts(records);
-  } catch (const store_error& e) {
-    failed_ = true;
-    on_fatal_(e.what());
-    return false;
+// Writes `records` in one transaction and clears them. While the disk is full the lane holds
+// them (their rows stay as they were, so a crash meanwhile repeats those attempts, never loses
+// one) and tries again after a backoff within retry.initial..retry.max, attempting nothing else.
+// False when the daemon stops first, or the store fails otherwise (the daemon is told to stop).
+asio::awaitable<bool> outbox::commit(lane& l, std::vector<attempt_record>& records) {
+  for (int failures = 1; !records.empty(); ++failures) {
+    std::string full;  // why the write failed, when for a full disk
+    try {
+      const bool was_full = !db_.write_problem().empty();
+      db_.record_attempts(records);
+      if (was_full) log::info("store.recovered", {{"database", db_.path().string()}});
+      records.clear();
+      break;
+    } catch (const store_full& e) {
+      full = e.what();
+    } catch (const store_error& e) {
+      failed_ = true;
+      on_fatal_(e.what());
+      co_return false;
+    }
+    const cadence_policy p{.retry_initial = cfg_.retry.initial, .retry_max = cfg_.retry.max};
+    const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    const millis wait = backoff(failures, p, u, std::nullopt);
+    log::error("store.full", {{"database", db_.path().string()}, {"reason", full},
+                              {"action", l.action.name},
+                              {"outcomes_held", static_cast<std::int64_t>(records.size())},
+                              {"retry_in_ms", static_cast<std::int64_t>(wait.count())}});
+    co_await sleep(l, steady::now() + wait, false);
+    if (stopping_) co_return false;
   }
-  records.clear();
-  return true;
+  co_return true;
 }
 
 // The row's new state after one attempt, and the log line that goes with it.

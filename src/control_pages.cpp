@@ -101,6 +101,13 @@ void add_delivery_metrics(metric_registry& r, const scheduler_stats& s,
         .sample({{"state", "pending"}}, static_cast<double>(outbox->pending))
         .sample({{"state", "failed"}}, static_cast<double>(outbox->failed));
   }
+  r.add("fjwatch_store_full_failures_total", metric_type::counter,
+        "Writes to the database that failed because the disk was full; each was rolled back "
+        "and is tried again.")
+      .sample({}, static_cast<double>(s.store_full_failures));
+  r.add("fjwatch_store_full", metric_type::gauge,
+        "1 from a write that failed because the disk was full until a write succeeds, else 0.")
+      .sample({}, s.store_write_problem.empty() ? 0 : 1);
 }
 
 control_reply json_reply(int status, std::string body) {
@@ -119,6 +126,10 @@ health_report judge_health(const scheduler_stats& s, std::string_view database_p
   }
   if (!database_problem.empty()) {
     problems.push_back("the database failed: " + std::string(database_problem));
+  }
+  if (!s.store_write_problem.empty()) {
+    problems.push_back("the database cannot be written (" + s.store_write_problem +
+                       "): new events and delivery outcomes wait and are retried");
   }
   health_report h;
   for (const auto& p : problems) h.reason += (h.reason.empty() ? "" : "; ") + p;

@@ -27,6 +27,7 @@ daemon::daemon(asio::io_context& ioc, config cfg, std::string api_key, daemon_op
       cfg_(std::move(cfg)),
       opts_(opts),
       signals_(ioc),
+      watch_list_retry_(ioc),
       notifier_(ioc, opts.notify_systemd),
       api_key_(std::move(api_key)) {}
 
@@ -116,10 +117,14 @@ void daemon::reload_watch_list() {
                                          .waiting_since_ms = now, .last_change_ms = now});
       }
     }
+  } catch (const store_full& e) {
+    retry_watch_list(e.what());
+    return;
   } catch (const store_error& e) {
     fatal(e.what());
     return;
   }
+  watch_list_failures_ = 0;
   current_ = digest(loaded.list);
   // A large load leaves the parse's and the table read's memory free but mapped: return it.
   if (changes.added.size() + changes.removed.size() > 1000) ::malloc_trim(0);
@@ -130,9 +135,26 @@ void daemon::reload_watch_list() {
                                  {"changed", static_cast<std::int64_t>(changes.changed.size())}});
 }
 
+// The disk is full: the sessions the new list adds could not be recorded, so the list in force
+// stays as it was and the file is read again after a backoff (within retry.initial..retry.max),
+// unless a change of the file or SIGHUP reads it first.
+void daemon::retry_watch_list(const std::string& what) {
+  ++watch_list_failures_;
+  const cadence_policy p{.retry_initial = cfg_.retry.initial, .retry_max = cfg_.retry.max};
+  const millis wait = backoff(watch_list_failures_, p, 1.0, std::nullopt);
+  log::error("store.full", {{"database", db_->path().string()}, {"reason", what},
+                            {"watchlist", cfg_.watchlist},
+                            {"retry_in_ms", static_cast<std::int64_t>(wait.count())}});
+  watch_list_retry_.expires_after(wait);
+  watch_list_retry_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && !stopping_) reload_watch_list();
+  });
+}
+
 void daemon::stop() {
   if (stopping_) return;
   stopping_ = true;
+  watch_list_retry_.cancel();
   notifier_.stopping();
   if (scheduler_) scheduler_->stop();
   if (outbox_) outbox_->stop();
@@ -177,7 +199,14 @@ std::vector<session_view> daemon::sessions() const {
   return scheduler_ ? scheduler_->view() : std::vector<session_view>{};
 }
 
-scheduler_stats daemon::stats() const { return scheduler_ ? scheduler_->stats() : scheduler_stats{}; }
+scheduler_stats daemon::stats() const {
+  auto s = scheduler_ ? scheduler_->stats() : scheduler_stats{};
+  if (db_) {
+    s.store_write_problem = db_->write_problem();
+    s.store_full_failures = db_->full_failures();
+  }
+  return s;
+}
 
 std::uint64_t daemon::delivered() const { return outbox_ ? outbox_->delivered() : 0; }
 

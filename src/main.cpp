@@ -147,7 +147,8 @@ int cmd_run(const cli& args) {
     return exit_config;
   }
   boost::asio::io_context ioc(1);
-  fjwatch::daemon d(ioc, std::move(cfg), std::move(key));
+  const daemon_options opts{.unreachable_after = cfg.api.unreachable_after};
+  fjwatch::daemon d(ioc, std::move(cfg), std::move(key), opts);
   try {
     d.start();
   } catch (const config_error& e) {

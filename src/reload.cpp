@@ -25,7 +25,7 @@ struct key_rule {
 constexpr bool live = true;
 constexpr bool restart = false;
 
-constexpr std::array<key_rule, 24> rules{{
+constexpr std::array<key_rule, 25> rules{{
     {"api.base_url", restart, same_in<&config::api, &api_config::base_url>},
     {"api.api_key_file", restart, same_in<&config::api, &api_config::api_key_file>},
     {"api.ca_file", restart, same_in<&config::api, &api_config::ca_file>},
@@ -33,6 +33,7 @@ constexpr std::array<key_rule, 24> rules{{
     {"api.max_in_flight", restart, same_in<&config::api, &api_config::max_in_flight>},
     {"api.rate", live, same_in<&config::api, &api_config::rate_limit>},
     {"api.allow_insecure_http", restart, same_in<&config::api, &api_config::allow_insecure_http>},
+    {"api.unreachable_after", restart, same_in<&config::api, &api_config::unreachable_after>},
     {"poll.interval", live, same_in<&config::poll, &poll_config::interval>},
     {"poll.max_interval", live, same_in<&config::poll, &poll_config::max_interval>},
     {"poll.max_blind_interval", live, same_in<&config::poll, &poll_config::max_blind_interval>},

@@ -243,18 +243,33 @@ void scheduler::handle(std::uint32_t index, std::uint32_t generation, const poll
                               {"request_id", o.request_id}});
   } else {
     s.set_error({});
-    if (!o.etag.empty()) s.etag = o.etag;
     log::debug("poll.ok", {{"session", s.id.view()}, {"outcome", to_string(o.what)},
                            {"latency_us", static_cast<std::int64_t>(o.latency.count())}});
   }
 
   tracked_session next = s.t;
   auto d = decide(next, o, policy_, unix_ms_now(), uniform(), uniform());
+  // The ETag moves with the state: a poll whose change could not be recorded must not be
+  // answered 304 next time.
+  std::string etag = o.failed() || o.etag.empty() ? s.etag : o.etag;
   if (d.persist || !d.events.empty()) {
-    stage(index, next, o, std::move(d));  // applied once the group commit is durable
+    stage(index, next, o, std::move(d), std::move(etag));  // applied once the group commit is durable
   } else {
-    apply(index, next, d);
+    apply(index, next, d, std::move(etag));
   }
+}
+
+// The disk is full: nothing of the poll was recorded, so the session keeps its state and ETag
+// as they were, and its next poll (after a backoff over the run of failed writes, within
+// retry.initial..retry.max) sees the same change again and records it then.
+void scheduler::defer_after_full(std::uint32_t index, const std::string& what) {
+  const auto delay = backoff(store_failures_, policy_.cadence, uniform(), std::nullopt);
+  auto& s = slots_[index];
+  s.set_error("store_full: " + what);
+  log::error("store.full", {{"database", db_.path().string()}, {"reason", what},
+                            {"session", s.id.view()},
+                            {"retry_in_ms", static_cast<std::int64_t>(delay.count())}});
+  schedule(index, delay);
 }
 
 // 401 concerns every session: everything waits, one probe at a time with growing gaps. Only the

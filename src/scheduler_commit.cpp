@@ -20,10 +20,11 @@ constexpr std::size_t commit_batch = 512;
 }  // namespace
 
 void scheduler::stage(std::uint32_t index, const tracked_session& next, const poll_outcome& o,
-                      poll_decision d) {
+                      poll_decision d, std::string etag) {
   auto& s = slots_[index];
-  staged_commits_.push_back(commit_for(s, next, o, d.events));
-  staged_.push_back(staged{.index = index, .next = next, .decision = std::move(d), .before = s.t.status});
+  staged_commits_.push_back(commit_for(s, next, o, d.events, etag));
+  staged_.push_back(staged{.index = index, .next = next, .decision = std::move(d), .etag = std::move(etag),
+                           .before = s.t.status});
   s.in_flight = true;
   if (staged_.size() >= commit_batch) {
     flush();
@@ -38,8 +39,8 @@ void scheduler::stage(std::uint32_t index, const tracked_session& next, const po
 
 // The row as it will be stored: the stored one (for what a failed poll does not tell) with the
 // new state, and the events with their payloads and actions.
-session_commit scheduler::commit_for(const slot& s, const tracked_session& next,
-                                     const poll_outcome& o, const std::vector<event_type>& events) {
+session_commit scheduler::commit_for(const slot& s, const tracked_session& next, const poll_outcome& o,
+                                     const std::vector<event_type>& events, const std::string& etag) {
   const auto now = unix_ms_now();
   auto row = db_.find_session(s.id.view()).value_or(session_row{.id = s.id.str()});
   event_facts facts;
@@ -65,7 +66,7 @@ session_commit scheduler::commit_for(const slot& s, const tracked_session& next,
   row.search_more_counter = next.search_more_counter;
   row.waiting_since_ms = next.waiting_since_ms;
   row.phase = next.phase;
-  row.etag = s.etag;
+  row.etag = etag;
   row.last_change_ms = now;
 
   session_commit c{.row = std::move(row), .events = {}};
@@ -77,8 +78,9 @@ session_commit scheduler::commit_for(const slot& s, const tracked_session& next,
   return c;
 }
 
-// Writes every staged outcome in one transaction, then applies them. When the store fails the
-// daemon stops and nothing in memory moves.
+// Writes every staged outcome in one transaction, then applies them. Nothing in memory moves
+// when the write fails: with the disk full each session is polled again after a backoff and
+// records the change then; after any other store failure the daemon stops.
 void scheduler::flush() {
   commit_armed_ = false;
   commit_timer_.cancel();
@@ -87,7 +89,22 @@ void scheduler::flush() {
   auto commits = std::exchange(staged_commits_, {});
   std::vector<std::vector<std::string>> fresh;
   try {
+    const bool was_full = !db_.write_problem().empty();
     fresh = db_.commit_all(commits);
+    store_failures_ = 0;
+    if (was_full) log::info("store.recovered", {{"database", db_.path().string()}});
+  } catch (const store_full& e) {
+    ++store_failures_;
+    for (const auto& b : batch) {
+      auto& s = slots_[b.index];
+      s.in_flight = false;
+      if (!s.watched) {
+        release(b.index);
+      } else {
+        defer_after_full(b.index, e.what());
+      }
+    }
+    return;
   } catch (const store_error& e) {
     on_fatal_(e.what());
     return;
@@ -99,7 +116,7 @@ void scheduler::flush() {
     log_committed(commits[i], fresh[i], batch[i].before);
     slots_[batch[i].index].events += static_cast<std::uint32_t>(fresh[i].size());
     any = any || !fresh[i].empty();
-    apply(batch[i].index, batch[i].next, batch[i].decision);
+    apply(batch[i].index, batch[i].next, batch[i].decision, std::move(batch[i].etag));
   }
   if (any) on_events_();
 }
@@ -124,7 +141,8 @@ void scheduler::log_committed(const session_commit& c, const std::vector<std::st
 
 // The outcome takes effect in memory: the new state, and the next poll unless it stopped. A
 // session unwatched meanwhile is released instead.
-void scheduler::apply(std::uint32_t index, const tracked_session& next, const poll_decision& d) {
+void scheduler::apply(std::uint32_t index, const tracked_session& next, const poll_decision& d,
+                      std::string etag) {
   auto& s = slots_[index];
   s.in_flight = false;
   if (!s.watched) {
@@ -132,6 +150,7 @@ void scheduler::apply(std::uint32_t index, const tracked_session& next, const po
     return;
   }
   s.t = next;
+  s.etag = std::move(etag);
   if (!d.stop) schedule(index, d.delay);
 }
 

@@ -75,6 +75,7 @@ struct scheduler::staged {
   std::uint32_t index;
   tracked_session next;
   poll_decision decision;
+  std::string etag;                       // the ETag that goes with `next`
   std::optional<matching_status> before;  // the status in memory when the poll was made
 };
 

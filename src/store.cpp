@@ -13,7 +13,6 @@
 namespace fjwatch {
 
 using store_sql::fail;
-using store_sql::fail_sqlite;
 using store_sql::query;
 
 namespace {
@@ -56,7 +55,7 @@ class use {
     int rc = sqlite3_step(s_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    fail_sqlite(st_.path, what_, st_.db);
+    st_.fail(what_);
   }
   // Rows changed by the last write on this connection (this statement's, right after step()).
   std::int64_t changes() const { return sqlite3_changes64(st_.db); }
@@ -76,7 +75,7 @@ class use {
 
  private:
   use& check(int rc) {
-    if (rc != SQLITE_OK) fail_sqlite(st_.path, what_, st_.db);
+    if (rc != SQLITE_OK) st_.fail(what_);
     return *this;
   }
   detail::store_statements& st_;
@@ -99,9 +98,11 @@ class transaction {
   transaction(const transaction&) = delete;
   transaction& operator=(const transaction&) = delete;
 
+  // A write that commits ends a disk-full spell (store::write_problem()).
   void commit() {
     use(st_, query::commit, what_).step();
     committed_ = true;
+    st_.full_problem.clear();
   }
 
  private:
@@ -347,5 +348,9 @@ std::size_t store::redeliver(std::string_view event_id, std::int64_t now_ms,
   tx.commit();
   return static_cast<std::size_t>(n);
 }
+
+const std::string& store::write_problem() const { return stmts_->full_problem; }
+
+std::uint64_t store::full_failures() const { return stmts_->full_failures; }
 
 }  // namespace fjwatch

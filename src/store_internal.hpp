@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iterator>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -144,7 +145,9 @@ inline constexpr const char* sql(query q) { return queries[static_cast<std::size
 
 // Throws store_error "<path>: <message>".
 [[noreturn]] void fail(const std::filesystem::path& p, std::string_view message);
-// Throws store_error "<path>: <what>: <SQLite's message>".
+// Throws "<path>: <what>: <SQLite's message>": store_full when the error is SQLITE_FULL, else
+// store_error; an SQLITE_IOERR names the operation that failed, e.g. "disk I/O error (fsync
+// failed)", with the system's error text when SQLite has it.
 [[noreturn]] void fail_sqlite(const std::filesystem::path& p, std::string_view what, sqlite3* db);
 
 }  // namespace fjwatch::store_sql
@@ -156,6 +159,8 @@ struct store_statements {
   sqlite3* db = nullptr;
   std::filesystem::path path;
   std::array<sqlite3_stmt*, static_cast<std::size_t>(store_sql::query::count_)> cache{};
+  std::string full_problem;         // store::write_problem()
+  std::uint64_t full_failures = 0;  // store::full_failures()
 
   store_statements(sqlite3* d, std::filesystem::path p) : db(d), path(std::move(p)) {}
   store_statements(const store_statements&) = delete;
@@ -164,6 +169,8 @@ struct store_statements {
 
   // The cached statement for q; throws store_error naming `what` when it does not prepare.
   sqlite3_stmt* get(store_sql::query q, std::string_view what);
+  // store_sql::fail_sqlite for the connection's last error, keeping count of store_full.
+  [[noreturn]] void fail(std::string_view what);
 };
 
 }  // namespace fjwatch::detail

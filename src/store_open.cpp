@@ -23,8 +23,52 @@ void store_sql::fail(const std::filesystem::path& p, std::string_view message) {
   throw store_error(p.string() + ": " + std::string(message));
 }
 
+namespace {
+
+// Which operation an SQLITE_IOERR came from, which SQLite's message ("disk I/O error") does not
+// say; "" for the rarer ones.
+std::string_view ioerr_operation(int extended) {
+  switch (extended) {
+    case SQLITE_IOERR_READ:
+    case SQLITE_IOERR_SHORT_READ: return "read";
+    case SQLITE_IOERR_WRITE: return "write";
+    case SQLITE_IOERR_FSYNC: return "fsync";
+    case SQLITE_IOERR_DIR_FSYNC: return "fsync of the directory";
+    case SQLITE_IOERR_TRUNCATE: return "truncate";
+    case SQLITE_IOERR_FSTAT: return "fstat";
+    case SQLITE_IOERR_DELETE: return "delete";
+    case SQLITE_IOERR_SHMOPEN:
+    case SQLITE_IOERR_SHMSIZE:
+    case SQLITE_IOERR_SHMMAP: return "the -shm file";
+    default: return "";
+  }
+}
+
+}  // namespace
+
 void store_sql::fail_sqlite(const std::filesystem::path& p, std::string_view what, sqlite3* db) {
-  fail(p, std::string(what) + ": " + sqlite3_errmsg(db));
+  std::string message = std::string(what) + ": " + sqlite3_errmsg(db);
+  const int extended = sqlite3_extended_errcode(db);
+  if ((extended & 0xff) == SQLITE_IOERR) {
+    const auto op = ioerr_operation(extended);
+    const int e = sqlite3_system_errno(db);
+    if (!op.empty() || e != 0) {
+      message += " (" + std::string(op.empty() ? "error" : op) + " failed" +
+                 (e != 0 ? ": " + std::generic_category().message(e) : std::string()) + ")";
+    }
+  }
+  if ((extended & 0xff) == SQLITE_FULL) throw store_full(p.string() + ": " + message);
+  fail(p, message);
+}
+
+void detail::store_statements::fail(std::string_view what) {
+  try {
+    fail_sqlite(path, what, db);
+  } catch (const store_full& e) {
+    ++full_failures;
+    full_problem = e.what();
+    throw;
+  }
 }
 
 detail::store_statements::~store_statements() {

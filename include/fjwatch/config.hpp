@@ -20,6 +20,7 @@ struct api_config {
   int max_in_flight = 8;          // workers = keep-alive connections (1..256)
   rate rate_limit{10.0};          // key "rate": token bucket over every request
   bool allow_insecure_http = false;
+  millis unreachable_after{300'000};  // /healthz: every poll failing this long (1s..24h)
   friend bool operator==(const api_config&, const api_config&) = default;
 };
 

@@ -47,7 +47,8 @@ struct health_report {
 };
 
 // Degraded when the API key is rejected (s.auth_failing), every poll has failed for
-// `unreachable_after` or longer at `now`, or `database_problem` is not empty.
+// `unreachable_after` or longer at `now`, the last write to the database failed for a full disk
+// (s.store_write_problem), or `database_problem` is not empty.
 health_report judge_health(const scheduler_stats& s, std::string_view database_problem,
                            std::chrono::steady_clock::time_point now, millis unreachable_after);
 

@@ -14,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <memory>
 #include <optional>
@@ -25,6 +26,7 @@ struct daemon_options {
   bool handle_signals = true;  // false when embedded (demo, tests that drive stop() themselves)
   bool notify_systemd = true;  // sd_notify READY/STATUS/WATCHDOG/RELOADING/STOPPING ($NOTIFY_SOCKET)
   millis unreachable_after = default_unreachable_after;  // /healthz: API failing this long
+                                                         // (fjwatch run: api.unreachable_after)
 };
 
 class daemon {
@@ -66,6 +68,7 @@ class daemon {
 
  private:
   void fatal(std::string what);
+  void retry_watch_list(const std::string& what);
   void wait_for_signal();
   void start_control();
 
@@ -78,6 +81,8 @@ class daemon {
   std::unique_ptr<file_watch> watcher_;
   std::unique_ptr<control_server> control_;
   boost::asio::signal_set signals_;
+  boost::asio::steady_timer watch_list_retry_;  // a watch list the full disk kept out
+  int watch_list_failures_ = 0;
   systemd_notifier notifier_;
   api_health api_health_ = api_health::unknown;
   poll_tally polls_seen_{};  // the poll counters at the last status_text()

@@ -66,6 +66,10 @@ struct scheduler_stats {
   // answer of any other kind); nullopt while the API answers.
   std::optional<std::chrono::steady_clock::time_point> api_failing_since;
   std::string api_last_failure;  // "server_error: HTTP 503", the last poll of that streak
+  // The store's disk-full state (store::write_problem(), store::full_failures()), filled in by
+  // the daemon.
+  std::string store_write_problem;
+  std::uint64_t store_full_failures = 0;
 };
 
 class scheduler {
@@ -131,13 +135,16 @@ class scheduler {
   // slot still in flight, until the batch's one transaction is durable; then it is applied.
   struct staged;
   void stage(std::uint32_t index, const tracked_session& next, const poll_outcome& o,
-             poll_decision d);
+             poll_decision d, std::string etag);
   session_commit commit_for(const slot& s, const tracked_session& next, const poll_outcome& o,
-                            const std::vector<event_type>& events);
+                            const std::vector<event_type>& events, const std::string& etag);
   void flush();
   void log_committed(const session_commit& c, const std::vector<std::string>& fresh,
                      const std::optional<matching_status>& before);
-  void apply(std::uint32_t index, const tracked_session& next, const poll_decision& d);
+  void apply(std::uint32_t index, const tracked_session& next, const poll_decision& d,
+             std::string etag);
+  // The disk is full: the batch's sessions keep their state and are polled again later.
+  void defer_after_full(std::uint32_t index, const std::string& what);
   std::vector<std::string> actions_for(const slot& s, event_type t) const;
   void release(std::uint32_t index);
   // What index_ reads a slot's id with (defined in scheduler_internal.hpp).
@@ -182,6 +189,7 @@ class scheduler {
   millis probe_gap_{0};
   bool rate_paused_logged_ = false;
   std::mt19937_64 rng_;
+  int store_failures_ = 0;  // writes failed in a row for a full disk (their backoff)
   scheduler_stats stats_;
 };
 

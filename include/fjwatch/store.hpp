@@ -85,11 +85,21 @@ struct attempt_record {
   std::string result;  // short: "ok", "HTTP 503", "timeout"...
 };
 
-// Any SQLite failure: names the database file and SQLite's message. Startup turns it into exit 1
-// with that message; at runtime the caller decides (a failed commit means nothing was recorded).
+// Any SQLite failure: names the database file and SQLite's message (and for an I/O error, the
+// operation that failed). Startup turns it into exit 1 with that message; at runtime the caller
+// decides (a failed commit means nothing was recorded). Any kind but store_full means the
+// database can no longer be trusted to hold what it was told: the daemon stops.
 class store_error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A write that failed because the disk (or the file size limit) is full, SQLITE_FULL: the
+// transaction was rolled back, the database is as it was before it, and the same write may be
+// tried again once there is room.
+class store_full : public store_error {
+ public:
+  using store_error::store_error;
 };
 
 // Not thread-safe: one store per thread. Other processes (the CLI) may open the same file.
@@ -158,6 +168,12 @@ class store {
   // How many events of type t each session has, by session id; sessions with none are absent
   // (CLI: fjwatch list).
   std::map<std::string, std::int64_t, std::less<>> count_events_by_session(event_type t);
+
+  // The message of the last write that failed with store_full, until a later write transaction
+  // commits; "" when writes succeed.
+  const std::string& write_problem() const;
+  // Writes that failed with store_full since the store was opened.
+  std::uint64_t full_failures() const;
 
  private:
   std::filesystem::path path_;

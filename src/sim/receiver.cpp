@@ -1,4 +1,5 @@
 #include "sim/receiver.hpp"
+#include "sim/listen.hpp"
 
 #include "sim/filler.hpp"
 
@@ -482,22 +483,7 @@ void sink::up() {
   std::lock_guard lock(net_mu_);
   if (up_ || stopped_) return;
   const tcp::endpoint ep(asio::ip::make_address(opts_.host), port_);
-  try {
-    acceptor_.open(ep.protocol());
-    acceptor_.set_option(tcp::acceptor::reuse_address(true));
-    acceptor_.bind(ep);  // beside holder_: neither listens, both reuse_address
-    if (port_ == 0) port_ = acceptor_.local_endpoint().port();  // only in the constructor
-    if (!holder_.is_open()) {
-      holder_.open(ep.protocol());
-      holder_.set_option(tcp::socket::reuse_address(true));
-      holder_.bind(tcp::endpoint(ep.address(), port_));
-    }
-    acceptor_.listen(asio::socket_base::max_listen_connections);
-  } catch (...) {
-    boost::system::error_code ec;
-    acceptor_.close(ec);
-    throw;
-  }
+  port_ = listen_held(acceptor_, holder_, ep);  // the same port after the constructor's call
   up_ = true;
   accept_next(++gen_);
 }

@@ -1,6 +1,7 @@
 #include "sim/sim.hpp"
 #include "sim/core.hpp"
 #include "sim/filler.hpp"
+#include "sim/listen.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -18,6 +19,8 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <array>
+#include <functional>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -66,6 +69,10 @@ class listener : public std::enable_shared_from_this<listener> {
   // Spawns the accept loop; call once, right after construction.
   void start();
   void stop();
+  // server::go_down, server::go_up; each waits until its work on the acceptor's strand is done.
+  void go_down();
+  void go_up();
+  bool is_up() const { return up_; }
   bool enlist(std::uint64_t id, std::weak_ptr<conn_base> c);
   void forget(std::uint64_t id);
 
@@ -83,8 +90,11 @@ class listener : public std::enable_shared_from_this<listener> {
   const std::string& host() const { return core_->opts().host; }
 
  private:
-  static asio::awaitable<void> accept_loop(std::shared_ptr<listener> self);
+  static asio::awaitable<void> accept_loop(std::shared_ptr<listener> self, std::uint64_t gen);
   void serve(tcp::socket socket, asio::any_io_executor ex);
+  // Runs `task` on the acceptor's strand and waits for it (never call on an io_context thread).
+  void on_strand(std::function<void()> task);
+  void close_connections();
 
   asio::any_io_executor ioc_ex_;
   std::shared_ptr<core> core_;
@@ -92,7 +102,10 @@ class listener : public std::enable_shared_from_this<listener> {
   std::shared_ptr<ssl::context> tls_;  // guarded by tls_mu_
   std::string ca_pem_;
   tcp::acceptor acceptor_;
+  tcp::socket holder_;  // bound to port_, never listening: keeps the port while down
   std::uint16_t port_ = 0;
+  std::uint64_t gen_ = 0;  // the accept loop's generation; the strand's alone
+  std::atomic<bool> up_{true};
   std::atomic<bool> stopped_{false};
   std::mutex conns_mu_;
   std::unordered_map<std::uint64_t, std::weak_ptr<conn_base>> conns_;
@@ -247,32 +260,29 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
 listener::listener(asio::io_context& ioc, options opts)
     : ioc_ex_(ioc.get_executor()),
       core_(std::make_shared<core>(std::move(opts))),
-      acceptor_(asio::make_strand(ioc)) {
+      acceptor_(asio::make_strand(ioc)),
+      holder_(acceptor_.get_executor()) {
   const options& o = core_->opts();
   ca_pem_ = o.ca_pem;
   if (o.tls) {
     const pem_pair leaf = loopback_cert(o.cert, o.ca_pem, o.host, "fjwatch-sim CA", ca_pem_);
     tls_ = server_tls_context(leaf, o.tls_max);
   }
-  const tcp::endpoint ep(asio::ip::make_address(o.host), o.port);
-  acceptor_.open(ep.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(ep);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
-  port_ = acceptor_.local_endpoint().port();
+  port_ = listen_held(acceptor_, holder_, tcp::endpoint(asio::ip::make_address(o.host), o.port));
 }
 
 void listener::start() {
-  asio::co_spawn(acceptor_.get_executor(), accept_loop(shared_from_this()),
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(shared_from_this(), gen_),
                  log_failure(core_, "accept loop"));
 }
 
-asio::awaitable<void> listener::accept_loop(std::shared_ptr<listener> self) {
+asio::awaitable<void> listener::accept_loop(std::shared_ptr<listener> self, std::uint64_t gen) {
   asio::steady_timer backoff(self->acceptor_.get_executor());
   while (!self->stopped_) {
     asio::any_io_executor ex = asio::make_strand(self->ioc_ex_);
     auto [ec, socket] = co_await self->acceptor_.async_accept(ex, use_tuple);
-    if (self->stopped_ || ec == asio::error::operation_aborted) co_return;
+    // A connection accepted just before go_down() is dropped with the old generation.
+    if (self->stopped_ || ec == asio::error::operation_aborted || gen != self->gen_) co_return;
     if (ec) {  // e.g. out of file descriptors: give the clients a moment to go away
       backoff.expires_after(std::chrono::milliseconds(50));
       co_await backoff.async_wait(use_tuple);
@@ -323,10 +333,16 @@ void listener::forget(std::uint64_t id) {
 
 void listener::stop() {
   if (stopped_.exchange(true)) return;
+  up_ = false;
   asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ec;
     self->acceptor_.close(ec);
+    self->holder_.close(ec);
   });
+  close_connections();
+}
+
+void listener::close_connections() {
   std::vector<std::shared_ptr<conn_base>> live;
   {
     std::lock_guard lock(conns_mu_);
@@ -334,6 +350,44 @@ void listener::stop() {
       if (auto c = weak.lock()) live.push_back(std::move(c));
   }
   for (auto& c : live) c->close();
+}
+
+void listener::on_strand(std::function<void()> task) {
+  std::promise<void> done;
+  asio::post(acceptor_.get_executor(), [&] {
+    try {
+      task();
+      done.set_value();
+    } catch (...) {
+      done.set_exception(std::current_exception());
+    }
+  });
+  done.get_future().get();
+}
+
+void listener::go_down() {
+  if (stopped_) return;
+  on_strand([this] {
+    if (!up_) return;
+    up_ = false;
+    ++gen_;
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+    // Every connection is enlisted on this strand, so none accepted so far is missed.
+    close_connections();
+  });
+}
+
+void listener::go_up() {
+  if (stopped_) return;
+  on_strand([this] {
+    if (up_ || stopped_) return;
+    const tcp::endpoint ep(asio::ip::make_address(core_->opts().host), port_);
+    listen_held(acceptor_, holder_, ep);
+    up_ = true;
+    asio::co_spawn(acceptor_.get_executor(), accept_loop(shared_from_this(), ++gen_),
+                   log_failure(core_, "accept loop"));
+  });
 }
 
 }  // namespace detail
@@ -371,5 +425,8 @@ stats server::snapshot() const { return impl_->state().count().snapshot(); }
 std::int64_t server::polls_of(std::string_view id) const { return impl_->state().polls_of(id); }
 std::vector<session_report> server::report() const { return impl_->state().report(); }
 void server::stop() { impl_->stop(); }
+void server::go_down() { impl_->go_down(); }
+void server::go_up() { impl_->go_up(); }
+bool server::is_up() const { return impl_->is_up(); }
 
 }  // namespace fjwatch::sim

@@ -206,6 +206,17 @@ class server {
   // io_context ends shortly after (already-running handlers finish on their own thread).
   void stop();
 
+  // Stops listening and closes every connection (answers being delayed are dropped); from return
+  // on, connects are refused. The port stays bound by a socket that does not listen, so nothing
+  // else takes it. Sessions and their clocks go on. Idempotent; no effect after stop().
+  void go_down();
+  // Listens again on the same port. Idempotent; no effect after stop(). Throws
+  // boost::system::system_error if the port cannot be bound.
+  void go_up();
+  // Listening now.
+  bool is_up() const;
+  // go_down and go_up wait for the server's io_context: never call them on one of its threads.
+
  private:
   std::shared_ptr<detail::listener> impl_;
 };

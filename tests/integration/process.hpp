@@ -298,6 +298,7 @@ struct run_config {
   std::string after_done;  // poll.after_done; "" leaves the key out (stop)
   std::string retry_initial = "100ms";
   std::string retry_max = "1s";
+  std::string unreachable_after;  // api.unreachable_after; "" leaves the key out
   std::string level = "info";
   std::string watchlist = "watchlist.yaml";
   std::string state_dir = "state";
@@ -313,6 +314,7 @@ inline std::string config_yaml(const run_config& c) {
                   "\n  max_in_flight: " + std::to_string(c.max_in_flight) + "\n  rate: " + c.rate +
                   "\n";
   if (!c.ca_file.empty()) y += "  ca_file: " + c.ca_file + "\n";
+  if (!c.unreachable_after.empty()) y += "  unreachable_after: " + c.unreachable_after + "\n";
   y += "poll:\n  interval: " + c.interval + "\n  max_interval: " + c.max_interval + "\n";
   if (!c.after_done.empty()) y += "  after_done: " + c.after_done + "\n";
   y += "retry:\n  initial: " + c.retry_initial + "\n  max: " + c.retry_max + "\n";

@@ -87,6 +87,7 @@ void check_defaults(const fjwatch::config& c) {
   BOOST_TEST(c.api.max_in_flight == 8);
   BOOST_TEST(c.api.rate_limit.per_second == 10.0);
   BOOST_TEST(!c.api.allow_insecure_http);
+  BOOST_TEST(c.api.unreachable_after.count() == 300'000);
   BOOST_TEST(c.poll.interval.count() == 5'000);
   BOOST_TEST(c.poll.max_interval.count() == 60'000);
   BOOST_TEST(c.poll.max_blind_interval.count() == 20'000);
@@ -132,7 +133,7 @@ BOOST_AUTO_TEST_CASE(state_dir_defaults_to_state_directory) {
 BOOST_AUTO_TEST_CASE(every_key_set) {
   const auto c = fjwatch::parse_config(R"(
 api: {base_url: "http://127.0.0.1:8443/prefix/", api_key_file: /k, ca_file: /ca.pem, timeout: 2s,
-      max_in_flight: 3, rate: 600/min, allow_insecure_http: true}
+      max_in_flight: 3, rate: 600/min, allow_insecure_http: true, unreachable_after: 30s}
 poll: {interval: 250ms, max_interval: 2m, max_blind_interval: 30s, multiplier: 2, jitter: 0,
        give_up_after: 1h30m, after_done: watch}
 retry: {initial: 500ms, max: 1m}
@@ -165,6 +166,7 @@ defaults: {actions: [cmd_1, j, cmd_1]}
   BOOST_TEST(c.api.max_in_flight == 3);
   BOOST_TEST(c.api.rate_limit.per_second == 10.0);
   BOOST_TEST(c.api.allow_insecure_http);
+  BOOST_TEST(c.api.unreachable_after.count() == 30'000);
   BOOST_TEST(c.poll.interval.count() == 250);
   BOOST_TEST(c.poll.max_interval.count() == 120'000);
   BOOST_TEST(c.poll.max_blind_interval.count() == 30'000);

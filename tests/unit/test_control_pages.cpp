@@ -28,6 +28,7 @@ fjwatch::scheduler_stats busy_stats() {
   s.bucket_waits = 7;
   s.state_commits = 9;
   s.state_rows_committed = 31;
+  s.store_full_failures = 2;
   return s;
 }
 
@@ -77,6 +78,11 @@ BOOST_AUTO_TEST_CASE(health_degrades_for_each_reason) {
   failing_short.api_failing_since = now - 4min;
   fjwatch::scheduler_stats at_limit = failing_long;
   at_limit.api_failing_since = now - 5min;
+  fjwatch::scheduler_stats full = fine;
+  full.store_write_problem = "/s/fjwatch.db: commit: database or disk is full";
+  full.store_full_failures = 3;
+  fjwatch::scheduler_stats was_full = fine;
+  was_full.store_full_failures = 3;
   struct row {
     const char* name;
     fjwatch::scheduler_stats stats;
@@ -93,6 +99,10 @@ BOOST_AUTO_TEST_CASE(health_degrades_for_each_reason) {
       {"failing exactly 5m", at_limit, "", false,
        "the API has been unreachable for 5m (network_error: connect: Connection refused)"},
       {"database", fine, "disk I/O error", false, "the database failed: disk I/O error"},
+      {"disk full", full, "", false,
+       "the database cannot be written (/s/fjwatch.db: commit: database or disk is full): new "
+       "events and delivery outcomes wait and are retried"},
+      {"disk full, then written again", was_full, "", true, ""},
       {"two at once", auth, "disk I/O error", false,
        "the API rejects the key (401): polling is paused; the database failed: disk I/O error"},
   };
@@ -166,9 +176,15 @@ BOOST_AUTO_TEST_CASE(metrics_text_holds_every_family_and_is_well_formed) {
            "fjwatch_deliveries_total{action=\"team-hook\",outcome=\"retried\"} 3",
            "fjwatch_deliveries_total{action=\"team-hook\",outcome=\"gone\"} 1",
            "fjwatch_outbox_deliveries{state=\"pending\"} 5",
-           "fjwatch_outbox_deliveries{state=\"failed\"} 1"}) {
+           "fjwatch_outbox_deliveries{state=\"failed\"} 1",
+           "fjwatch_store_full_failures_total 2",
+           "fjwatch_store_full 0"}) {
     BOOST_TEST_CONTEXT(line) { BOOST_TEST(text.find("\n" + line + "\n") != std::string::npos); }
   }
+  auto full = busy_stats();
+  full.store_write_problem = "/s/fjwatch.db: commit: database or disk is full";
+  BOOST_TEST(fjwatch::metrics_text(full, {}, {}, std::nullopt).find("\nfjwatch_store_full 1\n") !=
+             std::string::npos);
   const auto without_db = fjwatch::metrics_text(busy_stats(), {}, {}, std::nullopt);
   BOOST_TEST(without_db.find("fjwatch_outbox_deliveries") == std::string::npos);
   BOOST_TEST(ft::check_exposition(without_db).empty());
