@@ -81,10 +81,7 @@ struct bench_rig : t::rig {
     hook_timeout("15s");
   }
   void hook_timeout(const std::string& timeout, int in_flight = 4) {
-    cfg.more_actions =
-        "  - name: hook\n    type: webhook\n    url: " + url +
-        "\n    secret_file: hook.secret\n    ca_file: hook-ca.pem\n    timeout: " + timeout +
-        "\n    max_in_flight: " + std::to_string(in_flight) + "\n";
+    cfg.more_actions = t::webhook_action({.url = url, .timeout = timeout, .max_in_flight = in_flight});
   }
   std::string url;
 };

@@ -42,9 +42,7 @@ volatile std::sig_atomic_t interrupted = 0;
 std::string hook_yaml(t::receiver_thread& rx) {
   std::string schedule = "[1s, 2s, 5s, 10s";
   for (int i = 0; i < 60; ++i) schedule += ", 15s";
-  return "  - name: hook\n    type: webhook\n    url: " + rx->url() +
-         "\n    secret_file: hook.secret\n    ca_file: hook-ca.pem\n    timeout: 10s\n"
-         "    retry_schedule: " + schedule + "]\n";
+  return t::webhook_action({.url = rx->url(), .timeout = "10s", .retry_schedule = schedule + "]"});
 }
 
 class soak {

@@ -34,9 +34,7 @@ struct hook_rig : rig {
     dir.write("hook.secret", std::string(webhook_secret) + "\n");
     dir.write("hook-ca.pem", rx->ca_pem());
     cfg.more_actions =
-        "  - name: hook\n    type: webhook\n    url: " + rx->url() +
-        "\n    secret_file: hook.secret\n    ca_file: hook-ca.pem\n    timeout: " + h.timeout +
-        "\n    retry_schedule: " + h.retry_schedule + "\n";
+        webhook_action({.url = rx->url(), .timeout = h.timeout, .retry_schedule = h.retry_schedule});
     cfg.default_actions = {"journal", "hook"};
   }
   std::filesystem::path state() const { return dir / "state"; }

@@ -337,6 +337,26 @@ inline std::string hex_id(unsigned n) {
 // The id of the first session.done event of session `id`.
 inline std::string done_event(const std::string& id) { return "fjw_" + id + "_done_0"; }
 
+// A webhook entry of `actions:`; what is left empty (or 0) is the product's default.
+struct webhook_yaml {
+  std::string name = "hook";
+  std::string url;
+  std::string secret_file = "hook.secret";  // relative to the config
+  std::string ca_file = "hook-ca.pem";
+  std::string timeout;
+  std::string retry_schedule;  // a YAML flow list, "[1s, 2s]"
+  int max_in_flight = 0;
+};
+
+inline std::string webhook_action(const webhook_yaml& w) {
+  std::string y = "  - name: " + w.name + "\n    type: webhook\n    url: " + w.url +
+                  "\n    secret_file: " + w.secret_file + "\n    ca_file: " + w.ca_file + "\n";
+  if (!w.timeout.empty()) y += "    timeout: " + w.timeout + "\n";
+  if (!w.retry_schedule.empty()) y += "    retry_schedule: " + w.retry_schedule + "\n";
+  if (w.max_in_flight > 0) y += "    max_in_flight: " + std::to_string(w.max_in_flight) + "\n";
+  return y;
+}
+
 // A watch list with `ids`, one plain entry each.
 inline std::string watchlist_yaml(const std::vector<std::string>& ids) {
   std::string y = "sessions:\n";

@@ -33,9 +33,8 @@ struct hook_rig : t::rig {
 
   // A webhook action to `rx`: 1 s per attempt, three attempts 300 ms apart at most.
   static std::string hook(const std::string& name, t::receiver_thread& rx) {
-    return "  - name: " + name + "\n    type: webhook\n    url: " + rx->url() +
-           "\n    secret_file: hook.secret\n    ca_file: " + name +
-           "-ca.pem\n    timeout: 1s\n    retry_schedule: [300ms, 300ms]\n";
+    return t::webhook_action({.name = name, .url = rx->url(), .ca_file = name + "-ca.pem",
+                              .timeout = "1s", .retry_schedule = "[300ms, 300ms]"});
   }
 
   // Every request any receiver got.
