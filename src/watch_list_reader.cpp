@@ -243,13 +243,14 @@ bool list_reader::read_actions(const tree_node& value, position where, const std
   return ok;
 }
 
+void list_reader::reserve(std::size_t n) { index_.reserve(n, entry_ids()); }
+
 void list_reader::add_entry(session_id id, std::string label, actions_t actions, position where) {
   auto& entries = out_.list.entries;
-  const auto id_of = [&entries](std::uint32_t i) -> const session_id& { return entries[i].id; };
-  const auto earlier = index_.find(id, id_of);
+  const auto earlier = index_.find(id, entry_ids());
   if (!earlier) {
     entries.push_back({id, std::move(label), std::move(actions), where.line});
-    index_.insert(static_cast<std::uint32_t>(entries.size() - 1), id_of);
+    index_.insert(static_cast<std::uint32_t>(entries.size() - 1), entry_ids());
     return;
   }
   watch_entry& first = entries[*earlier];

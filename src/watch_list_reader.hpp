@@ -76,9 +76,7 @@ class list_reader final : public YAML::EventHandler {
               const std::set<std::string, std::less<>>& known_actions, watch_load& out)
       : text_(text), name_(name), known_actions_(known_actions), out_(out) {}
   // Room for `n` entries' ids (the fast path knows how many are coming).
-  void reserve(std::size_t n) {
-    index_.reserve(n, [this](std::uint32_t i) -> const session_id& { return out_.list.entries[i].id; });
-  }
+  void reserve(std::size_t n);
 
   void OnDocumentStart(const YAML::Mark& mark) override {
     // yaml-cpp 0.7 starts empty documents forever at a token it cannot use (a leading ',').
@@ -168,6 +166,10 @@ class list_reader final : public YAML::EventHandler {
   const std::set<std::string, std::less<>>& known_actions_;
   watch_load& out_;
   id_index index_;  // id -> its place in out_.list.entries
+  // What index_ reads an entry's id with.
+  auto entry_ids() const {
+    return [this](std::uint32_t i) -> const session_id& { return out_.list.entries[i].id; };
+  }
   std::vector<frame> frames_;                          // the open collections, outermost first
   std::vector<tree_node> tree_;                        // the entry being read; [0] is its root
   bool entry_too_large_ = false;
