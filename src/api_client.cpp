@@ -17,6 +17,12 @@ void redact(std::string& text, const std::string& secret) {
   }
 }
 
+// An ETag is echoed in If-None-Match only when it cannot break the request's framing (the
+// parser never lets one through, but a stored one came from an earlier run).
+bool sendable(std::string_view etag) {
+  return !etag.empty() && etag.find_first_of(std::string_view("\r\n\0", 3)) == etag.npos;
+}
+
 poll_outcome from_http_error(const http_error& error) {
   poll_outcome out;
   const bool server_fault =
@@ -50,22 +56,32 @@ api_client::api_client(boost::asio::any_io_executor ex,
           std::move(ex), std::move(tls), target.base,
           http_limits{.step_timeout = target.timeout, .max_body = max_api_body})),
       target_(std::move(target)),
-      api_key_(std::move(api_key)) {}
+      api_key_(std::move(api_key)) {
+  req_.target = target_.base.path + std::string(session_path);
+  target_prefix_ = req_.target.size();
+  req_.headers = {
+      {"User-Agent", "fjwatch/" FJWATCH_VERSION},
+      {"Accept", "application/json"},
+      {"x-fj-api-key", api_key_},
+  };
+  req_.headers.reserve(fixed_headers + 1);
+}
 
 api_client::~api_client() = default;
 
 boost::asio::awaitable<poll_outcome> api_client::poll(const session_id& id, std::string_view etag) {
   const auto start = std::chrono::steady_clock::now();
-  http_request req;
-  req.target = target_.base.path + std::string(session_path) + id.str();
-  req.headers = {
-      {"User-Agent", "fjwatch/" FJWATCH_VERSION},
-      {"Accept", "application/json"},
-      {"x-fj-api-key", api_key_},
-  };
-  if (!etag.empty()) req.headers.push_back({"If-None-Match", std::string(etag)});
+  // The request is kept between polls: only the target and If-None-Match change.
+  req_.target.resize(target_prefix_);
+  req_.target += id.view();
+  if (sendable(etag)) {
+    if (req_.headers.size() == fixed_headers) req_.headers.push_back({"If-None-Match", {}});
+    req_.headers.back().value.assign(etag);
+  } else if (req_.headers.size() > fixed_headers) {
+    req_.headers.pop_back();
+  }
 
-  auto result = co_await conn_->request(std::move(req), target_.timeout);
+  auto result = co_await conn_->request(req_, target_.timeout);
   poll_outcome out = result ? from_response(*result) : from_http_error(result.error());
   redact(out.reason, api_key_);
   out.latency = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -78,7 +78,7 @@ class webhook_runner final : public action_runner {
     req.body = d.payload;
     // Receivers dedupe on webhook-id, so a stale keep-alive connection may be retried once.
     req.idempotent = true;
-    const auto res = co_await conns_.at(slot)->request(std::move(req), action_.timeout);
+    const auto res = co_await conns_.at(slot)->request(req, action_.timeout);
     if (!res) co_return attempt_outcome{delivery_verdict::retry, res.error().reason, std::nullopt};
     attempt_outcome out;
     out.verdict = classify_webhook_status(res->status);

@@ -1,6 +1,8 @@
 // HTTP/1.1 client connections over Beast: plain TCP or TLS (OpenSSL), deadlines on every step.
 #include "fjwatch/http.hpp"
 
+#include "http_wire.hpp"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -16,9 +18,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 
@@ -153,23 +155,42 @@ std::shared_ptr<asio::ssl::context> make_client_tls_context(const std::string& c
 }
 
 std::string_view http_response::header(std::string_view name) const {
-  for (const auto& h : headers) {
-    if (beast::iequals(h.name, name)) return h.value;
+  std::size_t at = 0;
+  while (at < fields_.size()) {
+    std::uint32_t name_size = 0;
+    std::uint32_t value_size = 0;
+    std::memcpy(&name_size, fields_.data() + at, 4);
+    std::memcpy(&value_size, fields_.data() + at + 4, 4);
+    const std::string_view field(fields_.data() + at + 8, name_size);
+    if (beast::iequals(field, name)) return {fields_.data() + at + 8 + name_size, value_size};
+    at += 8 + name_size + value_size;
   }
   return {};
 }
 
+void http_response::add_header(std::string_view name, std::string_view value) {
+  const auto name_size = static_cast<std::uint32_t>(name.size());
+  const auto value_size = static_cast<std::uint32_t>(value.size());
+  char sizes[8];
+  std::memcpy(sizes, &name_size, 4);
+  std::memcpy(sizes + 4, &value_size, 4);
+  fields_.append(sizes, 8).append(name).append(value);
+}
+
 struct http_connection::impl {
   impl(asio::any_io_executor e, std::shared_ptr<asio::ssl::context> t, url_parts o, http_limits l)
-      : ex(std::move(e)), tls(std::move(t)), origin(std::move(o)), limits(l) {}
+      : ex(std::move(e)), tls(std::move(t)), origin(std::move(o)), host(host_field(origin)),
+        limits(l) {}
 
   asio::any_io_executor ex;
   std::shared_ptr<asio::ssl::context> tls;
   url_parts origin;
+  std::string host;  // the Host field
   http_limits limits;
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
+  std::string wire;  // the request being sent, kept to reuse its storage
   bool open = false;
   std::uint64_t generation = 0;  // bumped by http_connection::close
   std::uint64_t opened = 0;
@@ -187,7 +208,8 @@ struct http_connection::impl {
     socket.close(ignored);
   }
 
-  std::string host_field() const {
+  // The Host field: the name (IPv6 literals bracketed), and the port unless it is the scheme's.
+  static std::string host_field(const url_parts& origin) {
     std::string host =
         origin.host.find(':') != std::string::npos ? "[" + origin.host + "]" : origin.host;
     const std::uint16_t default_port = origin.https() ? 443 : 80;
@@ -248,29 +270,22 @@ struct http_connection::impl {
     co_return std::nullopt;
   }
 
-  // One request/response on the open connection. `early` tells whether the failure came before
+  // The request in `wire` and its response on the open connection. `early` tells whether the failure came before
   // any byte of the response.
   template <class Stream>
-  asio::awaitable<http_result> exchange(Stream& stream, const http_request& req, const budget& b,
-                                        bool& early) {
-    bhttp::request<bhttp::string_body> msg;
-    msg.method_string(req.method);
-    msg.target(req.target);
-    msg.version(11);
-    msg.set(bhttp::field::host, host_field());
-    for (const auto& h : req.headers) msg.insert(h.name, h.value);
-    if (!req.body.empty() || req.method == "POST" || req.method == "PUT") {
-      msg.body() = req.body;
-      msg.prepare_payload();
-    }
+  asio::awaitable<http_result> exchange(Stream& stream, const budget& b, bool& early) {
+    // Step 1: the request, in one write.
     auto expiry = b.step_expiry();
     tcp_layer().expires_at(expiry);
-    auto [wec, written] = co_await bhttp::async_write(stream, msg, use_tuple);
+    auto [wec, written] = co_await asio::async_write(stream, asio::buffer(wire), use_tuple);
     if (wec) {
       early = true;
       co_return transfer_error(b, "write", wec, expiry);
     }
-    bhttp::response_parser<bhttp::string_body> parser;
+    // Step 2: the response, status and headers first; a body over the limit fails it unless the
+    // caller wants only the status.
+    http_response out;
+    wire::response_reader parser(out);
     parser.body_limit(limits.max_body);
     parser.header_limit(limits.max_header);
     expiry = b.step_expiry();
@@ -283,29 +298,23 @@ struct http_connection::impl {
       co_return transfer_error(b, "read", rec, expiry);
     }
     tcp_layer().expires_never();
-    auto& res = parser.get();
-    http_response out;
-    out.status = static_cast<int>(res.result_int());
-    for (const auto& field : res) {
-      out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
-    }
     if (dropped) {  // the rest of the body is still on its way: this connection is done
+      out.body.clear();
       out.body_dropped = true;
       drop();
       co_return out;
     }
-    out.body = std::move(res.body());
-    if (!res.keep_alive()) drop();
+    if (!parser.keep_alive()) drop();
     co_return out;
   }
 
-  asio::awaitable<http_result> attempt(const http_request& req, const budget& b, bool& early) {
+  asio::awaitable<http_result> attempt(const budget& b, bool& early) {
     early = false;
     if (!open) {
       if (auto failed = co_await connect(b)) co_return *failed;
     }
-    if (secure) co_return co_await exchange(*secure, req, b, early);
-    co_return co_await exchange(*plain, req, b, early);
+    if (secure) co_return co_await exchange(*secure, b, early);
+    co_return co_await exchange(*plain, b, early);
   }
 };
 
@@ -315,14 +324,17 @@ http_connection::http_connection(asio::any_io_executor ex, std::shared_ptr<asio:
 
 http_connection::~http_connection() = default;
 
-asio::awaitable<http_result> http_connection::request(http_request req, millis timeout) {
+asio::awaitable<http_result> http_connection::request(const http_request& req, millis timeout) {
   const budget b{steady::now() + timeout, timeout, std::min(timeout, impl_->limits.step_timeout)};
   impl& self = *impl_;
+  if (auto bad = wire::write_request(req, self.host, self.wire); !bad.empty()) {
+    co_return http_error{http_error::kind::network, "request not sent: invalid " + bad};
+  }
   try {
     const bool reused = self.open;
     const auto generation = self.generation;
     bool early = false;
-    auto result = co_await self.attempt(req, b, early);
+    auto result = co_await self.attempt(b, early);
     if (result) co_return result;
     const bool closed_by_owner = self.generation != generation;
     const bool retry = req.idempotent && reused && early && !closed_by_owner &&
@@ -330,7 +342,7 @@ asio::awaitable<http_result> http_connection::request(http_request req, millis t
                        steady::now() < b.deadline;
     if (!closed_by_owner) self.drop();
     if (!retry) co_return result;
-    result = co_await self.attempt(req, b, early);
+    result = co_await self.attempt(b, early);
     if (!result) self.drop();
     co_return result;
   } catch (const boost::system::system_error& e) {

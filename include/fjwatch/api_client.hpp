@@ -1,5 +1,6 @@
 #pragma once
 // One GET of one session over a keep-alive TLS connection, into a poll_outcome.
+#include "fjwatch/http.hpp"
 #include "fjwatch/session.hpp"
 #include "fjwatch/units.hpp"
 
@@ -13,8 +14,6 @@
 #include <string_view>
 
 namespace fjwatch {
-
-class http_connection;
 
 struct api_target {
   url_parts base;        // from api.base_url; https unless allow_insecure_http was set
@@ -48,9 +47,13 @@ class api_client {
   std::uint64_t connections_opened() const;
 
  private:
+  static constexpr std::size_t fixed_headers = 3;  // User-Agent, Accept, x-fj-api-key
+
   std::unique_ptr<http_connection> conn_;
   api_target target_;
   std::string api_key_;
+  http_request req_;               // reused by every poll
+  std::size_t target_prefix_ = 0;  // req_.target up to the session id
 };
 
 }  // namespace fjwatch

@@ -35,12 +35,17 @@ struct http_request {
 
 struct http_response {
   int status = 0;
-  std::vector<http_header> headers;  // as received
   std::string body;
   bool body_dropped = false;  // the body was over max_body and drop_oversized_body was set
 
   // The first value of header `name` (case-insensitive); "" when absent.
   std::string_view header(std::string_view name) const;
+  // Records one header field as received.
+  void add_header(std::string_view name, std::string_view value);
+
+ private:
+  // Every field in one buffer: name length and value length (4 bytes each), then name and value.
+  std::string fields_;
 };
 
 struct http_limits {
@@ -79,11 +84,12 @@ class http_connection {
   http_connection(const http_connection&) = delete;
   http_connection& operator=(const http_connection&) = delete;
 
-  // Sends `req` and reads the whole response within `timeout` (DNS to last byte). When
-  // req.idempotent, a reused connection that fails before any byte of response is retried once
-  // on a fresh one. Network and protocol failures come back as http_error, never as exceptions;
+  // Sends `req` (which must outlive the operation) and reads the whole response within
+  // `timeout` (DNS to last byte). When req.idempotent, a reused connection that fails before any
+  // byte of response is retried once on a fresh one. A request that cannot be written as valid
+  // HTTP (a line break in a header value) is not sent. Network and protocol failures come back as http_error, never as exceptions;
   // the connection is closed after them.
-  boost::asio::awaitable<http_result> request(http_request req, millis timeout);
+  boost::asio::awaitable<http_result> request(const http_request& req, millis timeout);
 
   // Closes the connection now; a pending request fails and the next one reconnects.
   void close();

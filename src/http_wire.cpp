@@ -1,0 +1,94 @@
+// HTTP/1.1 request bytes and a lean response parser for http_connection.
+#include "http_wire.hpp"
+
+#include <boost/beast/http/error.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace fjwatch::wire {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+// RFC 9110 §5.6.2 tchar.
+bool is_token(std::string_view s) {
+  constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+  return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') ||
+           extra.find(c) != std::string_view::npos;
+  });
+}
+
+bool breaks_line(std::string_view s) { return s.find_first_of(std::string_view("\r\n\0", 3)) != s.npos; }
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+}  // namespace
+
+std::string write_request(const http_request& req, std::string_view host, std::string& out) {
+  if (!is_token(req.method)) return "method";
+  if (req.target.empty() || breaks_line(req.target) || req.target.find(' ') != std::string::npos) {
+    return "target";
+  }
+  out.clear();
+  out += req.method;
+  out += ' ';
+  out += req.target;
+  out += " HTTP/1.1\r\n";
+  append_field(out, "Host", host);
+  for (const auto& h : req.headers) {
+    if (!is_token(h.name)) return "a header name";
+    if (breaks_line(h.value)) return "header " + h.name;
+    append_field(out, h.name, h.value);
+  }
+  if (!req.body.empty() || req.method == "POST" || req.method == "PUT") {
+    append_field(out, "Content-Length", std::to_string(req.body.size()));
+  }
+  out += "\r\n";
+  out += req.body;
+  return {};
+}
+
+void response_reader::on_request_impl(bhttp::verb, string_view, string_view, int, error_code& ec) {
+  ec = bhttp::error::bad_version;  // never called: this parser reads responses
+}
+
+void response_reader::on_response_impl(int code, string_view, int, error_code&) {
+  out_.status = code;
+}
+
+void response_reader::on_field_impl(bhttp::field, string_view name, string_view value,
+                                    error_code&) {
+  out_.add_header({name.data(), name.size()}, {value.data(), value.size()});
+}
+
+void response_reader::on_header_impl(error_code&) {}
+
+void response_reader::on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                                        error_code&) {
+  // The base class has already refused a length over body_limit.
+  if (length) out_.body.reserve(static_cast<std::size_t>(*length));
+}
+
+std::size_t response_reader::on_body_impl(string_view body, error_code&) {
+  out_.body.append(body.data(), body.size());
+  return body.size();
+}
+
+void response_reader::on_chunk_header_impl(std::uint64_t, string_view, error_code&) {}
+
+std::size_t response_reader::on_chunk_body_impl(std::uint64_t, string_view body, error_code&) {
+  out_.body.append(body.data(), body.size());
+  return body.size();
+}
+
+void response_reader::on_finish_impl(error_code&) {}
+
+}  // namespace fjwatch::wire
