@@ -75,7 +75,7 @@ void scheduler::watch(const watch_entry& entry, const session_row& row) {
   s.t = from_row(row);
   s.etag = row.etag;
   s.set_settings(entry);
-  s.watched = true;
+  set_watched(s, true);
   index_.insert(index, id_of());
   if (s.t.phase == session_phase::active) schedule(index, clock::duration::zero());
 }
@@ -86,7 +86,7 @@ void scheduler::unwatch(const session_id& id) {
   const auto index = *found;
   index_.erase(id, id_of());
   auto& s = slots_[index];
-  s.watched = false;
+  set_watched(s, false);
   ++s.generation;  // any heap entry and any in-flight outcome of it is now stale
   if (!s.in_flight) release(index);
 }

@@ -149,7 +149,7 @@ void scheduler::apply(std::uint32_t index, const tracked_session& next, const po
     release(index);
     return;
   }
-  s.t = next;
+  set_tracked(s, next);
   s.etag = std::move(etag);
   if (!d.stop) schedule(index, d.delay);
 }

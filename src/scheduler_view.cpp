@@ -1,8 +1,10 @@
 // The scheduler as operators see it: per-poll counters, the sessions table, health facts and
-// counts by state. Reads only; O(1) per poll, O(sessions) per view.
+// counts by state (kept as slots change). O(1) per poll and per count, O(sessions) per view.
 #include "fjwatch/scheduler.hpp"
 
 #include "scheduler_internal.hpp"
+
+#include <cassert>
 
 namespace fjwatch {
 
@@ -46,26 +48,41 @@ scheduler_stats scheduler::stats() const {
   return s;
 }
 
-session_counts scheduler::counts() const {
-  session_counts c;
-  for (const auto& s : slots_) {
-    if (!s.watched) continue;
-    const auto& t = s.t;
-    if (t.phase == session_phase::not_found) {
-      ++c.not_found;
-    } else if (t.phase == session_phase::timed_out) {
-      ++c.timed_out;
-    } else if (!t.status) {
-      ++c.waiting;
-    } else if (*t.status == matching_status::processing) {
-      ++c.processing;
-    } else if (*t.status == matching_status::fetching_more) {
-      ++c.fetching_more;
-    } else {
-      ++c.done;
-    }
+std::size_t& scheduler::count_of(session_counts& c, const tracked_session& t) {
+  if (t.phase == session_phase::not_found) return c.not_found;
+  if (t.phase == session_phase::timed_out) return c.timed_out;
+  if (!t.status) return c.waiting;
+  switch (*t.status) {
+    case matching_status::processing: return c.processing;
+    case matching_status::fetching_more: return c.fetching_more;
+    case matching_status::done: return c.done;
   }
-  return c;
+  return c.waiting;
+}
+
+void scheduler::set_tracked(slot& s, const tracked_session& t) {
+  if (s.watched) --count_of(counts_, s.t);
+  s.t = t;
+  if (s.watched) ++count_of(counts_, s.t);
+}
+
+void scheduler::set_watched(slot& s, bool watched) {
+  if (s.watched == watched) return;
+  s.watched = watched;
+  auto& n = count_of(counts_, s.t);
+  watched ? ++n : --n;
+}
+
+session_counts scheduler::counts() const {
+#ifndef NDEBUG
+  // The counts are kept as slots change; a debug build checks them against a pass over the slots.
+  session_counts recount;
+  for (const auto& s : slots_) {
+    if (s.watched) ++count_of(recount, s.t);
+  }
+  assert(recount == counts_);
+#endif
+  return counts_;
 }
 
 }  // namespace fjwatch

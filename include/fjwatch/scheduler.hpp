@@ -104,7 +104,7 @@ class scheduler {
   // O(1) health facts (see scheduler_stats).
   bool auth_failing() const { return auth_failing_; }
   std::optional<clock::time_point> api_failing_since() const { return stats_.api_failing_since; }
-  // Watched sessions by status and phase; one pass over them, no allocation.
+  // Watched sessions by status and phase; O(1) (kept up to date as sessions change).
   session_counts counts() const;
 
   // Takes up poll.*, retry.* and api.rate again from the config this scheduler was given (a
@@ -147,6 +147,11 @@ class scheduler {
   void defer_after_full(std::uint32_t index, const std::string& what);
   std::vector<std::string> actions_for(const slot& s, event_type t) const;
   void release(std::uint32_t index);
+  // Every change of a slot's state or of whether it is watched goes through these two, which keep
+  // counts_ in step. count_of is the field of `c` that a session in state `t` counts in.
+  static std::size_t& count_of(session_counts& c, const tracked_session& t);
+  void set_tracked(slot& s, const tracked_session& t);
+  void set_watched(slot& s, bool watched);
   // What index_ reads a slot's id with (defined in scheduler_internal.hpp).
   struct slot_ids {
     const std::vector<slot>* slots;
@@ -168,6 +173,7 @@ class scheduler {
   std::vector<slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   id_index index_;  // session id -> slot
+  session_counts counts_;  // watched sessions by state
   std::priority_queue<due_entry, std::vector<due_entry>, std::greater<>> heap_;
 
   std::vector<std::unique_ptr<worker>> workers_;

@@ -22,6 +22,7 @@ struct session_counts {
   std::size_t not_found = 0;      // the API answered 404; no longer polled
   std::size_t timed_out = 0;      // give_up_after passed; no longer polled
   std::size_t total() const;
+  bool operator==(const session_counts&) const = default;
 };
 
 // Polls so far by outcome, indexed by poll_outcome::kind (as scheduler_stats keeps them).
