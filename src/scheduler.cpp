@@ -21,6 +21,12 @@ token_bucket bucket_for(const config& cfg) {
   return token_bucket(cfg.api.rate_limit.per_second, std::max(1.0, cfg.api.rate_limit.per_second));
 }
 
+// api.rate's spacing between two requests.
+server_budget budget_for(const config& cfg) {
+  return server_budget(std::chrono::duration_cast<token_bucket::clock::duration>(
+      std::chrono::duration<double>(1.0 / cfg.api.rate_limit.per_second)));
+}
+
 }  // namespace
 
 scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_key, store& db,
@@ -33,6 +39,7 @@ scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_k
       on_fatal_(std::move(on_fatal)),
       commit_timer_(ioc),
       bucket_(bucket_for(cfg)),
+      budget_(budget_for(cfg)),
       rng_(std::random_device{}()) {
   bool status_events = false;
   for (const auto& a : cfg.actions) {
@@ -50,6 +57,7 @@ scheduler::~scheduler() = default;
 void scheduler::reconfigure() {
   policy_ = make_tracker_policy(cfg_, policy_.status_events);
   bucket_ = bucket_for(cfg_);
+  budget_ = budget_for(cfg_);
 }
 
 double scheduler::uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
@@ -155,7 +163,7 @@ void scheduler::wake_leader() {
 
 scheduler::clock::time_point scheduler::next_wake() const {
   if (heap_.empty() || (auth_failing_ && probe_in_flight_)) return clock::time_point::max();
-  return std::max(heap_.top().due, paused_until_);
+  return std::max({heap_.top().due, paused_until_, budget_.next_allowed()});
 }
 
 asio::awaitable<std::optional<std::uint32_t>> scheduler::take_due(worker& w) {
@@ -169,10 +177,12 @@ asio::awaitable<std::optional<std::uint32_t>> scheduler::take_due(worker& w) {
       heap_.pop();
     }
     const auto now = clock::now();
-    const bool paused = now < paused_until_ || (auth_failing_ && probe_in_flight_);
+    const bool paused = now < paused_until_ || (auth_failing_ && probe_in_flight_) ||
+                        now < budget_.next_allowed();
     if (!heap_.empty() && heap_.top().due <= now && !paused) {
       const auto index = heap_.top().slot;
       heap_.pop();
+      budget_.took(now);
       slots_[index].in_flight = true;
       if (auth_failing_) {
         probe_in_flight_ = true;
@@ -316,6 +326,12 @@ void scheduler::handle_rate_headers(const poll_outcome& o) {
     wait = o.retry_after.value_or(cfg_.retry.initial);
   } else if (o.ratelimit_remaining && *o.ratelimit_remaining == 0) {
     wait = o.ratelimit_reset.value_or(o.retry_after.value_or(cfg_.retry.initial));
+  }
+  // Requests left in the server's window are spread over what remains of it (while that is
+  // tighter than api.rate).
+  if (o.ratelimit_remaining && o.ratelimit_reset &&
+      budget_.update(*o.ratelimit_remaining, *o.ratelimit_reset)) {
+    wake_leader();
   }
   if (!wait) {
     rate_paused_logged_ = false;

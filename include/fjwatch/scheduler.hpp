@@ -188,6 +188,7 @@ class scheduler {
   bool commit_armed_ = false;
 
   token_bucket bucket_;
+  server_budget budget_;              // RateLimit-Remaining over RateLimit-Reset
   clock::time_point paused_until_{};  // RateLimit-Remaining: 0, 429, or a 401 probe gap
   bool auth_failing_ = false;
   bool probe_in_flight_ = false;

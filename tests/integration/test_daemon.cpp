@@ -196,6 +196,36 @@ BOOST_AUTO_TEST_CASE(rate_limited_pauses_every_request) {
   BOOST_TEST(e.logs.count({" api.rate_limited "}) == 1u);
 }
 
+// The server allows 8 requests per 2 s window and says so in RateLimit-Remaining/-Reset; 8
+// sessions would like one every 100 ms. The requests left are spread over each window instead of
+// spent in its first few milliseconds and then waited out.
+BOOST_AUTO_TEST_CASE(the_servers_budget_is_spread_over_its_window) {
+  sim::options so;
+  so.rate_limit = 8;
+  so.rate_window = 2s;
+  env e(so);
+  std::vector<std::string> ids;
+  for (unsigned i = 0; i < 8; ++i) ids.push_back(sid(0x680 + i));
+  for (const auto& id : ids) e.api->add_session(processing(id));
+  e.watch(ids);
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.api->snapshot().requests >= 8; }, 5s));
+  // 20 slices of 200 ms: how many saw a request at all.
+  int busy_slices = 0;
+  auto seen = e.api->snapshot().requests;
+  for (int slice = 0; slice < 20; ++slice) {
+    e.run_for(200ms);
+    const auto now = e.api->snapshot().requests;
+    if (now > seen) ++busy_slices;
+    seen = now;
+  }
+  const auto stats = e.api->snapshot();
+  BOOST_TEST_MESSAGE(busy_slices << " of 20 slices had a request; " << stats.requests << " requests");
+  BOOST_TEST(busy_slices >= 8);  // about 12 here; 2 when the budget is spent at once
+  BOOST_TEST(stats.rate_limited_429 == 0);
+  BOOST_TEST(stats.requests <= 8 * 4);  // at most 4 windows were open (2 s before, 4 s during)
+}
+
 BOOST_AUTO_TEST_CASE(server_errors_back_off_then_done) {
   env e;
   const auto id = sid(0x701);

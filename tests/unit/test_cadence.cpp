@@ -446,3 +446,46 @@ BOOST_AUTO_TEST_CASE(long_run_rate_never_exceeds_per_second) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(server_budget)
+
+using fjwatch::server_budget;
+const clock_type::time_point t0{std::chrono::seconds(1000)};
+
+BOOST_AUTO_TEST_CASE(a_tight_budget_spaces_requests) {
+  server_budget b(1ms);  // api.rate 1000/s
+  BOOST_TEST((b.next_allowed() == clock_type::time_point::min()));
+  b.took(t0);
+  b.update(20, 10s);  // 20 left for 10 s: one every 500 ms
+  BOOST_TEST((b.next_allowed() == t0 + 500ms));
+  b.took(t0 + 500ms);
+  b.update(19, 9500ms);
+  BOOST_TEST((b.next_allowed() == t0 + 1000ms));
+  b.took(t0 + 9s);
+  b.update(1, 1s);  // the last one: it may go when the window ends
+  BOOST_TEST((b.next_allowed() == t0 + 10s));
+}
+
+BOOST_AUTO_TEST_CASE(a_budget_looser_than_api_rate_does_not_bind) {
+  server_budget b(100ms);  // api.rate 10/s
+  b.took(t0);
+  BOOST_TEST(!b.update(600, 60s));  // 10/s: exactly api.rate, no tighter
+  BOOST_TEST((b.next_allowed() == clock_type::time_point::min()));
+  b.update(0, 60s);  // exhausted: the pause at 0 is the scheduler's, not a spacing
+  BOOST_TEST((b.next_allowed() == clock_type::time_point::min()));
+  b.update(5, 0s);
+  BOOST_TEST((b.next_allowed() == clock_type::time_point::min()));
+}
+
+BOOST_AUTO_TEST_CASE(a_looser_answer_brings_the_next_request_forward) {
+  server_budget b(1ms);
+  b.took(t0);
+  BOOST_TEST(!b.update(2, 2s));  // one per second: later than before (no binding)
+  BOOST_TEST((b.next_allowed() == t0 + 1s));
+  BOOST_TEST(b.update(20, 2s));  // the window reset: 100 ms apart now
+  BOOST_TEST((b.next_allowed() == t0 + 100ms));
+  BOOST_TEST(b.update(5000, 2s));  // looser than api.rate: free
+  BOOST_TEST((b.next_allowed() == clock_type::time_point::min()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
