@@ -145,10 +145,15 @@ inline constexpr const char* sql(query q) { return queries[static_cast<std::size
 
 // Throws store_error "<path>: <message>".
 [[noreturn]] void fail(const std::filesystem::path& p, std::string_view message);
-// Throws "<path>: <what>: <SQLite's message>": store_full when the error is SQLITE_FULL, else
-// store_error; an SQLITE_IOERR names the operation that failed, e.g. "disk I/O error (fsync
-// failed)", with the system's error text when SQLite has it.
+// Throws "<path>: <what>: <SQLite's message>": store_full when the disk is out of space (see
+// out_of_space), else store_error; an SQLITE_IOERR names the operation that failed, e.g. "disk
+// I/O error (fsync failed)", with the system's error text when SQLite has it.
 [[noreturn]] void fail_sqlite(const std::filesystem::path& p, std::string_view what, sqlite3* db);
+
+// Whether an SQLite error (its extended code and the system's errno) means a full disk or quota:
+// SQLITE_FULL, or an I/O error whose cause was ENOSPC or EDQUOT (SQLite reports growing the -shm
+// file into a full disk as SQLITE_IOERR_SHMSIZE, not SQLITE_FULL).
+bool out_of_space(int extended_code, int system_errno);
 
 }  // namespace fjwatch::store_sql
 

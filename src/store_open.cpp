@@ -57,8 +57,13 @@ void store_sql::fail_sqlite(const std::filesystem::path& p, std::string_view wha
                  (e != 0 ? ": " + std::generic_category().message(e) : std::string()) + ")";
     }
   }
-  if ((extended & 0xff) == SQLITE_FULL) throw store_full(p.string() + ": " + message);
+  if (out_of_space(extended, sqlite3_system_errno(db))) throw store_full(p.string() + ": " + message);
   fail(p, message);
+}
+
+bool store_sql::out_of_space(int extended_code, int system_errno) {
+  if ((extended_code & 0xff) == SQLITE_FULL) return true;
+  return (extended_code & 0xff) == SQLITE_IOERR && (system_errno == ENOSPC || system_errno == EDQUOT);
 }
 
 void detail::store_statements::fail(std::string_view what) {

@@ -227,6 +227,20 @@ BOOST_AUTO_TEST_CASE(reports_a_state_dir_it_cannot_use) {
   }
 }
 
+// A full disk degrades the daemon (store_full); other I/O errors stop it.
+BOOST_AUTO_TEST_CASE(out_of_space_is_told_from_other_io_errors) {
+  using store_sql::out_of_space;
+  BOOST_TEST(out_of_space(SQLITE_FULL, 0));
+  BOOST_TEST(out_of_space(SQLITE_IOERR_SHMSIZE, ENOSPC));  // growing the -shm file
+  BOOST_TEST(out_of_space(SQLITE_IOERR_WRITE, ENOSPC));
+  BOOST_TEST(out_of_space(SQLITE_IOERR_WRITE, EDQUOT));
+  BOOST_TEST(!out_of_space(SQLITE_IOERR_SHMSIZE, EIO));
+  BOOST_TEST(!out_of_space(SQLITE_IOERR_FSYNC, EIO));
+  BOOST_TEST(!out_of_space(SQLITE_IOERR_READ, 0));
+  BOOST_TEST(!out_of_space(SQLITE_CORRUPT, ENOSPC));
+  BOOST_TEST(!out_of_space(SQLITE_BUSY, 0));
+}
+
 BOOST_AUTO_TEST_CASE(hot_statements_use_indexes) {
   temp_dir t;
   { store s(t.state()); }
