@@ -83,6 +83,7 @@ boost::asio::awaitable<poll_outcome> api_client::poll(const session_id& id, std:
 
   auto result = co_await conn_->request(req_, target_.timeout);
   poll_outcome out = result ? from_response(*result) : from_http_error(result.error());
+  check_answer_is_for(out, id.view());
   redact(out.reason, api_key_);
   out.latency = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - start);

@@ -3,6 +3,8 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 
@@ -176,6 +178,19 @@ poll_outcome classify_response(int status, const response_headers& headers, std:
     out.reason = "unexpected " + http_reason(status);
   }
   return out;
+}
+
+void check_answer_is_for(poll_outcome& out, std::string_view requested) {
+  if (out.what != poll_outcome::kind::ok || !out.session || out.session->id.empty()) return;
+  const auto same = std::equal(out.session->id.begin(), out.session->id.end(), requested.begin(),
+                               requested.end(), [](char a, char b) {
+                                 return std::tolower(static_cast<unsigned char>(a)) == b;
+                               });
+  if (same) return;
+  out.what = poll_outcome::kind::bad_response;
+  out.reason = "answer for another session (" + echo(out.session->id) + ")";
+  out.session.reset();
+  out.etag.clear();
 }
 
 }  // namespace fjwatch

@@ -57,4 +57,9 @@ struct response_headers {
 poll_outcome classify_response(int status, const response_headers& headers, std::string_view body,
                                std::chrono::system_clock::time_point now);
 
+// A 200 whose data.session._id names another session than the one asked for (`requested`, 24
+// lowercase hex) becomes a bad_response "answer for another session (<id>)": its facts must never
+// be taken for the requested session's. An answer without _id is left as it is.
+void check_answer_is_for(poll_outcome& out, std::string_view requested);
+
 }  // namespace fjwatch

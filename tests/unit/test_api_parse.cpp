@@ -335,6 +335,40 @@ BOOST_AUTO_TEST_CASE(classify_every_status_class) {
   BOOST_TEST(ok.session->matched == 7);
 }
 
+BOOST_AUTO_TEST_CASE(an_answer_for_another_session_is_refused) {
+  fjwatch::response_headers headers;
+  headers.etag = "\"v1\"";
+  const auto answer = [&] {
+    return fjwatch::classify_response(200, headers, documented_body, sys_clock::now());
+  };
+  auto same = answer();
+  fjwatch::check_answer_is_for(same, "69f45196c8bbf1ce65b5bcd6");
+  BOOST_TEST((same.what == poll_outcome::kind::ok));
+  BOOST_TEST(same.session.has_value());
+
+  auto other = answer();
+  fjwatch::check_answer_is_for(other, "69f45196c8bbf1ce65b5bcd7");
+  BOOST_TEST((other.what == poll_outcome::kind::bad_response));
+  BOOST_TEST(other.reason == "answer for another session (69f45196c8bbf1ce65b5bcd6)");
+  BOOST_TEST(!other.session.has_value());
+  BOOST_TEST(other.etag.empty());  // never sent back as this session's If-None-Match
+
+  // The same id in capitals is the same session; an answer without _id is taken as it is.
+  std::string upper(documented_body);
+  upper.replace(upper.find("69f45196c8bbf1ce65b5bcd6"), 24, "69F45196C8BBF1CE65B5BCD6");
+  auto shouting = fjwatch::classify_response(200, headers, upper, sys_clock::now());
+  fjwatch::check_answer_is_for(shouting, "69f45196c8bbf1ce65b5bcd6");
+  BOOST_TEST((shouting.what == poll_outcome::kind::ok));
+  auto anonymous = fjwatch::classify_response(
+      200, headers, R"({"data":{"session":{"profileMatchingStatus":"done"}}})", sys_clock::now());
+  fjwatch::check_answer_is_for(anonymous, "69f45196c8bbf1ce65b5bcd7");
+  BOOST_TEST((anonymous.what == poll_outcome::kind::ok));
+  // A 304 carries no body to check.
+  auto not_modified = fjwatch::classify_response(304, headers, "", sys_clock::now());
+  fjwatch::check_answer_is_for(not_modified, "69f45196c8bbf1ce65b5bcd7");
+  BOOST_TEST((not_modified.what == poll_outcome::kind::not_modified));
+}
+
 BOOST_AUTO_TEST_CASE(classify_redirect_location_is_sanitized) {
   fjwatch::response_headers headers;
   const auto none = fjwatch::classify_response(302, headers, "", sys_clock::now());
