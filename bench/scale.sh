@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Polls per CPU-second, memory per session, TLS handshakes, time to READY and time to apply a
 # one-line watch list edit, at several watch list sizes. For each size N (0 is the empty daemon):
-# fjwatch-sim serves N sessions that stay `processing`; `fjwatch run` polls every one of them
-# every second (far more than the simulator can answer, so fjwatch is kept busy) over
-# max_in_flight 8 keep-alive TLS connections. After READY and a warm-up, a measurement window
-# reads fjwatch's own counters (/metrics) and its CPU time (/proc) at both ends.
+# fjwatch-sim serves N sessions that stay `processing`; `fjwatch run` is asked for 100,000 polls a
+# second in all (the ceiling a tuned load generator reaches against such a server): each session
+# every N/100,000 s, but not more often than poll.interval's minimum of 100 ms. That is more than
+# the two of them can do on a small machine, so fjwatch is kept busy, over max_in_flight 8
+# keep-alive TLS connections. The simulator's rate limit is set far above what is asked, so its
+# RateLimit budget never spaces the polls. INTERVAL_MS overrides the cadence (1000 gives a daemon
+# that is not busy at 10k). After READY and a warm-up, a measurement window reads fjwatch's own
+# counters (/metrics) and its CPU time (/proc) at both ends.
 # Usage: bench/scale.sh [N...]   (default: 0 1000 10000 100000)
-#   RUNS=3 WINDOW=15 IN_FLIGHT=8 BUILD=build-bench
+#   RUNS=3 WINDOW=15 IN_FLIGHT=8 BUILD=build-bench INTERVAL_MS=
+#   BASE=path/to/other/fjwatch: also measures that binary, its runs alternating with this build's
+#   against the same simulator, and prints its row and the ratio of polls per CPU-second.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD:-$root/build-bench}
@@ -57,11 +63,16 @@ wait_logged_after() {
 }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-one_run() {  # N -> "ready_s polls_per_cpu_s polls_per_s rss_kib hwm_kib handshakes edit_ms"
+# Each session's poll interval at size N, in ms.
+cadence_ms() { echo "${INTERVAL_MS:-$(($1 / 100 > 100 ? $1 / 100 : 100))}"; }
+
+one_run() {  # N FJWATCH -> "ready_s polls_per_cpu_s polls_per_s rss_kib hwm_kib handshakes edit_ms"
   local n=$1 tmp port sim_pid pid t0 t_ready p0 c0 h0 t1 p1 c1 h1 t_edit t_seen
+  local interval_ms
+  interval_ms=$(cadence_ms "$n")
   tmp=$(mktemp -d)
   port=$((20000 + RANDOM % 20000))
-  "$build/fjwatch-sim" --cert-dir "$tmp" --sessions "$n" --done-after 24h \
+  "$build/fjwatch-sim" --cert-dir "$tmp" --sessions "$n" --done-after 24h --rate-limit 1000000000 \
     --watchlist-out "$tmp/watchlist.yaml" > "$tmp/sim.out" 2> "$tmp/sim.err" &
   sim_pid=$!
   wait_line "$tmp/sim.out" '^listening on' 60 >/dev/null
@@ -72,7 +83,7 @@ api:
   ca_file: ca.pem
   rate: 1000000/s
   max_in_flight: ${IN_FLIGHT:-8}
-poll: { interval: 1s, max_interval: 1s, multiplier: 1, jitter: 0 }
+poll: { interval: ${interval_ms}ms, max_interval: ${interval_ms}ms, multiplier: 1, jitter: 0 }
 watchlist: watchlist.yaml
 state_dir: state
 control: 127.0.0.1:$port
@@ -81,7 +92,7 @@ actions:
   - { name: journal, type: log }
 YAML
   t0=$(now)
-  FJ_API_KEY=fjk_sim_key "$build/fjwatch" run -c "$tmp/fjwatch.yaml" 2> "$tmp/fjwatch.log" &
+  FJ_API_KEY=fjk_sim_key "$2" run -c "$tmp/fjwatch.yaml" 2> "$tmp/fjwatch.log" &
   pid=$!
   t_ready=$(wait_line "$tmp/fjwatch.log" ' daemon.ready ' 120)
   sleep 3  # warm-up: connections open, the first round of polls under way
@@ -107,13 +118,33 @@ YAML
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ), load: $(cut -d' ' -f1-3 /proc/loadavg), runs: $runs, window: ${window}s"
-printf '| sessions | READY s | polls/CPU-s | polls/s | RSS MiB | peak RSS MiB | TLS handshakes | edit applied ms |\n'
-printf '|---|---|---|---|---|---|---|---|\n'
+printf '| sessions | cadence ms | READY s | polls/CPU-s | polls/s | RSS MiB | peak RSS MiB | TLS handshakes | edit applied ms |\n'
+printf '|---|---|---|---|---|---|---|---|---|\n'
+column() {  # K RESULT... -> the median of column K
+  local k=$1
+  shift
+  printf '%s\n' "$@" | awk -v k="$k" '{print $k}' | median
+}
+row() {  # LABEL N RESULT... -> one table row of the medians
+  local label=$1 n=$2 k med=()
+  shift 2
+  for k in 1 2 3 4 5 6 7; do med+=("$(column "$k" "$@")"); done
+  printf '| %s | %s | %.2f | %.0f | %.0f | %.1f | %.1f | %.0f | %.0f |\n' "$label" "$(cadence_ms "$n")" \
+    "${med[0]}" "${med[1]}" "${med[2]}" "$(awk -v k="${med[3]}" 'BEGIN {print k / 1024}')" \
+    "$(awk -v k="${med[4]}" 'BEGIN {print k / 1024}')" "${med[5]}" "${med[6]}"
+}
+
+ratios=""
 for n in "${sizes[@]}"; do
-  results=()
-  for _ in $(seq "$runs"); do results+=("$(one_run "$n")"); done
-  col() { printf '%s\n' "${results[@]}" | awk -v c="$1" '{print $c}' | median; }
-  printf '| %s | %.2f | %.0f | %.0f | %.1f | %.1f | %.0f | %.0f |\n' "$n" "$(col 1)" "$(col 2)" \
-    "$(col 3)" "$(awk -v k="$(col 4)" 'BEGIN {print k / 1024}')" \
-    "$(awk -v k="$(col 5)" 'BEGIN {print k / 1024}')" "$(col 6)" "$(col 7)"
+  results=() base=()
+  for _ in $(seq "$runs"); do
+    results+=("$(one_run "$n" "$build/fjwatch")")
+    [ -z "${BASE:-}" ] || base+=("$(one_run "$n" "$BASE")")
+  done
+  row "$n" "$n" "${results[@]}"
+  [ -n "${BASE:-}" ] || continue
+  row "$n (base)" "$n" "${base[@]}"
+  ratios+=$(awk -v n="$n" -v a="$(column 2 "${results[@]}")" -v b="$(column 2 "${base[@]}")" \
+    'BEGIN {if (b > 0) printf "%s sessions: %.2fx the base'"'"'s polls per CPU-second\\n", n, a / b}')
 done
+[ -z "$ratios" ] || printf '\n%b' "$ratios"
