@@ -10,7 +10,7 @@
 # that is not busy at 10k). After READY and a warm-up, a measurement window reads fjwatch's own
 # counters (/metrics) and its CPU time (/proc) at both ends.
 # Usage: bench/scale.sh [N...]   (default: 0 1000 10000 100000)
-#   RUNS=3 WINDOW=15 IN_FLIGHT=8 BUILD=build-bench INTERVAL_MS=
+#   RUNS=3 WINDOW=15 IN_FLIGHT=8 PIPELINE= BUILD=build-bench INTERVAL_MS=
 #   BASE=path/to/other/fjwatch: also measures that binary, its runs alternating with this build's
 #   against the same simulator, and prints its row and the ratio of polls per CPU-second.
 set -euo pipefail
@@ -83,6 +83,7 @@ api:
   ca_file: ca.pem
   rate: 1000000/s
   max_in_flight: ${IN_FLIGHT:-8}
+$([ -z "${PIPELINE:-}" ] || echo "  pipeline: $PIPELINE")
 poll: { interval: ${interval_ms}ms, max_interval: ${interval_ms}ms, multiplier: 1, jitter: 0 }
 watchlist: watchlist.yaml
 state_dir: state

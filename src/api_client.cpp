@@ -56,38 +56,56 @@ api_client::api_client(boost::asio::any_io_executor ex,
           std::move(ex), std::move(tls), target.base,
           http_limits{.step_timeout = target.timeout, .max_body = max_api_body})),
       target_(std::move(target)),
-      api_key_(std::move(api_key)) {
-  req_.target = target_.base.path + std::string(session_path);
-  target_prefix_ = req_.target.size();
-  req_.headers = {
-      {"User-Agent", "fjwatch/" FJWATCH_VERSION},
-      {"Accept", "application/json"},
-      {"x-fj-api-key", api_key_},
-  };
-  req_.headers.reserve(fixed_headers + 1);
-}
+      api_key_(std::move(api_key)),
+      target_prefix_(target_.base.path + std::string(session_path)) {}
 
 api_client::~api_client() = default;
 
 boost::asio::awaitable<poll_outcome> api_client::poll(const session_id& id, std::string_view etag) {
+  const poll_item item{id, std::string(etag)};
+  auto outcomes = co_await poll_all(std::span(&item, 1));
+  co_return std::move(outcomes.front());
+}
+
+boost::asio::awaitable<std::vector<poll_outcome>> api_client::poll_all(
+    std::span<const poll_item> items) {
   const auto start = std::chrono::steady_clock::now();
-  // The request is kept between polls: only the target and If-None-Match change.
-  req_.target.resize(target_prefix_);
-  req_.target += id.view();
-  if (sendable(etag)) {
-    if (req_.headers.size() == fixed_headers) req_.headers.push_back({"If-None-Match", {}});
-    req_.headers.back().value.assign(etag);
-  } else if (req_.headers.size() > fixed_headers) {
-    req_.headers.pop_back();
+  // The requests are kept between polls: only the target and If-None-Match change.
+  while (reqs_.size() < items.size()) {
+    http_request& r = reqs_.emplace_back();
+    r.headers = {
+        {"User-Agent", "fjwatch/" FJWATCH_VERSION},
+        {"Accept", "application/json"},
+        {"x-fj-api-key", api_key_},
+    };
+    r.headers.reserve(fixed_headers + 1);
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    http_request& r = reqs_[i];
+    r.target.assign(target_prefix_).append(items[i].id.view());
+    if (sendable(items[i].etag)) {
+      if (r.headers.size() == fixed_headers) r.headers.push_back({"If-None-Match", {}});
+      r.headers.back().value.assign(items[i].etag);
+    } else if (r.headers.size() > fixed_headers) {
+      r.headers.pop_back();
+    }
   }
 
-  auto result = co_await conn_->request(req_, target_.timeout);
-  poll_outcome out = result ? from_response(*result) : from_http_error(result.error());
-  check_answer_is_for(out, id.view());
-  redact(out.reason, api_key_);
-  out.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+  const auto results =
+      co_await conn_->request_all(std::span(reqs_.data(), items.size()), target_.timeout);
+  const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - start);
-  co_return out;
+  std::vector<poll_outcome> outcomes;
+  outcomes.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto& result = results[i];
+    poll_outcome out = result ? from_response(*result) : from_http_error(result.error());
+    check_answer_is_for(out, items[i].id.view());
+    redact(out.reason, api_key_);
+    out.latency = latency;
+    outcomes.push_back(std::move(out));
+  }
+  co_return outcomes;
 }
 
 void api_client::close() { conn_->close(); }

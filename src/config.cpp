@@ -24,9 +24,9 @@ constexpr std::size_t max_unix_path = 107;  // sizeof(sockaddr_un::sun_path) - 1
 constexpr std::array<std::string_view, 10> top_keys{
     "api",     "poll", "retry",   "watchlist", "state_dir", "control", "control_allow_remote",
     "log", "actions", "defaults"};
-constexpr std::array<std::string_view, 8> api_keys{
-    "base_url", "api_key_file",        "ca_file",          "timeout", "max_in_flight",
-    "rate",     "allow_insecure_http", "unreachable_after"};
+constexpr std::array<std::string_view, 9> api_keys{
+    "base_url", "api_key_file",        "ca_file",           "timeout", "max_in_flight",
+    "pipeline", "rate",                "allow_insecure_http", "unreachable_after"};
 constexpr std::array<std::string_view, 7> poll_keys{
     "interval", "max_interval", "max_blind_interval", "multiplier",
     "jitter",   "give_up_after", "after_done"};
@@ -63,6 +63,7 @@ void read_api(config_reader& r, const config_entry& e, api_config& api) {
   m.get_path("ca_file", api.ca_file);
   m.get_duration("timeout", api.timeout, 100ms, 10min);
   m.get_int("max_in_flight", api.max_in_flight, 1, 256);
+  m.get_int("pipeline", api.pipeline, 1, 16);
   m.get_rate("rate", api.rate_limit);
   m.get_bool("allow_insecure_http", api.allow_insecure_http);
   m.get_duration("unreachable_after", api.unreachable_after, 1s, 24h);

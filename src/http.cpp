@@ -20,7 +20,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <cstring>
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 
@@ -154,29 +154,6 @@ std::shared_ptr<asio::ssl::context> make_client_tls_context(const std::string& c
   return ctx;
 }
 
-std::string_view http_response::header(std::string_view name) const {
-  std::size_t at = 0;
-  while (at < fields_.size()) {
-    std::uint32_t name_size = 0;
-    std::uint32_t value_size = 0;
-    std::memcpy(&name_size, fields_.data() + at, 4);
-    std::memcpy(&value_size, fields_.data() + at + 4, 4);
-    const std::string_view field(fields_.data() + at + 8, name_size);
-    if (beast::iequals(field, name)) return {fields_.data() + at + 8 + name_size, value_size};
-    at += 8 + name_size + value_size;
-  }
-  return {};
-}
-
-void http_response::add_header(std::string_view name, std::string_view value) {
-  const auto name_size = static_cast<std::uint32_t>(name.size());
-  const auto value_size = static_cast<std::uint32_t>(value.size());
-  char sizes[8];
-  std::memcpy(sizes, &name_size, 4);
-  std::memcpy(sizes + 4, &value_size, 4);
-  fields_.append(sizes, 8).append(name).append(value);
-}
-
 struct http_connection::impl {
   impl(asio::any_io_executor e, std::shared_ptr<asio::ssl::context> t, url_parts o, http_limits l)
       : ex(std::move(e)), tls(std::move(t)), origin(std::move(o)), host(host_field(origin)),
@@ -190,7 +167,9 @@ struct http_connection::impl {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
-  std::string wire;  // the request being sent, kept to reuse its storage
+  std::string wire;                // the requests being sent, kept to reuse the storage
+  std::vector<std::size_t> starts;  // where each request begins in wire
+  std::size_t wire_from = 0;        // the first byte still to send
   bool open = false;
   std::uint64_t generation = 0;  // bumped by http_connection::close
   std::uint64_t opened = 0;
@@ -270,51 +249,85 @@ struct http_connection::impl {
     co_return std::nullopt;
   }
 
-  // The request in `wire` and its response on the open connection. `early` tells whether the failure came before
-  // any byte of the response.
+  // What one attempt at a run of pipelined requests got: `answered` answers appended to the
+  // results, then `error` for the next request (none when all were answered, or the server
+  // closed the connection cleanly after its last answer); `early` when that error came before any
+  // byte of the next answer.
+  struct attempt_end {
+    std::size_t answered = 0;
+    std::optional<http_error> error;
+    bool early = false;
+  };
+
+  // The last `count` requests in `wire` (from wire_from) on the open connection: one write, then
+  // their answers in order, appended to `out`.
   template <class Stream>
-  asio::awaitable<http_result> exchange(Stream& stream, const budget& b, bool& early) {
-    // Step 1: the request, in one write.
+  asio::awaitable<attempt_end> exchange(Stream& stream, std::size_t count, const budget& b,
+                                        std::vector<http_result>& out) {
+    attempt_end end;
+    // Step 1: every request, in one write.
     auto expiry = b.step_expiry();
     tcp_layer().expires_at(expiry);
-    auto [wec, written] = co_await asio::async_write(stream, asio::buffer(wire), use_tuple);
+    const auto bytes = asio::buffer(wire.data() + wire_from, wire.size() - wire_from);
+    auto [wec, written] = co_await asio::async_write(stream, bytes, use_tuple);
     if (wec) {
-      early = true;
-      co_return transfer_error(b, "write", wec, expiry);
+      end.error = transfer_error(b, "write", wec, expiry);
+      end.early = true;
+      co_return end;
     }
-    // Step 2: the response, status and headers first; a body over the limit fails it unless the
-    // caller wants only the status.
-    http_response out;
-    wire::response_reader parser(out);
-    parser.body_limit(limits.max_body);
-    parser.header_limit(limits.max_header);
-    expiry = b.step_expiry();
-    tcp_layer().expires_at(expiry);
-    auto [rec, read] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
-    const bool dropped = rec == bhttp::error::body_limit && limits.drop_oversized_body &&
-                         parser.is_header_done();
-    if (rec && !dropped) {
-      early = !parser.got_some() && buffer.size() == 0;
-      co_return transfer_error(b, "read", rec, expiry);
+    // Step 2: the answers in order, each status and headers first; a body over the limit fails
+    // it unless the caller wants only the status.
+    while (end.answered < count) {
+      http_response res;
+      wire::response_reader parser(res);
+      parser.body_limit(limits.max_body);
+      parser.header_limit(limits.max_header);
+      expiry = b.step_expiry();
+      tcp_layer().expires_at(expiry);
+      auto [rec, read] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+      const bool dropped = rec == bhttp::error::body_limit && limits.drop_oversized_body &&
+                           parser.is_header_done();
+      if (rec && !dropped) {
+        end.error = transfer_error(b, "read", rec, expiry);
+        end.early = !parser.got_some() && buffer.size() == 0;
+        co_return end;
+      }
+      // An unread body still on its way, or the server's close: this connection is done.
+      const bool last = dropped || !parser.keep_alive();
+      if (dropped) {
+        res.body.clear();
+        res.body_dropped = true;
+      }
+      out.emplace_back(std::move(res));
+      ++end.answered;
+      if (last) {
+        drop();
+        co_return end;
+      }
     }
     tcp_layer().expires_never();
-    if (dropped) {  // the rest of the body is still on its way: this connection is done
-      out.body.clear();
-      out.body_dropped = true;
-      drop();
-      co_return out;
-    }
-    if (!parser.keep_alive()) drop();
-    co_return out;
+    co_return end;
   }
 
-  asio::awaitable<http_result> attempt(const budget& b, bool& early) {
-    early = false;
+  asio::awaitable<attempt_end> attempt(std::size_t count, const budget& b,
+                                       std::vector<http_result>& out) {
     if (!open) {
-      if (auto failed = co_await connect(b)) co_return *failed;
+      if (auto failed = co_await connect(b)) co_return attempt_end{.error = std::move(failed)};
     }
-    if (secure) co_return co_await exchange(*secure, b, early);
-    co_return co_await exchange(*plain, b, early);
+    if (secure) co_return co_await exchange(*secure, count, b, out);
+    co_return co_await exchange(*plain, count, b, out);
+  }
+
+  // Every request as bytes in `wire`, starts[i] where request i begins; the name of the first
+  // part that cannot be written, "" when all can.
+  std::string write_all(std::span<const http_request> reqs) {
+    wire.clear();
+    starts.clear();
+    for (const auto& r : reqs) {
+      starts.push_back(wire.size());
+      if (auto bad = wire::write_request(r, host, wire); !bad.empty()) return bad;
+    }
+    return {};
   }
 };
 
@@ -325,30 +338,54 @@ http_connection::http_connection(asio::any_io_executor ex, std::shared_ptr<asio:
 http_connection::~http_connection() = default;
 
 asio::awaitable<http_result> http_connection::request(const http_request& req, millis timeout) {
+  auto results = co_await request_all(std::span(&req, 1), timeout);
+  co_return std::move(results.front());
+}
+
+asio::awaitable<std::vector<http_result>> http_connection::request_all(
+    std::span<const http_request> reqs, millis timeout) {
   const budget b{steady::now() + timeout, timeout, std::min(timeout, impl_->limits.step_timeout)};
   impl& self = *impl_;
-  if (auto bad = wire::write_request(req, self.host, self.wire); !bad.empty()) {
-    co_return http_error{http_error::kind::network, "request not sent: invalid " + bad};
+  std::vector<http_result> out;
+  out.reserve(reqs.size());
+  const auto fail_rest = [&](const http_error& e) {
+    while (out.size() < reqs.size()) out.emplace_back(e);
+  };
+  if (auto bad = self.write_all(reqs); !bad.empty()) {
+    fail_rest({http_error::kind::network, "request not sent: invalid " + bad});
+    co_return out;
   }
   try {
-    const bool reused = self.open;
-    const auto generation = self.generation;
-    bool early = false;
-    auto result = co_await self.attempt(b, early);
-    if (result) co_return result;
-    const bool closed_by_owner = self.generation != generation;
-    const bool retry = req.idempotent && reused && early && !closed_by_owner &&
-                       result.error().what == http_error::kind::network &&
-                       steady::now() < b.deadline;
-    if (!closed_by_owner) self.drop();
-    if (!retry) co_return result;
-    result = co_await self.attempt(b, early);
-    if (!result) self.drop();
-    co_return result;
+    bool stale_retried = false;
+    while (out.size() < reqs.size()) {
+      const std::size_t next = out.size();
+      const bool reused = self.open;
+      const auto generation = self.generation;
+      self.wire_from = self.starts[next];
+      auto end = co_await self.attempt(reqs.size() - next, b, out);
+      if (!end.error) continue;  // the rest, if any, go on a fresh connection
+      // A failure before any byte of the next answer is sent again on a fresh connection: after
+      // answers on this one (the server stopped taking requests), or once when a reused
+      // connection turns out stale.
+      const bool closed_by_owner = self.generation != generation;
+      if (!closed_by_owner) self.drop();
+      const bool idempotent = std::all_of(reqs.begin() + static_cast<std::ptrdiff_t>(out.size()),
+                                          reqs.end(), [](const auto& r) { return r.idempotent; });
+      const bool retry = idempotent && end.early && !closed_by_owner &&
+                         end.error->what == http_error::kind::network &&
+                         steady::now() < b.deadline &&
+                         (end.answered > 0 || (reused && !stale_retried));
+      if (!retry) {
+        fail_rest(*end.error);
+        break;
+      }
+      stale_retried = stale_retried || end.answered == 0;
+    }
   } catch (const boost::system::system_error& e) {
     self.drop();
-    co_return http_error{http_error::kind::network, "socket: " + e.code().message()};
+    fail_rest({http_error::kind::network, "socket: " + e.code().message()});
   }
+  co_return out;
 }
 
 void http_connection::close() {

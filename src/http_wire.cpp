@@ -1,10 +1,39 @@
-// HTTP/1.1 request bytes and a lean response parser for http_connection.
+// HTTP/1.1 request bytes, a lean response parser for http_connection, and how a response keeps
+// its header fields.
 #include "http_wire.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 
 #include <algorithm>
 #include <cstring>
+
+namespace fjwatch {
+
+std::string_view http_response::header(std::string_view name) const {
+  std::size_t at = 0;
+  while (at < fields_.size()) {
+    std::uint32_t name_size = 0;
+    std::uint32_t value_size = 0;
+    std::memcpy(&name_size, fields_.data() + at, 4);
+    std::memcpy(&value_size, fields_.data() + at + 4, 4);
+    const std::string_view field(fields_.data() + at + 8, name_size);
+    if (boost::beast::iequals(field, name)) return {fields_.data() + at + 8 + name_size, value_size};
+    at += 8 + name_size + value_size;
+  }
+  return {};
+}
+
+void http_response::add_header(std::string_view name, std::string_view value) {
+  const auto name_size = static_cast<std::uint32_t>(name.size());
+  const auto value_size = static_cast<std::uint32_t>(value.size());
+  char sizes[8];
+  std::memcpy(sizes, &name_size, 4);
+  std::memcpy(sizes + 4, &value_size, 4);
+  fields_.append(sizes, 8).append(name).append(value);
+}
+
+}  // namespace fjwatch
 
 namespace fjwatch::wire {
 namespace {
@@ -21,7 +50,9 @@ bool is_token(std::string_view s) {
   });
 }
 
-bool breaks_line(std::string_view s) { return s.find_first_of(std::string_view("\r\n\0", 3)) != s.npos; }
+bool breaks_line(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) != s.npos;
+}
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   out += name;
@@ -37,7 +68,6 @@ std::string write_request(const http_request& req, std::string_view host, std::s
   if (req.target.empty() || breaks_line(req.target) || req.target.find(' ') != std::string::npos) {
     return "target";
   }
-  out.clear();
   out += req.method;
   out += ' ';
   out += req.target;

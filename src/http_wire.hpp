@@ -12,7 +12,7 @@
 
 namespace fjwatch::wire {
 
-// Replaces `out` with `req` as HTTP/1.1 bytes: request line, `Host: host`, req.headers in order,
+// Appends `req` to `out` as HTTP/1.1 bytes: request line, `Host: host`, req.headers in order,
 // Content-Length when there is a body (or the method is POST or PUT), the body. Returns the name
 // of the first part that would break the message (a target or header value holding CR, LF or
 // NUL, or a header name that is not a token), leaving `out` unspecified; "" on success. Header

@@ -25,12 +25,13 @@ struct key_rule {
 constexpr bool live = true;
 constexpr bool restart = false;
 
-constexpr std::array<key_rule, 25> rules{{
+constexpr std::array<key_rule, 26> rules{{
     {"api.base_url", restart, same_in<&config::api, &api_config::base_url>},
     {"api.api_key_file", restart, same_in<&config::api, &api_config::api_key_file>},
     {"api.ca_file", restart, same_in<&config::api, &api_config::ca_file>},
     {"api.timeout", restart, same_in<&config::api, &api_config::timeout>},
     {"api.max_in_flight", restart, same_in<&config::api, &api_config::max_in_flight>},
+    {"api.pipeline", restart, same_in<&config::api, &api_config::pipeline>},
     {"api.rate", live, same_in<&config::api, &api_config::rate_limit>},
     {"api.allow_insecure_http", restart, same_in<&config::api, &api_config::allow_insecure_http>},
     {"api.unreachable_after", restart, same_in<&config::api, &api_config::unreachable_after>},

@@ -166,28 +166,36 @@ scheduler::clock::time_point scheduler::next_wake() const {
   return std::max({heap_.top().due, paused_until_, budget_.next_allowed()});
 }
 
+bool scheduler::due_now(clock::time_point now) {
+  // Drop entries made stale by a reschedule or an unwatch.
+  while (!heap_.empty()) {
+    const auto& top = heap_.top();
+    const auto& s = slots_[top.slot];
+    if (s.watched && !s.in_flight && s.generation == top.generation) break;
+    heap_.pop();
+  }
+  const bool paused = now < paused_until_ || (auth_failing_ && probe_in_flight_) ||
+                      now < budget_.next_allowed();
+  return !heap_.empty() && heap_.top().due <= now && !paused;
+}
+
+std::uint32_t scheduler::pop_due(clock::time_point now) {
+  const auto index = heap_.top().slot;
+  heap_.pop();
+  budget_.took(now);
+  slots_[index].in_flight = true;
+  if (auth_failing_) {
+    probe_in_flight_ = true;
+    probe_slot_ = index;
+  }
+  return index;
+}
+
 asio::awaitable<std::optional<std::uint32_t>> scheduler::take_due(worker& w) {
   for (;;) {
     if (stopping_) co_return std::nullopt;
-    // Drop entries made stale by a reschedule or an unwatch.
-    while (!heap_.empty()) {
-      const auto& top = heap_.top();
-      const auto& s = slots_[top.slot];
-      if (s.watched && !s.in_flight && s.generation == top.generation) break;
-      heap_.pop();
-    }
-    const auto now = clock::now();
-    const bool paused = now < paused_until_ || (auth_failing_ && probe_in_flight_) ||
-                        now < budget_.next_allowed();
-    if (!heap_.empty() && heap_.top().due <= now && !paused) {
-      const auto index = heap_.top().slot;
-      heap_.pop();
-      budget_.took(now);
-      slots_[index].in_flight = true;
-      if (auth_failing_) {
-        probe_in_flight_ = true;
-        probe_slot_ = index;
-      }
+    if (const auto now = clock::now(); due_now(now)) {
+      const auto index = pop_due(now);
       if (!leader_ && !followers_.empty()) followers_.front()->timer.cancel();
       co_return index;
     }
@@ -209,21 +217,44 @@ asio::awaitable<std::optional<std::uint32_t>> scheduler::take_due(worker& w) {
   }
 }
 
+// Up to api.pipeline sessions due now, the first waited for, the others only if due already and
+// a token of api.rate is free at once.
+asio::awaitable<bool> scheduler::take_batch(worker& w) {
+  w.batch.clear();
+  w.generations.clear();
+  const auto first = co_await take_due(w);
+  if (!first) co_return false;
+  w.batch.push_back(*first);
+  w.generations.push_back(slots_[*first].generation);
+  // Pace every request through the shared bucket.
+  if (const auto wait = bucket_.take(clock::now()); wait > clock::duration::zero()) {
+    ++stats_.bucket_waits;
+    w.timer.expires_after(wait);
+    co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  const auto depth = static_cast<std::size_t>(cfg_.api.pipeline);
+  while (w.batch.size() < depth && !stopping_) {
+    const auto now = clock::now();
+    if (!due_now(now) || !bucket_.try_take(now)) break;
+    w.batch.push_back(pop_due(now));
+    w.generations.push_back(slots_[w.batch.back()].generation);
+  }
+  co_return !stopping_;
+}
+
 asio::awaitable<void> scheduler::run_worker(worker& w) {
-  while (auto index = co_await take_due(w)) {
-    const auto generation = slots_[*index].generation;
-    // Pace every request through the shared bucket.
-    if (const auto wait = bucket_.take(clock::now()); wait > clock::duration::zero()) {
-      ++stats_.bucket_waits;
-      w.timer.expires_after(wait);
-      co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  while (co_await take_batch(w)) {
+    // What is sent is copied out of the slots: they may move while the polls are under way.
+    const auto n = w.batch.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& s = slots_[w.batch[i]];
+      if (i == w.items.size()) w.items.push_back({s.id, {}});
+      w.items[i].id = s.id;
+      w.items[i].etag.assign(s.etag);  // the item's storage is reused from set to set
     }
+    const auto outcomes = co_await w.client.poll_all(std::span(w.items.data(), n));
     if (stopping_) break;
-    const auto id = slots_[*index].id;
-    const auto etag = slots_[*index].etag;
-    const auto outcome = co_await w.client.poll(id, etag);
-    if (stopping_) break;
-    handle(*index, generation, outcome);
+    for (std::size_t i = 0; i < n; ++i) handle(w.batch[i], w.generations[i], outcomes[i]);
   }
 }
 

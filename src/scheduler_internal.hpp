@@ -85,6 +85,10 @@ struct scheduler::worker {
       : timer(ioc), client(ioc.get_executor(), std::move(tls), std::move(target), std::move(key)) {}
   boost::asio::steady_timer timer;
   api_client client;
+  // The sessions of the current set of pipelined polls, as taken and as sent.
+  std::vector<std::uint32_t> batch;
+  std::vector<std::uint32_t> generations;
+  std::vector<poll_item> items;
 };
 
 }  // namespace fjwatch

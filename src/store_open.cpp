@@ -57,7 +57,9 @@ void store_sql::fail_sqlite(const std::filesystem::path& p, std::string_view wha
                  (e != 0 ? ": " + std::generic_category().message(e) : std::string()) + ")";
     }
   }
-  if (out_of_space(extended, sqlite3_system_errno(db))) throw store_full(p.string() + ": " + message);
+  if (out_of_space(extended, sqlite3_system_errno(db))) {
+    throw store_full(p.string() + ": " + message);
+  }
   fail(p, message);
 }
 

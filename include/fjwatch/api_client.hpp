@@ -10,8 +10,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fjwatch {
 
@@ -25,10 +27,16 @@ struct api_target {
 // loaded. Shared by every api_client (it is read-only once built).
 std::shared_ptr<boost::asio::ssl::context> make_api_tls_context(const std::string& ca_file);
 
+// One session to poll, and the ETag of what was last seen of it ("" for none).
+struct poll_item {
+  session_id id;
+  std::string etag;
+};
+
 // One worker's client: one connection, opened on first use, reused across polls, reopened after
 // the server closes it or any error. Requests carry x-fj-api-key (only ever to base.host),
-// If-None-Match with the given etag, and never follow redirects. Not thread-safe; one poll at a
-// time.
+// If-None-Match with the given etag, and never follow redirects. Not thread-safe; one poll (or
+// one set of pipelined polls) at a time.
 class api_client {
  public:
   api_client(boost::asio::any_io_executor ex, std::shared_ptr<boost::asio::ssl::context> tls,
@@ -39,6 +47,11 @@ class api_client {
 
   // Never throws for network or protocol failures: they come back as outcomes.
   boost::asio::awaitable<poll_outcome> poll(const session_id& id, std::string_view etag);
+
+  // Polls every item at once over the one connection (HTTP/1.1 pipelining, see
+  // http_connection::request_all): one outcome per item, in order; every latency runs from the
+  // start of the set to its end. `items` must outlive the operation.
+  boost::asio::awaitable<std::vector<poll_outcome>> poll_all(std::span<const poll_item> items);
 
   // Closes the connection now (shutdown); the next poll reconnects.
   void close();
@@ -52,8 +65,8 @@ class api_client {
   std::unique_ptr<http_connection> conn_;
   api_target target_;
   std::string api_key_;
-  http_request req_;               // reused by every poll
-  std::size_t target_prefix_ = 0;  // req_.target up to the session id
+  std::vector<http_request> reqs_;  // one per item of the largest set so far, reused
+  std::string target_prefix_;       // the path up to the session id
 };
 
 }  // namespace fjwatch

@@ -1,6 +1,7 @@
 #pragma once
 // When to poll next: the cadence while a search runs, backoff after failures, the token bucket
-// that paces every request and the server's budget that may space them further. Pure functions of their arguments (randomness comes in as u).
+// that paces every request and the server's budget that may space them further. Pure functions
+// of their arguments (randomness comes in as u).
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -65,8 +66,12 @@ class token_bucket {
   using clock = std::chrono::steady_clock;
   token_bucket(double per_second, double burst);
   clock::duration take(clock::time_point now);
+  // Takes a token only if one is saved now (no wait); false leaves the bucket as it was.
+  bool try_take(clock::time_point now);
 
  private:
+  void refill(clock::time_point now);
+
   double per_second_;
   double burst_;
   double tokens_;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,9 +88,18 @@ class http_connection {
   // Sends `req` (which must outlive the operation) and reads the whole response within
   // `timeout` (DNS to last byte). When req.idempotent, a reused connection that fails before any
   // byte of response is retried once on a fresh one. A request that cannot be written as valid
-  // HTTP (a line break in a header value) is not sent. Network and protocol failures come back as http_error, never as exceptions;
-  // the connection is closed after them.
+  // HTTP (a line break in a header value) is not sent. Network and protocol failures come back
+  // as http_error, never as exceptions; the connection is closed after them.
   boost::asio::awaitable<http_result> request(const http_request& req, millis timeout);
+
+  // HTTP/1.1 pipelining: sends every request of `reqs` (which must outlive the operation) in one
+  // write and reads their answers in order, one result per request, all within `timeout`. When
+  // the connection fails or closes before an answer began, the idempotent requests still without
+  // one are sent again on a fresh connection, as long as each attempt got at least one answer
+  // (or once, when a reused connection turned out stale); otherwise they fail with the same
+  // error. A set holding a request that cannot be written as valid HTTP is not sent at all.
+  boost::asio::awaitable<std::vector<http_result>> request_all(std::span<const http_request> reqs,
+                                                               millis timeout);
 
   // Closes the connection now; a pending request fails and the next one reconnects.
   void close();

@@ -123,7 +123,11 @@ class scheduler {
   };
 
   boost::asio::awaitable<void> run_worker(worker& w);
+  // Whether a session may be polled now (dropping stale heap entries on the way), and taking it.
+  bool due_now(clock::time_point now);
+  std::uint32_t pop_due(clock::time_point now);
   boost::asio::awaitable<std::optional<std::uint32_t>> take_due(worker& w);
+  boost::asio::awaitable<bool> take_batch(worker& w);
   void schedule(std::uint32_t index, clock::duration delay);
   void wake_leader();
   clock::time_point next_wake() const;

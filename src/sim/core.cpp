@@ -116,7 +116,8 @@ stats counters::snapshot() const {
           v(not_modified_304), v(redirects_3xx),     v(unauthorized_401),
           v(not_found_404),    v(rate_limited_429),  v(errors_5xx),
           v(resets),           v(endless_bodies),    v(tls_handshakes),
-          v(connections),      v(idle_closes),       v(streamed_bytes)};
+          v(connections),      v(idle_closes),       v(streamed_bytes),
+          v(pipelined),        v(keepalive_closes)};
 }
 
 core::core(options opts)

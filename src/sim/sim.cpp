@@ -151,7 +151,11 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
       owner_->state().count().tls_handshakes.fetch_add(1, std::memory_order_relaxed);
     }
     beast::flat_buffer buffer;
+    std::int64_t answered = 0;
     while (!closed_) {
+      if (buffer.size() > 0) {  // the next request came before this answer went out
+        owner_->state().count().pipelined.fetch_add(1, std::memory_order_relaxed);
+      }
       http::request_parser<http::string_body> parser;
       parser.header_limit(16 * 1024);
       parser.body_limit(64 * 1024);
@@ -182,6 +186,11 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
       if (r.action == reply::how::stream) {
         co_await stream_body(r);
         co_return;
+      }
+      const bool limit = o.keepalive_requests > 0 && ++answered >= o.keepalive_requests;
+      if (limit) {
+        r.res.keep_alive(false);
+        owner_->state().count().keepalive_closes.fetch_add(1, std::memory_order_relaxed);
       }
       lowest.expires_after(o.io_timeout);
       auto [wec, wn] = co_await http::async_write(stream_, r.res, use_tuple);

@@ -133,6 +133,9 @@ struct options {
   bool hide_progress = false;  // totalProfilesMatched stays still until the status changes
   std::string redirect_to = "https://elsewhere.invalid";  // redirect fault: origin of Location
   std::chrono::milliseconds idle_timeout{30000};   // keep-alive idle and request-read deadline
+  // Answers per connection; the last one says Connection: close and the connection is closed
+  // (nginx's keepalive_requests). 0: no limit.
+  std::int64_t keepalive_requests = 0;
   std::chrono::milliseconds io_timeout{10000};     // TLS handshake and response write deadline
   std::chrono::milliseconds endless_hold{120000};  // longest an endless body is held open
   // Receives one line per unexpected failure inside the server (never a key). Default: stderr.
@@ -156,6 +159,8 @@ struct stats {
   std::int64_t connections = 0;     // accepted
   std::int64_t idle_closes = 0;     // closed after idle_timeout without a request
   std::int64_t streamed_bytes = 0;  // body bytes the huge_50mb faults got written
+  std::int64_t pipelined = 0;       // requests already received when the previous answer went out
+  std::int64_t keepalive_closes = 0;  // connections closed after keepalive_requests answers
 };
 
 namespace detail {

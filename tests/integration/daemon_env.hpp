@@ -49,6 +49,7 @@ std::int64_t unix_ms_now() {
 // What differs from the usual config between tests.
 struct tuning {
   int workers = 4;
+  int pipeline = 1;
   std::string ca_pem;  // written to ca.pem; empty: the simulator's CA
   std::string actions;                      // more entries of `actions:` (YAML, indented 2)
   std::string defaults = "[journal]";       // defaults.actions
@@ -73,7 +74,8 @@ class env {
     dir.write("ca.pem", t.ca_pem.empty() ? api->ca_pem() : t.ca_pem);
     std::ostringstream c;
     c << "api:\n  base_url: " << api->base_url() << "\n  ca_file: ca.pem\n  timeout: 1s\n"
-      << "  max_in_flight: " << t.workers << "\n  rate: 1000/s\n"
+      << "  max_in_flight: " << t.workers << "\n  pipeline: " << t.pipeline
+      << "\n  rate: 1000/s\n"
       << "poll:\n  interval: 100ms\n  max_interval: 300ms\n  after_done: stop\n"
       << "retry:\n  initial: 50ms\n  max: 300ms\n"
       << "watchlist: watchlist.yaml\nstate_dir: state\ncontrol: " << t.control << "\n"

@@ -92,9 +92,27 @@ class client_rig {
 
   poll_outcome poll(const fjwatch::session_id& id, std::string etag = "",
                     std::chrono::milliseconds bound = 5s) {
+    auto out = run(client_.poll(id, etag), bound);
+    BOOST_TEST(out.reason.find(api_key) == std::string::npos);
+    return out;
+  }
+
+  std::vector<poll_outcome> poll_all(const std::vector<fjwatch::poll_item>& items,
+                                     std::chrono::milliseconds bound = 5s) {
+    auto out = run(client_.poll_all(items), bound);
+    BOOST_TEST_REQUIRE(out.size() == items.size());
+    return out;
+  }
+
+  fjwatch::api_client& client() { return client_; }
+
+ private:
+  // Runs `op` on the client's own loop for at most `bound`, and checks that it finished.
+  template <class T>
+  T run(asio::awaitable<T> op, std::chrono::milliseconds bound) {
     bool finished = false;
-    poll_outcome out;
-    asio::co_spawn(ioc_, client_.poll(id, etag), [&](std::exception_ptr e, poll_outcome o) {
+    T out;
+    asio::co_spawn(ioc_, std::move(op), [&](std::exception_ptr e, T o) {
       finished = true;
       if (e) std::rethrow_exception(e);
       out = std::move(o);
@@ -102,13 +120,9 @@ class client_rig {
     ioc_.restart();
     ioc_.run_for(bound);
     BOOST_TEST_REQUIRE(finished);
-    BOOST_TEST(out.reason.find(api_key) == std::string::npos);
     return out;
   }
 
-  fjwatch::api_client& client() { return client_; }
-
- private:
   pem_file ca_;
   asio::io_context ioc_;
   fjwatch::api_client client_;
@@ -310,6 +324,98 @@ BOOST_AUTO_TEST_CASE(a_second_reset_after_the_retry_is_reported) {
   BOOST_TEST(kind_of(out) == "network_error");
   BOOST_TEST(out.reason == "connection reset");
   BOOST_TEST(rig.stats().resets == 2);
+}
+
+// Five sessions, each with its own totalAvailableProfiles: `n` of them as poll items, and a check that every
+// outcome is ok and is its own session's answer.
+struct five_sessions {
+  std::vector<std::string> ids;
+  explicit five_sessions(sim::server& server) {
+    for (int i = 0; i < 5; ++i) {
+      ids.push_back("69f45196c8bbf1ce65b5bc0" + std::to_string(i));
+      auto script = sim::done_at_poll(ids.back(), 1);
+      script.available = 100 + i;
+      server.add_session(script);
+    }
+  }
+  std::vector<fjwatch::poll_item> items() const {
+    std::vector<fjwatch::poll_item> out;
+    for (const auto& id : ids) out.push_back({sid(id), ""});
+    return out;
+  }
+  void check(const std::vector<poll_outcome>& outs) const {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      BOOST_TEST_CONTEXT("session " << i) {
+        BOOST_TEST_REQUIRE(kind_of(outs[i]) == "ok");
+        BOOST_TEST(outs[i].session->id == ids[i]);
+        BOOST_TEST(outs[i].session->available == static_cast<std::int64_t>(100 + i));
+      }
+    }
+  }
+};
+
+BOOST_AUTO_TEST_CASE(pipelined_polls_go_in_one_write_and_keep_their_order) {
+  sim_rig rig;
+  five_sessions five(rig.server());
+  client_rig c(rig.origin(), rig.server().ca_pem());
+  const auto first = c.poll_all(five.items());
+  five.check(first);
+  BOOST_TEST(rig.stats().pipelined >= 1);  // the server found requests waiting behind others
+  // Again with the ETags: every answer is a 304, still on the one connection.
+  auto again = five.items();
+  for (std::size_t i = 0; i < again.size(); ++i) again[i].etag = first[i].etag;
+  for (const auto& out : c.poll_all(again)) BOOST_TEST(kind_of(out) == "not_modified");
+  BOOST_TEST(c.client().connections_opened() == 1u);
+  BOOST_TEST(rig.stats().tls_handshakes == 1);
+  BOOST_TEST(rig.stats().requests_with_key == 10);
+}
+
+// A server that closes each connection after two answers (nginx's keepalive_requests): the
+// requests it never read go again on a fresh connection, until all are answered.
+BOOST_AUTO_TEST_CASE(pipelined_polls_survive_a_server_that_closes_after_two_answers) {
+  auto opts = sim_options();
+  opts.keepalive_requests = 2;
+  sim_rig rig(opts);
+  five_sessions five(rig.server());
+  client_rig c(rig.origin(), rig.server().ca_pem());
+  five.check(c.poll_all(five.items()));
+  BOOST_TEST(c.client().connections_opened() == 3u);
+  BOOST_TEST(rig.stats().keepalive_closes == 2);  // after answers 2 and 4; the fifth is alone
+  BOOST_TEST(rig.stats().requests_with_key == 5);
+}
+
+// The third of five is answered with a reset on a reused connection: whatever was not answered
+// is sent again on a fresh one, and every session gets its own answer.
+BOOST_AUTO_TEST_CASE(pipelined_polls_after_a_reset_are_sent_again) {
+  sim_rig rig;
+  five_sessions five(rig.server());
+  client_rig c(rig.origin(), rig.server().ca_pem());
+  BOOST_TEST_REQUIRE(kind_of(c.poll(sid(five.ids[0]))) == "ok");
+  BOOST_TEST_REQUIRE(rig.server().set_fault(five.ids[2], sim::fault::reset, 1));
+  five.check(c.poll_all(five.items()));
+  BOOST_TEST(c.client().connections_opened() == 2u);
+  BOOST_TEST(rig.stats().resets == 1);
+}
+
+// A reset that repeats: the requests before it are answered, the rest fail with the reason.
+BOOST_AUTO_TEST_CASE(pipelined_polls_behind_a_lasting_fault_fail_with_it) {
+  sim_rig rig;
+  five_sessions five(rig.server());
+  client_rig c(rig.origin(), rig.server().ca_pem());
+  BOOST_TEST_REQUIRE(rig.server().set_fault(five.ids[2], sim::fault::reset, -1));
+  const auto outs = c.poll_all(five.items());
+  for (std::size_t i = 2; i < outs.size(); ++i) {
+    BOOST_TEST_CONTEXT("session " << i) {
+      BOOST_TEST(kind_of(outs[i]) == "network_error");
+      BOOST_TEST(outs[i].reason == "connection reset");
+    }
+  }
+  // The two before it were answered unless the reset overtook their answers in the kernel.
+  for (std::size_t i = 0; i < 2; ++i) {
+    BOOST_TEST_CONTEXT("session " << i) {
+      BOOST_TEST((kind_of(outs[i]) == "ok" || outs[i].reason == "connection reset"));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(close_then_poll_reconnects) {

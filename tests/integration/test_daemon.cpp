@@ -66,6 +66,32 @@ BOOST_AUTO_TEST_CASE(state_changes_are_committed_in_groups) {
   }
 }
 
+// api.pipeline 4 on 2 connections: 40 sessions, each seen done once, their polls sent several at
+// a time on the two connections.
+BOOST_AUTO_TEST_CASE(pipelined_polls_fire_each_done_once) {
+  env e({}, tuning{.workers = 2, .pipeline = 4});
+  std::vector<std::string> ids;
+  std::vector<int> done_at;
+  for (unsigned i = 0; i < 40; ++i) {
+    ids.push_back(sid(0x1800 + i));
+    done_at.push_back(2 + static_cast<int>(i % 3));
+    e.api->add_session(sim::done_at_poll(ids.back(), done_at.back()));
+  }
+  e.watch(ids);
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" action.log "}) >= ids.size(); }, 30s));
+  e.run_for(300ms);  // a second line for any of them would show up here
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    BOOST_TEST_CONTEXT("session " << ids[i]) {
+      BOOST_TEST(e.action_lines(done_id(ids[i])) == 1u);
+      BOOST_TEST(e.api->polls_of(ids[i]) == done_at[i]);  // no poll after done, none lost
+    }
+  }
+  const auto api = e.api->snapshot();
+  BOOST_TEST(api.pipelined > 0);
+  BOOST_TEST(api.connections == 2);
+}
+
 BOOST_AUTO_TEST_CASE(restart_does_not_fire_again) {
   env e;
   const auto first = sid(0x201), sentinel = sid(0x202);

@@ -85,6 +85,7 @@ void check_defaults(const fjwatch::config& c) {
   BOOST_TEST(c.api.ca_file == "");
   BOOST_TEST(c.api.timeout.count() == 10'000);
   BOOST_TEST(c.api.max_in_flight == 8);
+  BOOST_TEST(c.api.pipeline == 1);
   BOOST_TEST(c.api.rate_limit.per_second == 10.0);
   BOOST_TEST(!c.api.allow_insecure_http);
   BOOST_TEST(c.api.unreachable_after.count() == 300'000);
@@ -133,7 +134,8 @@ BOOST_AUTO_TEST_CASE(state_dir_defaults_to_state_directory) {
 BOOST_AUTO_TEST_CASE(every_key_set) {
   const auto c = fjwatch::parse_config(R"(
 api: {base_url: "http://127.0.0.1:8443/prefix/", api_key_file: /k, ca_file: /ca.pem, timeout: 2s,
-      max_in_flight: 3, rate: 600/min, allow_insecure_http: true, unreachable_after: 30s}
+      max_in_flight: 3, pipeline: 4, rate: 600/min, allow_insecure_http: true,
+      unreachable_after: 30s}
 poll: {interval: 250ms, max_interval: 2m, max_blind_interval: 30s, multiplier: 2, jitter: 0,
        give_up_after: 1h30m, after_done: watch}
 retry: {initial: 500ms, max: 1m}
@@ -164,6 +166,7 @@ defaults: {actions: [cmd_1, j, cmd_1]}
   BOOST_TEST(c.api.ca_file == "/ca.pem");
   BOOST_TEST(c.api.timeout.count() == 2'000);
   BOOST_TEST(c.api.max_in_flight == 3);
+  BOOST_TEST(c.api.pipeline == 4);
   BOOST_TEST(c.api.rate_limit.per_second == 10.0);
   BOOST_TEST(c.api.allow_insecure_http);
   BOOST_TEST(c.api.unreachable_after.count() == 30'000);
@@ -229,7 +232,8 @@ BOOST_AUTO_TEST_CASE(example_config_loads_with_the_defaults) {
   std::ifstream in(path);
   const std::string text{std::istreambuf_iterator<char>(in), {}};
   std::istringstream keys(
-      "base_url api_key_file ca_file timeout max_in_flight rate allow_insecure_http interval "
+      "base_url api_key_file ca_file timeout max_in_flight pipeline rate allow_insecure_http "
+      "interval "
       "max_interval max_blind_interval multiplier jitter give_up_after after_done initial max "
       "watchlist state_dir control control_allow_remote level format actions name type on "
       "template url secret_file secret_env headers "
@@ -278,6 +282,7 @@ BOOST_AUTO_TEST_CASE(each_error_class_names_key_and_position) {
       // out of range
       {"poll:\n  interval: 50ms\n", "2:13: poll.interval: 50ms is out of range (100ms..1h)"},
       {"api: {max_in_flight: 0}", "1:22: api.max_in_flight: 0 is out of range (1..256)"},
+      {"api: {pipeline: 17}", "1:17: api.pipeline: 17 is out of range (1..16)"},
       {"api: {max_in_flight: 99999999999999999999}",
        "1:22: api.max_in_flight: 99999999999999999999 is out of range (1..256)"},
       {"api: {timeout: 11m}", "1:16: api.timeout: 11m is out of range (100ms..10m)"},

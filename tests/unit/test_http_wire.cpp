@@ -50,9 +50,10 @@ BOOST_AUTO_TEST_CASE(a_get_is_written_with_host_and_headers_in_order) {
   http_request req;
   req.target = "/api/v1/wl/sourcing-session/abc";
   req.headers = {{"Accept", "application/json"}, {"If-None-Match", "\"v1\""}};
-  std::string out = "leftover";
+  std::string out = "GET /first HTTP/1.1\r\nHost: api.example:8443\r\n\r\n";  // pipelined
   BOOST_TEST(wire::write_request(req, "api.example:8443", out).empty());
   BOOST_TEST(out ==
+             "GET /first HTTP/1.1\r\nHost: api.example:8443\r\n\r\n"
              "GET /api/v1/wl/sourcing-session/abc HTTP/1.1\r\n"
              "Host: api.example:8443\r\n"
              "Accept: application/json\r\n"
@@ -69,6 +70,7 @@ BOOST_AUTO_TEST_CASE(a_post_carries_its_length_and_body) {
   BOOST_TEST(wire::write_request(req, "h", out).empty());
   BOOST_TEST(out == "POST /hook HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
   req.body.clear();
+  out.clear();
   BOOST_TEST(wire::write_request(req, "h", out).empty());
   BOOST_TEST(out == "POST /hook HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n");
 }
