@@ -36,12 +36,6 @@ std::optional<config> load_config_reporting(const std::string& config_path, std:
   }
 }
 
-std::set<std::string, std::less<>> action_names(const config& cfg) {
-  std::set<std::string, std::less<>> names;
-  for (const auto& a : cfg.actions) names.insert(a.name);
-  return names;
-}
-
 std::unique_ptr<store> open_existing(const fs::path& state_dir, std::ostream& err) {
   const fs::path file = store::file_in(state_dir);
   std::error_code ec;

@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <set>
 #include <ostream>
 #include <span>
 #include <string>
@@ -36,9 +35,6 @@ result<bool> config_option(std::span<const std::string> args, std::size_t& i, st
 
 // The config; nullopt after printing its problems on err.
 std::optional<config> load_config_reporting(const std::string& config_path, std::ostream& err);
-
-// The names of the config's actions.
-std::set<std::string, std::less<>> action_names(const config& cfg);
 
 // The store in state_dir when its database exists; nullptr (after a notice on err) when it does
 // not, so that nothing is created. Throws store_error when the file cannot be looked at or used.

@@ -317,4 +317,10 @@ std::string load_api_key(const config& cfg) {
   throw_key_problem(cfg, std::move(message));
 }
 
+std::set<std::string, std::less<>> action_names(const config& cfg) {
+  std::set<std::string, std::less<>> names;
+  for (const auto& a : cfg.actions) names.insert(a.name);
+  return names;
+}
+
 }  // namespace fjwatch

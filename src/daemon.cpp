@@ -5,22 +5,11 @@
 #include "fjwatch/log.hpp"
 
 #include <chrono>
-#include <set>
 #include <algorithm>
 #include <vector>
 
 namespace fjwatch {
 namespace asio = boost::asio;
-
-namespace {
-
-std::set<std::string, std::less<>> action_names(const config& cfg) {
-  std::set<std::string, std::less<>> names;
-  for (const auto& a : cfg.actions) names.insert(a.name);
-  return names;
-}
-
-}  // namespace
 
 daemon::daemon(asio::io_context& ioc, config cfg, std::string api_key, daemon_options opts)
     : ioc_(ioc),

@@ -17,7 +17,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -121,9 +120,7 @@ int cmd_check(const cli& args) {
     print_problems(e.problems());
     status = exit_config;
   }
-  std::set<std::string, std::less<>> names;
-  for (const auto& a : cfg.actions) names.insert(a.name);
-  const auto wl = load_watch_list(cfg.watchlist, names);
+  const auto wl = load_watch_list(cfg.watchlist, action_names(cfg));
   print_problems(wl.problems);
   for (const auto& p : wl.problems) {
     if (p.level == diagnostic::severity::error) status = exit_config;

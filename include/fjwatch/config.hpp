@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <stdexcept>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,9 @@ config load_config(const std::filesystem::path& path);
 // The same, from text (tests); `name` is the file name used in messages.
 config parse_config(std::string_view yaml_text, const std::string& name,
                     const std::filesystem::path& base_dir = {});
+
+// The names of the configured actions (what a watch list entry's `actions` may name).
+std::set<std::string, std::less<>> action_names(const config& cfg);
 
 // The API key: $CREDENTIALS_DIRECTORY/fj-api-key, then api.api_key_file, then $FJ_API_KEY; the
 // first that exists wins; surrounding whitespace trimmed. Throws config_error naming all three
