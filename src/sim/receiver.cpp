@@ -1,22 +1,12 @@
+// The webhook receiver: signature checks, the sink's listening and records, the public face.
+// One connection's requests and replies are in receiver_conn.cpp.
 #include "sim/receiver.hpp"
+
 #include "sim/listen.hpp"
+#include "sim/receiver_sink.hpp"
 
-#include "sim/filler.hpp"
-
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -25,14 +15,8 @@
 #include <array>
 #include <cctype>
 #include <charconv>
-#include <condition_variable>
-#include <deque>
-#include <iostream>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <type_traits>
-#include <unordered_map>
 
 namespace fjwatch::sim {
 namespace {
@@ -82,13 +66,6 @@ bool any_entry_matches(std::string_view header, const std::string& expected) {
     header = end == std::string_view::npos ? std::string_view() : header.substr(end + 1);
   }
   return false;
-}
-
-// Throws std::invalid_argument for a status reply outside 200..599.
-void check_reply(const reply& r) {
-  if (r.kind == reply_kind::status && (r.status < 200 || r.status > 599))
-    throw std::invalid_argument("receiver reply status must be 200..599, not " +
-                                std::to_string(r.status));
 }
 
 }  // namespace
@@ -143,24 +120,6 @@ std::string signature_problem(const std::vector<std::string>& secrets, std::stri
 namespace detail {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
-using tls_stream = beast::ssl_stream<beast::tcp_stream>;
-using request = http::request<http::string_body>;
-using response = http::response<http::string_body>;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t body_limit = 1024 * 1024;
-constexpr std::size_t huge_size = 2 * 1024 * 1024;
-constexpr std::uint64_t gigantic_size = 50ull * 1024 * 1024;
-// What a partial reply writes before it closes: the status line and half a header name.
-constexpr std::string_view partial_answer = "HTTP/1.1 200 OK\r\nContent";
-// What a trickle reply writes, a byte at a time; then 'a' until it stops.
-constexpr std::string_view trickle_start = "HTTP/1.1 200 OK\r\nX-Trickle: ";
-constexpr auto trickle_gap = std::chrono::milliseconds(100);
-
 // The value of header `name` (lower-case) or "".
 std::string header_of(const std::map<std::string, std::string>& h, const std::string& name) {
   const auto it = h.find(name);
@@ -169,298 +128,12 @@ std::string header_of(const std::map<std::string, std::string>& h, const std::st
 
 }  // namespace
 
-// A connection the sink can close from any thread.
-class sink_conn {
- public:
-  virtual ~sink_conn() = default;
-  // Closes the socket and cancels any wait, on the connection's executor.
-  virtual void close() = 0;
-};
-
-// The acceptor, the port-holding socket, live connections, the script and the records.
-class sink : public std::enable_shared_from_this<sink> {
- public:
-  // Loads the certificate; throws like receiver's constructor. Not listening yet.
-  sink(asio::io_context& ioc, receiver_options opts);
-  // receiver::go_up (also the first listen).
-  void up();
-  // receiver::go_down, or receiver::stop when `final`.
-  void down(bool final);
-  bool is_up() const {
-    std::lock_guard lock(net_mu_);
-    return up_;
-  }
-  // Registers a connection accepted in generation `gen`; false if the sink went down since.
-  bool enlist(std::uint64_t gen, std::uint64_t id, std::weak_ptr<sink_conn> c) {
-    std::lock_guard lock(net_mu_);
-    return gen == gen_ && conns_.emplace(id, std::move(c)).second;
-  }
-  void forget(std::uint64_t id) {
-    std::lock_guard lock(net_mu_);
-    conns_.erase(id);
-  }
-
-  // Takes the head of the script, else the default.
-  reply next_reply() {
-    std::lock_guard lock(data_mu_);
-    if (script_.empty()) return default_;
-    reply r = std::move(script_.front());
-    script_.pop_front();
-    return r;
-  }
-  void set_script(std::vector<reply> next) {
-    for (const reply& r : next) check_reply(r);
-    std::lock_guard lock(data_mu_);
-    script_.insert(script_.end(), next.begin(), next.end());
-  }
-  void set_default(reply r) {
-    check_reply(r);
-    std::lock_guard lock(data_mu_);
-    default_ = std::move(r);
-  }
-  // Appends a `received` for `req`, answered (or not, for 0) with `status`.
-  void record(const request& req, const reply& r, int status, bool body_read);
-  std::atomic<std::int64_t>& streamed() { return streamed_; }
-  std::vector<received> copy() const {
-    std::lock_guard lock(data_mu_);
-    return records_;
-  }
-  std::size_t count() const {
-    std::lock_guard lock(data_mu_);
-    return records_.size();
-  }
-  bool wait_for_count(std::size_t n, std::chrono::milliseconds bound) const {
-    std::unique_lock lock(data_mu_);
-    return data_cv_.wait_for(lock, bound, [&] { return records_.size() >= n; });
-  }
-  // To options::log, else stderr.
-  void log(std::string_view line) const {
-    if (opts_.log)
-      opts_.log(line);
-    else
-      std::cerr << line << '\n';
-  }
-
-  const receiver_options& opts() const { return opts_; }
-  std::uint16_t port() const { return port_; }  // set once, in the constructor's up()
-  const std::string& ca_pem() const { return ca_pem_; }
-  bool tls() const { return tls_ != nullptr; }
-
- private:
-  void accept_next(std::uint64_t gen);  // net_mu_ held
-  void on_accept(std::uint64_t gen, boost::system::error_code ec, tcp::socket socket);
-  void serve(std::uint64_t gen, tcp::socket socket);
-
-  asio::io_context& ioc_;
-  const receiver_options opts_;
-  std::shared_ptr<ssl::context> tls_;
-  std::string ca_pem_;
-  std::uint16_t port_ = 0;
-
-  mutable std::mutex net_mu_;  // guards the members up to conns_
-  tcp::acceptor acceptor_;
-  tcp::socket holder_;  // bound, never listening: keeps the port while down
-  bool up_ = false;
-  bool stopped_ = false;
-  std::uint64_t gen_ = 0;  // bumped by every up and down; stale accepts and enlists fail
-  std::uint64_t next_conn_ = 0;
-  std::unordered_map<std::uint64_t, std::weak_ptr<sink_conn>> conns_;
-
-  mutable std::mutex data_mu_;  // guards the members below
-  mutable std::condition_variable data_cv_;
-  std::deque<reply> script_;
-  reply default_;
-  std::vector<received> records_;
-  std::atomic<std::int64_t> streamed_{0};  // not guarded: atomic
-};
-
-namespace {
-
-// The answer to `req` for a reply that answers (status, redirect, huge, no_read).
-response make_response(const reply& r, const request& req) {
-  response res;
-  res.version(11);
-  res.set(http::field::server, "fjwatch-sim-receiver");
-  res.keep_alive(req.keep_alive());
-  if (!r.retry_after.empty()) res.set(http::field::retry_after, r.retry_after);
-  res.set(http::field::content_type, "text/plain");
-  if (r.kind == reply_kind::redirect) {
-    res.result(http::status::found);
-    res.set(http::field::location,
-            r.location.empty() ? std::string("https://elsewhere.invalid/") : r.location);
-  } else if (r.kind == reply_kind::status) {
-    res.result(static_cast<unsigned>(r.status));
-  } else {
-    res.result(http::status::ok);
-  }
-  if (r.kind == reply_kind::huge)
-    res.body().assign(huge_size, 'x');
-  else if (res.result() != http::status::no_content && res.result() != http::status::not_modified)
-    res.body() = std::to_string(res.result_int()) + " " + std::string(res.reason()) + "\n";
-  res.prepare_payload();
-  return res;
+// Throws std::invalid_argument for a status reply outside 200..599.
+void check_reply(const reply& r) {
+  if (r.kind == reply_kind::status && (r.status < 200 || r.status > 599))
+    throw std::invalid_argument("receiver reply status must be 200..599, not " +
+                                std::to_string(r.status));
 }
-
-// One client connection: requests in a loop on one keep-alive stream, each answered per the
-// sink's next reply.
-template <class Stream>
-class connection final : public sink_conn, public std::enable_shared_from_this<connection<Stream>> {
- public:
-  static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
-
-  connection(std::shared_ptr<sink> owner, std::uint64_t id, Stream stream)
-      : owner_(std::move(owner)), id_(id), stream_(std::move(stream)) {}
-  ~connection() override { owner_->forget(id_); }
-
-  void close() override {
-    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      self->closed_ = true;
-      beast::get_lowest_layer(self->stream_).close();
-    });
-  }
-
-  // Serves the connection to its end; keeps it alive meanwhile.
-  static asio::awaitable<void> run(std::shared_ptr<connection> self) { co_await self->serve(); }
-
- private:
-  // TLS handshake, then requests until an error, a deadline, Connection: close or close().
-  asio::awaitable<void> serve() {
-    const receiver_options& o = owner_->opts();
-    auto& lowest = beast::get_lowest_layer(stream_);
-    if constexpr (is_tls) {
-      lowest.expires_after(o.io_timeout);
-      auto [ec] = co_await stream_.async_handshake(ssl::stream_base::server, use_tuple);
-      if (ec) co_return;
-    }
-    beast::flat_buffer buffer;
-    while (!closed_) {
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(16 * 1024);
-      parser.body_limit(body_limit);
-      lowest.expires_after(o.idle_timeout);
-      auto [hec, hn] = co_await http::async_read_header(stream_, buffer, parser, use_tuple);
-      if (hec == http::error::body_limit) co_await refuse_too_large(parser.get());
-      if (hec) co_return;
-      const reply r = owner_->next_reply();
-      if (r.kind == reply_kind::no_read) {
-        owner_->record(parser.get(), r, 200, false);
-        response res = make_response(r, parser.get());
-        co_await answer_and_linger(res);
-        co_return;
-      }
-      lowest.expires_after(o.io_timeout);
-      auto [bec, bn] = co_await http::async_read(stream_, buffer, parser, use_tuple);
-      if (bec == http::error::body_limit) co_await refuse_too_large(parser.get());
-      if (bec) co_return;
-      const request req = parser.release();
-      if (!co_await act(r, req)) co_return;
-    }
-  }
-
-  // Carries out `r` for a fully read request; true when the connection stays open.
-  asio::awaitable<bool> act(const reply& r, const request& req) {
-    auto& lowest = beast::get_lowest_layer(stream_);
-    if (r.kind == reply_kind::hang || r.kind == reply_kind::close ||
-        r.kind == reply_kind::partial || r.kind == reply_kind::trickle) {
-      owner_->record(req, r, 0, true);
-      if (r.kind == reply_kind::hang) co_await hold();
-      if (r.kind == reply_kind::partial) co_await write_raw(partial_answer);
-      if (r.kind == reply_kind::trickle) co_await trickle();
-      lowest.close();
-      co_return false;
-    }
-    if (r.kind == reply_kind::gigantic) {
-      owner_->record(req, r, 200, true);
-      co_await gigantic();
-      lowest.close();
-      co_return false;
-    }
-    response res = make_response(r, req);
-    owner_->record(req, r, res.result_int(), true);
-    lowest.expires_after(owner_->opts().io_timeout);
-    auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
-    if (ec) co_return false;
-    if (res.keep_alive()) co_return true;
-    if constexpr (is_tls) {
-      lowest.expires_after(std::chrono::seconds(2));
-      auto [sec] = co_await stream_.async_shutdown(use_tuple);
-    }
-    lowest.close();
-    co_return false;
-  }
-
-  asio::awaitable<boost::system::error_code> write_raw(std::string_view bytes) {
-    beast::get_lowest_layer(stream_).expires_after(owner_->opts().io_timeout);
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), use_tuple);
-    co_return ec;
-  }
-
-  // trickle_start a byte at a time, then 'a' after 'a', trickle_gap apart, until a write fails,
-  // close() or hang_hold.
-  asio::awaitable<void> trickle() {
-    asio::steady_timer gap(stream_.get_executor());
-    const auto until = std::chrono::steady_clock::now() + owner_->opts().hang_hold;
-    for (std::size_t i = 0; !closed_ && std::chrono::steady_clock::now() < until; ++i) {
-      const std::string_view byte = i < trickle_start.size() ? trickle_start.substr(i, 1) : "a";
-      if (co_await write_raw(byte)) co_return;
-      gap.expires_after(trickle_gap);
-      co_await gap.async_wait(use_tuple);
-    }
-  }
-
-  // A 200 with a chunked gigantic_size body, for as long as the client reads it.
-  asio::awaitable<void> gigantic() {
-    const auto head =
-        "HTTP/1.1 200 OK\r\nServer: fjwatch-sim-receiver\r\nContent-Type: text/plain\r\n"
-        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
-    if (co_await write_raw(head)) co_return;
-    co_await write_filler(stream_, gigantic_size, true, owner_->opts().io_timeout,
-                          owner_->streamed(), [this] { return closed_; });
-  }
-
-  // 413 for a body over body_limit, then the connection ends.
-  asio::awaitable<void> refuse_too_large(const request& req) {
-    const reply too_large{reply_kind::status, 413, {}};
-    response res = make_response(too_large, req);
-    co_await answer_and_linger(res);
-  }
-
-  // Reads and drops whatever arrives until the peer goes away, close() or hang_hold.
-  asio::awaitable<void> hold() {
-    beast::get_lowest_layer(stream_).expires_after(owner_->opts().hang_hold);
-    std::array<char, 4096> scratch;
-    while (!closed_) {
-      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(scratch), use_tuple);
-      if (ec) break;
-    }
-  }
-
-  // Writes `res` (Connection: close) though the request body may still be arriving, then stops
-  // sending and drains raw bytes until the peer closes, so that no RST destroys the answer.
-  asio::awaitable<void> answer_and_linger(response& res) {
-    auto& lowest = beast::get_lowest_layer(stream_);
-    res.keep_alive(false);
-    lowest.expires_after(owner_->opts().io_timeout);
-    auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
-    if (ec) co_return;
-    boost::system::error_code sec;
-    lowest.socket().shutdown(tcp::socket::shutdown_send, sec);
-    lowest.expires_after(owner_->opts().io_timeout);
-    std::array<char, 4096> scratch;
-    while (!closed_) {
-      auto [rec, rn] = co_await lowest.async_read_some(asio::buffer(scratch), use_tuple);
-      if (rec) break;
-    }
-    lowest.close();
-  }
-
-  std::shared_ptr<sink> owner_;
-  std::uint64_t id_;
-  Stream stream_;
-  bool closed_ = false;
-};
-
-}  // namespace
 
 sink::sink(asio::io_context& ioc, receiver_options opts)
     : ioc_(ioc), opts_(std::move(opts)), acceptor_(ioc), holder_(ioc) {
@@ -528,38 +201,6 @@ void sink::on_accept(std::uint64_t gen, boost::system::error_code ec, tcp::socke
   }
   std::lock_guard lock(net_mu_);
   if (gen == gen_) accept_next(gen);
-}
-
-void sink::serve(std::uint64_t gen, tcp::socket socket) {
-  boost::system::error_code ec;
-  socket.set_option(tcp::no_delay(true), ec);
-  const asio::any_io_executor ex = socket.get_executor();
-  std::uint64_t id = 0;
-  {
-    std::lock_guard lock(net_mu_);
-    id = ++next_conn_;
-  }
-  const auto spawn = [&](auto conn) {
-    if (!enlist(gen, id, conn)) return;
-    using conn_t = typename decltype(conn)::element_type;
-    asio::co_spawn(ex, conn_t::run(std::move(conn)),
-                   [self = shared_from_this()](std::exception_ptr e) {
-                     if (!e) return;
-                     try {
-                       std::rethrow_exception(e);
-                     } catch (const std::exception& x) {
-                       self->log(std::string("receiver connection failed: ") + x.what());
-                     } catch (...) {
-                       self->log("receiver connection failed: unknown exception");
-                     }
-                   });
-  };
-  if (tls_)
-    spawn(std::make_shared<connection<tls_stream>>(shared_from_this(), id,
-                                                   tls_stream(std::move(socket), *tls_)));
-  else
-    spawn(std::make_shared<connection<beast::tcp_stream>>(shared_from_this(), id,
-                                                          beast::tcp_stream(std::move(socket))));
 }
 
 void sink::record(const request& req, const reply& r, int status, bool body_read) {
