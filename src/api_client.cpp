@@ -19,9 +19,7 @@ void redact(std::string& text, const std::string& secret) {
 
 // An ETag is echoed in If-None-Match only when it cannot break the request's framing (the
 // parser never lets one through, but a stored one came from an earlier run).
-bool sendable(std::string_view etag) {
-  return !etag.empty() && etag.find_first_of(std::string_view("\r\n\0", 3)) == etag.npos;
-}
+bool sendable(std::string_view etag) { return !etag.empty() && sendable_field_value(etag); }
 
 poll_outcome from_http_error(const http_error& error) {
   poll_outcome out;

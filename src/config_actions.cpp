@@ -167,10 +167,7 @@ void read_headers(config_map& m, action_config& a) {
     } else if (!seen.insert(folded).second) {
       r.report(key, "duplicate header");
     } else if (const auto text = r.text(value)) {
-      const bool clean = std::none_of(text->begin(), text->end(), [](char c) {
-        return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f;
-      });
-      if (clean) {
+      if (sendable_field_value(*text)) {
         a.headers[name] = *text;
       } else {
         r.report(value, "a header value cannot contain control characters");  // not echoed

@@ -50,8 +50,12 @@ bool is_token(std::string_view s) {
   });
 }
 
-bool breaks_line(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) != s.npos;
+// A request target is visible ASCII only (URLs arrive percent-encoded).
+bool bad_target(std::string_view s) {
+  return s.empty() || std::any_of(s.begin(), s.end(), [](char c) {
+           const auto u = static_cast<unsigned char>(c);
+           return u <= 0x20 || u >= 0x7f;
+         });
 }
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {
@@ -65,9 +69,7 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 std::string write_request(const http_request& req, std::string_view host, std::string& out) {
   if (!is_token(req.method)) return "method";
-  if (req.target.empty() || breaks_line(req.target) || req.target.find(' ') != std::string::npos) {
-    return "target";
-  }
+  if (bad_target(req.target)) return "target";
   out += req.method;
   out += ' ';
   out += req.target;
@@ -75,7 +77,7 @@ std::string write_request(const http_request& req, std::string_view host, std::s
   append_field(out, "Host", host);
   for (const auto& h : req.headers) {
     if (!is_token(h.name)) return "a header name";
-    if (breaks_line(h.value)) return "header " + h.name;
+    if (!sendable_field_value(h.value)) return "header " + h.name;
     append_field(out, h.name, h.value);
   }
   if (!req.body.empty() || req.method == "POST" || req.method == "PUT") {

@@ -14,9 +14,10 @@ namespace fjwatch::wire {
 
 // Appends `req` to `out` as HTTP/1.1 bytes: request line, `Host: host`, req.headers in order,
 // Content-Length when there is a body (or the method is POST or PUT), the body. Returns the name
-// of the first part that would break the message (a target or header value holding CR, LF or
-// NUL, or a header name that is not a token), leaving `out` unspecified; "" on success. Header
-// values are never echoed: they may hold a secret.
+// of the first part that would break the message (a method or header name that is not a token,
+// a target that is not visible ASCII, a header value holding a control character other than a
+// tab), leaving `out` unspecified; "" on success. Header values are never echoed: they may hold
+// a secret.
 std::string write_request(const http_request& req, std::string_view host, std::string& out);
 
 // Parses one response into `out` (status, header fields, body). The base class enforces

@@ -33,6 +33,18 @@ struct rate {
 };
 result<rate> parse_rate(std::string_view text);
 
+// Whether `value` may be sent as an HTTP header field's value: visible characters, spaces, tabs
+// and bytes above 0x7f (RFC 9110 §5.5), no other control character (CR and LF above all would
+// break the message). The config checks webhook headers with it; the client refuses to send
+// anything else.
+inline bool sendable_field_value(std::string_view value) {
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && u != '\t') || u == 0x7f) return false;
+  }
+  return true;
+}
+
 // An absolute http(s) URL: scheme://host[:port][/path][?query]. No user info or fragment. IPv6
 // literals in brackets. The port defaults to 443 / 80; path to "" (never ends with '/').
 struct url_parts {

@@ -184,6 +184,33 @@ def units_seeds():
         write("units", name + ".txt", value)
 
 
+def http_wire_seeds():
+    # Byte 0 picks the piece size the answer is fed in (1 + byte % 16); the rest is the input.
+    crlf = "\r\n"
+    answer_200 = ("HTTP/1.1 200 OK" + crlf + "ETag: \"v1\"" + crlf + "RateLimit-Remaining: 59" + crlf
+                  + "Content-Type: application/json" + crlf + "Content-Length: 16" + crlf + crlf
+                  + '{"data":{"a":1}}')
+    values = {
+        "answer-200": "\x00" + answer_200,
+        "answer-200-bytewise": "\x10" + answer_200,
+        "answer-304": "\x03HTTP/1.1 304 Not Modified" + crlf + "ETag: \"v1\"" + crlf + crlf,
+        "answer-chunked": "\x05HTTP/1.1 200 OK" + crlf + "Transfer-Encoding: chunked" + crlf + crlf
+                          + "5;x=y" + crlf + "hello" + crlf + "0" + crlf + "Trailer: t" + crlf + crlf,
+        "answer-too-long": "\x01HTTP/1.1 200 OK" + crlf + "Content-Length: 99999" + crlf + crlf + "x",
+        "answer-obs-fold": "\x02HTTP/1.1 200 OK" + crlf + "X: a" + crlf + " b" + crlf
+                           + "Content-Length: 0" + crlf + crlf,
+        "answer-bare-lf": "\x07HTTP/1.1 200 OK\nETag: x\n\n",
+        "answer-two": "\x04" + answer_200 + answer_200,
+        "request-get": "\x00GET\n/api/v1/wl/sourcing-session/" + ID + "\nUser-Agent: fjwatch/0.1.0\n"
+                       "Accept: application/json\nx-fj-api-key: fjk_x\nIf-None-Match: \"v1\"\n",
+        "request-post": "\x00POST\n/hook?a=b\nContent-Type: application/json\nwebhook-id: e1\n\n{\"x\":1}",
+        "request-smuggle": "\x00GET\n/x HTTP/1.1\r\nHost: evil\nX: a\rInjected: 1\nY: \x00\n\nGET /second",
+        "request-utf8": "\x00GET\n/caf\xc3\xa9\nX-Name: caf\xc3\xa9\tok\n",
+    }
+    for name, value in values.items():
+        write("http_wire", name + ".txt", value)
+
+
 if __name__ == "__main__":
     config_seeds()
     watch_list_seeds()
@@ -191,3 +218,4 @@ if __name__ == "__main__":
     api_response_seeds()
     http_headers_seeds()
     units_seeds()
+    http_wire_seeds()

@@ -83,6 +83,10 @@ BOOST_AUTO_TEST_CASE(what_would_break_the_framing_is_refused_and_named_without_i
   BOOST_TEST(wire::write_request(req, "h", out) == "header x-fj-api-key");
   req.headers = {{"If-None-Match", std::string("a\0b", 3)}};
   BOOST_TEST(wire::write_request(req, "h", out) == "header If-None-Match");
+  req.headers = {{"X-Bell", "a\x07" "b"}};
+  BOOST_TEST(wire::write_request(req, "h", out) == "header X-Bell");
+  req.headers = {{"X-Fine", "tab\tand caf\xc3\xa9 and spaces"}};
+  BOOST_TEST(wire::write_request(req, "h", out).empty());
   req.headers = {{"Bad Name", "v"}};
   BOOST_TEST(wire::write_request(req, "h", out) == "a header name");
   req.headers = {{"", "v"}};
@@ -91,6 +95,8 @@ BOOST_AUTO_TEST_CASE(what_would_break_the_framing_is_refused_and_named_without_i
   req.target = "/x HTTP/1.0\r\nHost: other";
   BOOST_TEST(wire::write_request(req, "h", out) == "target");
   req.target = "";
+  BOOST_TEST(wire::write_request(req, "h", out) == "target");
+  req.target = "/caf\xc3\xa9";
   BOOST_TEST(wire::write_request(req, "h", out) == "target");
   req.target = "/x";
   req.method = "G T";
