@@ -17,7 +17,7 @@ seconds="${1:-60}"
 shift || true
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="$root/build-fuzz"
-all_targets=(config watch_list api_response http_headers units watch_edit)
+all_targets=(config watch_list api_response http_headers units watch_edit http_wire)
 targets=("${@:-${all_targets[@]}}")
 
 # Longest input per target: whole files for the YAML/JSON parsers, one header line or config
@@ -25,7 +25,7 @@ targets=("${@:-${all_targets[@]}}")
 max_len_of() {
   case "$1" in
     config | watch_list | api_response) echo 16384 ;;
-    watch_edit) echo 8192 ;;
+    watch_edit | http_wire) echo 8192 ;;
     http_headers | units) echo 512 ;;
     *) echo 4096 ;;
   esac
