@@ -73,14 +73,6 @@ bool is_env_name(std::string_view s) {
          });
 }
 
-// An HTTP token (RFC 9110).
-bool is_header_name(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) ||
-           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-  });
-}
-
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -159,7 +151,7 @@ void read_headers(config_map& m, action_config& a) {
   std::set<std::string> seen;
   for (const auto& [name, key, value] : headers.entries()) {
     const std::string folded = lower(name);
-    if (!is_header_name(name)) {
+    if (!is_http_token(name)) {
       r.report(key, "not a valid header name");
     } else if (std::find(reserved_headers.begin(), reserved_headers.end(), folded) !=
                reserved_headers.end()) {

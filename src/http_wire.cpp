@@ -40,16 +40,6 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 
-// RFC 9110 §5.6.2 tchar.
-bool is_token(std::string_view s) {
-  constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
-  return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') ||
-           extra.find(c) != std::string_view::npos;
-  });
-}
-
 // A request target is visible ASCII only (URLs arrive percent-encoded).
 bool bad_target(std::string_view s) {
   return s.empty() || std::any_of(s.begin(), s.end(), [](char c) {
@@ -68,7 +58,7 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 }  // namespace
 
 std::string write_request(const http_request& req, std::string_view host, std::string& out) {
-  if (!is_token(req.method)) return "method";
+  if (!is_http_token(req.method)) return "method";
   if (bad_target(req.target)) return "target";
   out += req.method;
   out += ' ';
@@ -76,7 +66,7 @@ std::string write_request(const http_request& req, std::string_view host, std::s
   out += " HTTP/1.1\r\n";
   append_field(out, "Host", host);
   for (const auto& h : req.headers) {
-    if (!is_token(h.name)) return "a header name";
+    if (!is_http_token(h.name)) return "a header name";
     if (!sendable_field_value(h.value)) return "header " + h.name;
     append_field(out, h.name, h.value);
   }

@@ -33,6 +33,17 @@ struct rate {
 };
 result<rate> parse_rate(std::string_view text);
 
+// Whether `s` is an HTTP token (RFC 9110 §5.6.2): a method or a header field's name.
+inline bool is_http_token(std::string_view s) {
+  constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+  if (s.empty()) return false;
+  for (const char c : s) {
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum && extra.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
 // Whether `value` may be sent as an HTTP header field's value: visible characters, spaces, tabs
 // and bytes above 0x7f (RFC 9110 §5.5), no other control character (CR and LF above all would
 // break the message). The config checks webhook headers with it; the client refuses to send
