@@ -40,6 +40,14 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 
+// The fields that frame the message: the connection writes them, a caller may not.
+bool framing_field(std::string_view name) {
+  for (const std::string_view f : {"host", "content-length", "transfer-encoding"}) {
+    if (boost::beast::iequals(name, f)) return true;
+  }
+  return false;
+}
+
 // A request target is visible ASCII only (URLs arrive percent-encoded).
 bool bad_target(std::string_view s) {
   return s.empty() || std::any_of(s.begin(), s.end(), [](char c) {
@@ -67,6 +75,7 @@ std::string write_request(const http_request& req, std::string_view host, std::s
   append_field(out, "Host", host);
   for (const auto& h : req.headers) {
     if (!is_http_token(h.name)) return "a header name";
+    if (framing_field(h.name)) return "header " + h.name + " (set by the connection)";
     if (!sendable_field_value(h.value)) return "header " + h.name;
     append_field(out, h.name, h.value);
   }

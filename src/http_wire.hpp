@@ -16,7 +16,8 @@ namespace fjwatch::wire {
 // Content-Length when there is a body (or the method is POST or PUT), the body. Returns the name
 // of the first part that would break the message (a method or header name that is not a token,
 // a target that is not visible ASCII, a header value holding a control character other than a
-// tab), leaving `out` unspecified; "" on success. Header values are never echoed: they may hold
+// tab, a Host, Content-Length or Transfer-Encoding header of the caller's), leaving `out`
+// unspecified; "" on success. Header values are never echoed: they may hold
 // a secret.
 std::string write_request(const http_request& req, std::string_view host, std::string& out);
 

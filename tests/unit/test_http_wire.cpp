@@ -87,6 +87,13 @@ BOOST_AUTO_TEST_CASE(what_would_break_the_framing_is_refused_and_named_without_i
   BOOST_TEST(wire::write_request(req, "h", out) == "header X-Bell");
   req.headers = {{"X-Fine", "tab\tand caf\xc3\xa9 and spaces"}};
   BOOST_TEST(wire::write_request(req, "h", out).empty());
+  req.headers = {{"content-LENGTH", "9"}};
+  BOOST_TEST(wire::write_request(req, "h", out) == "header content-LENGTH (set by the connection)");
+  req.headers = {{"Transfer-Encoding", "chunked"}};
+  BOOST_TEST(wire::write_request(req, "h", out) ==
+             "header Transfer-Encoding (set by the connection)");
+  req.headers = {{"Host", "elsewhere"}};
+  BOOST_TEST(wire::write_request(req, "h", out) == "header Host (set by the connection)");
   req.headers = {{"Bad Name", "v"}};
   BOOST_TEST(wire::write_request(req, "h", out) == "a header name");
   req.headers = {{"", "v"}};
