@@ -59,12 +59,6 @@ api_client::api_client(boost::asio::any_io_executor ex,
 
 api_client::~api_client() = default;
 
-boost::asio::awaitable<poll_outcome> api_client::poll(const session_id& id, std::string_view etag) {
-  const poll_item item{id, std::string(etag)};
-  auto outcomes = co_await poll_all(std::span(&item, 1));
-  co_return std::move(outcomes.front());
-}
-
 boost::asio::awaitable<std::vector<poll_outcome>> api_client::poll_all(
     std::span<const poll_item> items) {
   const auto start = std::chrono::steady_clock::now();

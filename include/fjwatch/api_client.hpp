@@ -45,12 +45,10 @@ class api_client {
   api_client(const api_client&) = delete;
   api_client& operator=(const api_client&) = delete;
 
-  // Never throws for network or protocol failures: they come back as outcomes.
-  boost::asio::awaitable<poll_outcome> poll(const session_id& id, std::string_view etag);
-
-  // Polls every item at once over the one connection (HTTP/1.1 pipelining, see
-  // http_connection::request_all): one outcome per item, in order; every latency runs from the
-  // start of the set to its end. `items` must outlive the operation.
+  // Polls every item at once over the one connection (one item: a plain request; more: HTTP/1.1
+  // pipelining, see http_connection::request_all): one outcome per item, in order; every latency
+  // runs from the start of the set to its end. `items` must outlive the operation. Never throws
+  // for network or protocol failures: they come back as outcomes.
   boost::asio::awaitable<std::vector<poll_outcome>> poll_all(std::span<const poll_item> items);
 
   // Closes the connection now (shutdown); the next poll reconnects.

@@ -92,7 +92,8 @@ class client_rig {
 
   poll_outcome poll(const fjwatch::session_id& id, std::string etag = "",
                     std::chrono::milliseconds bound = 5s) {
-    auto out = run(client_.poll(id, etag), bound);
+    const std::vector<fjwatch::poll_item> one{{id, std::move(etag)}};
+    auto out = std::move(run(client_.poll_all(one), bound).at(0));
     BOOST_TEST(out.reason.find(api_key) == std::string::npos);
     return out;
   }
