@@ -1,5 +1,7 @@
 #include "cli_common.hpp"
 
+#include "fjwatch/text.hpp"
+
 #include <time.h>  // localtime_r
 
 #include <algorithm>
@@ -59,20 +61,31 @@ std::string local_time(std::int64_t unix_ms) {
   return buf.data();
 }
 
-void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
-  if (rows.empty()) return;
-  std::vector<std::size_t> width(rows.front().size(), 0);
+std::string format_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::vector<std::string>> cells;
+  cells.reserve(rows.size());
+  std::vector<std::size_t> width;
   for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  }
-  for (const auto& row : rows) {
-    std::string text;
+    auto& shown = cells.emplace_back();
+    width.resize(std::max(width.size(), row.size()));
     for (std::size_t c = 0; c < row.size(); ++c) {
-      text += row[c];
-      if (c + 1 < row.size()) text.append(width[c] - row[c].size() + 2, ' ');
+      shown.push_back(escaped(row[c], escape_style::display));
+      width[c] = std::max(width[c], shown.back().size());
     }
-    out << text << "\n";
   }
+  std::string out;
+  for (const auto& row : cells) {
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      out += row[c];
+      if (c + 1 < row.size()) out.append(width[c] - row[c].size() + 2, ' ');
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+  out << format_table(rows);
 }
 
 }  // namespace fjwatch::cli

@@ -44,7 +44,9 @@ std::unique_ptr<store> open_existing(const std::filesystem::path& state_dir, std
 std::string local_time(std::int64_t unix_ms);
 
 // Rows (the first is the header) as columns padded to their widest cell, two spaces apart, no
-// trailing blanks. Every row has the header's number of cells.
+// trailing blanks, one line per row. Each cell is escaped for display (text.hpp): a label or a
+// title cannot move the cursor, recolour the terminal or reorder the line.
+std::string format_table(const std::vector<std::vector<std::string>>& rows);
 void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out);
 
 // Runs body, turning a database failure (or any other exception) into its message and exit 1.

@@ -3,6 +3,7 @@
 #include "cli_common.hpp"
 #include "fjwatch/config.hpp"
 #include "fjwatch/control.hpp"
+#include "fjwatch/text.hpp"
 #include "fjwatch/units.hpp"
 
 #include <boost/json/array.hpp>
@@ -83,25 +84,6 @@ std::string state_of(const json::object& s) {
   const auto state = text_of(s, "state");
   if (state == "active") return text_of(s, "status", "waiting");
   return state == "done_stopped" ? "done" : state;
-}
-
-// Columns padded to their widest cell, two spaces apart, no trailing blanks.
-std::string columns(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
-  for (const auto& r : rows) {
-    width.resize(std::max(width.size(), r.size()));
-    for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
-  }
-  std::string out;
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t c = 0; c < r.size(); ++c) {
-      line += r[c];
-      if (c + 1 < r.size()) line.append(width[c] - r[c].size() + 2, ' ');
-    }
-    out += line + "\n";
-  }
-  return out;
 }
 
 // The daemon's answers to /healthz and /sessions; fails with what to print and the exit code.
@@ -186,6 +168,7 @@ result<std::string> format_status(std::string_view address, std::string_view hea
   std::string text = "fjwatch at " + std::string(address) + ": " + text_of(h, "status", "unknown");
   if (const auto reason = text_of(h, "reason", ""); !reason.empty()) text += " (" + reason + ")";
   const auto n = sessions.get_array().size();
+  text = escaped(text, escape_style::display);  // the reason may quote what a server sent
   text += "\n" + std::to_string(n) + (n == 1 ? " session" : " sessions") + " watched\n";
   if (n == 0) return text;
   std::vector<std::vector<std::string>> rows{
@@ -201,7 +184,7 @@ result<std::string> format_status(std::string_view address, std::string_view hea
                     last ? relative(*last, now_ms) : "-", next ? relative(*next, now_ms) : "-",
                     text_of(s, "last_error")});
   }
-  return text + "\n" + columns(rows);
+  return text + "\n" + cli::format_table(rows);
 }
 
 int run_status(std::span<const std::string> args, std::ostream& out, std::ostream& err) {

@@ -1,5 +1,7 @@
 #include "config_reader.hpp"
 
+#include "fjwatch/text.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -12,33 +14,13 @@ namespace {
 
 constexpr std::size_t max_quoted = 80;
 
-// The value as written, quoted, with control characters escaped and long values cut. A value that
-// looks like an API key or a webhook secret (pasted in the wrong place) shows only its prefix.
+// The value as written, quoted and escaped for display (a NUL as \\0), long values cut. A value
+// that looks like an API key or a webhook secret (pasted in the wrong place) shows only its prefix.
 std::string quote_value(std::string_view text) {
   for (const std::string_view prefix : {"fjk_", "whsec_"}) {
     if (text.starts_with(prefix)) return "\"" + std::string(prefix) + "...\"";
   }
-  std::string out = "\"";
-  for (std::size_t i = 0; i < text.size() && i < max_quoted; ++i) {
-    const char c = text[i];
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x",
-                    static_cast<unsigned>(static_cast<unsigned char>(c)));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  if (text.size() > max_quoted) out += "...";
-  return out + "\"";
+  return quoted(text, max_quoted);
 }
 
 std::string got(const YAML::Node& n) {

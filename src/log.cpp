@@ -1,5 +1,6 @@
 #include "fjwatch/log.hpp"
 
+#include "fjwatch/text.hpp"
 #include "fjwatch/units.hpp"
 
 #include <spdlog/sinks/base_sink.h>
@@ -85,33 +86,19 @@ std::string utc_now() {
   return format_rfc3339(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
 }
 
+// A text value is quoted (and escaped) when it is empty, holds a blank, '"', '=' or '\\', or
+// anything append_escaped would change: control and bidi characters, invalid UTF-8.
 bool needs_quotes(std::string_view v) {
   if (v.empty()) return true;
   for (unsigned char c : v) {
     if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f) return true;
   }
-  return false;
+  return needs_escape(v, escape_style::json);
 }
 
-// Escapes for both a quoted text value and a JSON string (the same rules suffice for both).
+// Text values and JSON strings are escaped by the same rules (escape_style::json).
 void append_escaped(std::string& out, std::string_view v) {
-  for (unsigned char c : v) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
+  fjwatch::append_escaped(out, v, escape_style::json);
 }
 
 void append_json_string(std::string& out, std::string_view v) {
@@ -139,11 +126,25 @@ field::field(std::string_view k, double v) : key(k), quoted_in_json(!std::isfini
   value = buf;
 }
 
+// The key a field is written under: its own, or when that is already on the line (the line's
+// own "ts", "level" and "event" in JSON, or an earlier field), the first free of key_2, key_3...
+std::string_view unique_key(std::vector<std::string>& used, std::string_view key) {
+  std::string candidate(key);
+  for (int n = 2; std::find(used.begin(), used.end(), candidate) != used.end(); ++n) {
+    candidate = std::string(key) + "_" + std::to_string(n);
+  }
+  used.push_back(std::move(candidate));
+  return used.back();
+}
+
 std::string format_line(log_format format, log_level level, std::string_view event, fields kv,
                         bool with_timestamp) {
   std::string out;
   out.reserve(128);
+  std::vector<std::string> used;
+  used.reserve(kv.size() + 3);
   if (format == log_format::json) {
+    used = {"ts", "level", "event"};
     out += '{';
     if (with_timestamp) {
       out += "\"ts\":";
@@ -156,7 +157,7 @@ std::string format_line(log_format format, log_level level, std::string_view eve
     append_json_string(out, event);
     for (const auto& f : kv) {
       out += ',';
-      append_json_string(out, f.key);
+      append_json_string(out, unique_key(used, f.key));
       out += ':';
       if (f.quoted_in_json) {
         append_json_string(out, f.value);
@@ -176,7 +177,7 @@ std::string format_line(log_format format, log_level level, std::string_view eve
   out += event;
   for (const auto& f : kv) {
     out += ' ';
-    out += f.key;
+    out += unique_key(used, f.key);
     out += '=';
     if (needs_quotes(f.value)) {
       append_json_string(out, f.value);

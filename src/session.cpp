@@ -1,11 +1,14 @@
 #include "fjwatch/result.hpp"
 #include "fjwatch/session.hpp"
+#include "fjwatch/text.hpp"
 
 #include <stdexcept>
 
 namespace fjwatch {
 
-std::string diagnostic::str() const { return where() + ": " + message; }
+// Escaped whole: a file name or a message may carry bytes from the file it is about, and no
+// control byte of a user's file may reach a terminal.
+std::string diagnostic::str() const { return escaped(where() + ": " + message, escape_style::display); }
 
 std::optional<session_id> session_id::parse(std::string_view text) {
   if (text.size() != 24) return std::nullopt;

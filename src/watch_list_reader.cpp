@@ -1,23 +1,15 @@
 #include "watch_list_reader.hpp"
 
+#include "fjwatch/text.hpp"
+
 #include <algorithm>
-#include <cstdio>
 
 namespace fjwatch::detail {
 
 namespace {
 
-// `v` in double quotes, non-printable bytes as \xNN, cut after 60 bytes; safe to print.
-std::string quote(std::string_view v) {
-  std::string out = "\"";
-  for (const char ch : v.substr(0, 60)) {
-    const auto c = static_cast<unsigned char>(ch);
-    char buf[8];
-    std::snprintf(buf, sizeof buf, c < 0x20 || c >= 0x7f ? "\\x%02x" : c == '"' || c == '\\' ? "\\%c" : "%c", c);
-    out += buf;
-  }
-  return out + (v.size() > 60 ? "...\"" : "\"");
-}
+// `v` in double quotes, escaped for display, cut after 60 bytes; safe to print.
+std::string quote(std::string_view v) { return quoted(v, 60); }
 
 // A key as it appears in a path: bare when it is a plain word, else quoted.
 std::string display_key(std::string_view key) {
@@ -196,6 +188,12 @@ void list_reader::read_map_entry(const tree_node& map, const std::string& path) 
     } else if (which == 2) {
       ok = read_actions(value, value_at, field, actions) && ok;
     } else if (value.what == kind::scalar) {
+      // A label goes into webhook bodies, logs and terminals: it must be text.
+      if (const auto bad = first_invalid_utf8(value.text); bad != std::string::npos) {
+        report(value.where, field + ": not valid UTF-8 (byte " + std::to_string(bad + 1) + " of " +
+                                quote(value.text) + ")");
+        ok = false;
+      }
       label = value.text;
     } else if (value.what != kind::null) {
       report(value.where, field + ": expected a string, found " + describe(value.what));

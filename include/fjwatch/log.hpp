@@ -54,7 +54,10 @@ inline void error(std::string_view event, fields kv = {}) { write(log_level::err
 // (warn for a warning).
 void problems(std::string_view event, const std::vector<diagnostic>& found);
 
-// Formats one line without writing it (tests, and `check` output).
+// Formats one line without writing it (tests, and `check` output). No key appears twice on a
+// line: a field named like the line's own keys (JSON: "ts", "level", "event") or like an earlier
+// field is written as key_2 (key_3, ...). Values are escaped (text.hpp, escape_style::json): no
+// control character, bidi control or invalid UTF-8 reaches the line as it is.
 std::string format_line(log_format format, log_level level, std::string_view event, fields kv,
                         bool with_timestamp);
 

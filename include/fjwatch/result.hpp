@@ -47,7 +47,8 @@ struct diagnostic {
   std::string message;
   severity level = severity::error;
 
-  // "file:line:col: message", or "file: message" when the position is unknown.
+  // "file:line:col: message", or "file: message" when the position is unknown; control
+  // characters, bidi controls and invalid UTF-8 escaped (text.hpp, escape_style::display).
   std::string str() const;
   // "file:line:col", "file:line" or "file": the position as far as it is known.
   std::string where() const {

@@ -264,5 +264,23 @@ BOOST_AUTO_TEST_CASE(status_report_is_a_readable_table) {
   BOOST_TEST(*fjwatch::format_status("unix:/run/x.sock", R"({"status":"ok"})", "[]", now) ==
              "fjwatch at unix:/run/x.sock: ok\n0 sessions watched\n");
   BOOST_TEST(fjwatch::format_status("a", "nope", "[]", now).error().what == "/healthz: not a JSON object");
+  // What a label, an error or the health reason holds cannot drive the terminal.
+  auto hostile = some_sessions();
+  hostile[0].label = "\x1b[2J\x1b]0;pwned\x07";
+  hostile[1].label = "Pune\xe2\x80\xae" "TEN\r\n";
+  hostile[1].last_error = "bad_response: \xc2\x9b" "31m";
+  const auto escaped = fjwatch::format_status(
+      "127.0.0.1:9470", R"({"status":"degraded","reason":"\u001b[5m\u202eup"})",
+      fjwatch::sessions_json(hostile), now);
+  BOOST_TEST_REQUIRE(escaped.has_value());
+  BOOST_TEST(escaped->starts_with("fjwatch at 127.0.0.1:9470: degraded (\\x1b[5m\\u202eup)\n"));
+  BOOST_TEST(escaped->find("\\x1b[2J\\x1b]0;pwned\\x07") != std::string::npos, *escaped);
+  BOOST_TEST(escaped->find("Pune\\u202eTEN\\r\\n") != std::string::npos, *escaped);
+  BOOST_TEST(escaped->find("bad_response: \\u009b31m") != std::string::npos, *escaped);
+  for (const unsigned char c : *escaped) {
+    BOOST_TEST((c >= 0x20 || c == '\n'), "a raw control byte " << int(c));
+  }
+  BOOST_TEST(escaped->find("\xe2\x80\xae") == std::string::npos);
+  BOOST_TEST(escaped->find("\xc2\x9b") == std::string::npos);
   BOOST_TEST(fjwatch::format_status("a", "{}", "{}", now).error().what == "/sessions: not a JSON array");
 }

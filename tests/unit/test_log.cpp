@@ -84,6 +84,11 @@ BOOST_AUTO_TEST_CASE(values_quoted_only_when_needed) {
       {std::string("a\x01z"), R"("a\u0001z")"},
       {std::string("a\x7fz"), R"("a\u007fz")"},
       {std::string("a\0z", 3), R"("a\u0000z")"},
+      // What a title or label from elsewhere may hold: never raw on a line.
+      {"evil\xe2\x80\xae" "cod.exe", R"("evil\u202ecod.exe")"},
+      {"\xe2\x81\xa6iso\xe2\x81\xa9", R"("\u2066iso\u2069")"},
+      {"c1\xc2\x9b" "31m", R"("c1\u009b31m")"},
+      {"bad\xff", R"("bad\ufffd")"},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT("value [" << r.value << "]") {
@@ -336,6 +341,26 @@ BOOST_FIXTURE_TEST_CASE(clear_secrets_stops_masking, captured) {
   lg::info("e", {{"k", "s3cr3t-value"}});
   const std::vector<std::string> expected{"<6>info e k=[redacted]", "<6>info e k=s3cr3t-value"};
   BOOST_TEST(lines == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(keys)
+
+// A field named like the line's own keys, or like an earlier field, never makes a key repeat.
+BOOST_AUTO_TEST_CASE(no_key_appears_twice) {
+  const lg::fields kv{{"event", "session.done"}, {"level", 3}, {"a", 1}, {"a", 2}, {"a_2", 3},
+                      {"ts", "x"}};
+  const auto json_line = lg::format_line(log_format::json, log_level::info, "action.log", kv, true);
+  BOOST_TEST(json_line.find(R"("event":"action.log","event_2":"session.done","level_2":3,)"
+                            R"("a":1,"a_2":2,"a_2_2":3,"ts_2":"x")") != std::string::npos,
+             json_line);
+  // Boost.JSON keeps the last of duplicate keys; counting them in the text shows none repeats.
+  const auto o = parse_object(json_line);
+  BOOST_TEST(o.size() == 9u);
+  BOOST_TEST(o.at("event").as_string() == "action.log");
+  BOOST_TEST(text(log_level::info, "action.log", kv) ==
+             "info action.log event=session.done level=3 a=1 a_2=2 a_2_2=3 ts=x");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

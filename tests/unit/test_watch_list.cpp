@@ -147,8 +147,15 @@ BOOST_AUTO_TEST_CASE(bad_entries_are_skipped) {
       {"not hex", "sessions:\n  - 69f45196c8bbf1ce65b5bcdg\n", true, {},
        {"error: watchlist.yaml:2:5: sessions[0]: \"69f45196c8bbf1ce65b5bcdg\" is not a session id "
         "(expected 24 hex characters)"}},
+      {"a label that is not UTF-8",
+       "sessions:\n  - " + a + "\n  - id: " + b + "\n    label: Pune \xff\xfe NET\n  - " + c + "\n",
+       true, {"L2 " + a, "L5 " + c},
+       {"error: watchlist.yaml:4:12: sessions[1].label: not valid UTF-8 (byte 6 of \"Pune "
+        "\\xff\\xfe NET\")"}},
+      {"a label that is UTF-8", "sessions:\n  - id: " + b + "\n    label: \"caf\xc3\xa9 \xf0\x9f\x9a\x80\"\n",
+       true, {"L2 " + b + " label=caf\xc3\xa9 \xf0\x9f\x9a\x80"}, {}},
       {"control characters quoted", "sessions:\n  - \"a\\tb\\\"\"\n", true, {},
-       {"error: watchlist.yaml:2:5: sessions[0]: \"a\\x09b\\\"\" is not a session id (expected 24 hex characters)"}},
+       {"error: watchlist.yaml:2:5: sessions[0]: \"a\\tb\\\"\" is not a session id (expected 24 hex characters)"}},
       {"bad id in a map", "sessions:\n  - id: zz\n    label: x\n", true, {},
        {"error: watchlist.yaml:2:9: sessions[0].id: \"zz\" is not a session id (expected 24 hex characters)"}},
       {"id with no value", "sessions:\n  - id:\n    label: x\n", true, {},
