@@ -1,9 +1,11 @@
 // Get Session Details: the JSON body into a snapshot, one HTTP answer into a poll_outcome.
 #include "fjwatch/api_parse.hpp"
+#include "fjwatch/text.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <limits>
@@ -76,6 +78,10 @@ std::int64_t int_field(const json::object& obj, std::string_view key) {
   return 0;
 }
 
+// The counts a session's progress and its events are made of; a negative one is not a count.
+constexpr std::array<std::string_view, 3> count_fields{
+    "totalProfilesMatched", "totalProfilesForMatching", "searchMoreCounter"};
+
 void fill_fields(const json::object& s, session_snapshot& out) {
   out.id = string_field(s, "_id");
   out.title = string_field(s, "sessionTitle");
@@ -101,15 +107,30 @@ std::optional<std::chrono::milliseconds> seconds_header(std::string_view value) 
   return std::chrono::seconds(std::min(*n, max_seconds));
 }
 
-}  // namespace
-
-result<session_snapshot> parse_session_body(std::string_view body) {
+// The body as JSON. A body that fails only for its text (invalid UTF-8, a lone surrogate escape)
+// is parsed again repaired, each bad piece as U+FFFD: a title's bytes must never decide whether
+// a session's status is read.
+result<json::value> parse_json(std::string_view body) {
   if (nested_too_deep(body, max_json_depth)) return fail("nested too deep");
   json::parse_options options;
   options.max_depth = max_json_depth + 1;
   boost::system::error_code ec;
   json::value root = json::parse(body, ec, json::storage_ptr(), options);
+  if (!ec) return root;
+  const std::string repaired = repair_json_text(body);
+  if (repaired == body) return fail("not JSON");
+  ec = {};
+  root = json::parse(repaired, ec, json::storage_ptr(), options);
   if (ec) return fail("not JSON");
+  return root;
+}
+
+}  // namespace
+
+result<session_snapshot> parse_session_body(std::string_view body) {
+  auto parsed_root = parse_json(body);
+  if (!parsed_root) return parsed_root.error();
+  json::value& root = *parsed_root;
 
   json::object* session = nullptr;
   if (auto* top = root.if_object()) {
@@ -128,6 +149,15 @@ result<session_snapshot> parse_session_body(std::string_view body) {
   const std::string_view status_text = status->get_string();
   const auto parsed = parse_matching_status(status_text);
   if (!parsed) return fail("unknown profileMatchingStatus \"" + echo(status_text) + "\"");
+
+  // The answer must say whose it is (check_answer_is_for compares it with the request).
+  const json::value* id = session->if_contains("_id");
+  if (id == nullptr || !id->is_string() || id->get_string().empty()) {
+    return fail("no data.session._id");
+  }
+  for (const auto key : count_fields) {
+    if (int_field(*session, key) < 0) return fail("negative data.session." + std::string(key));
+  }
 
   session_snapshot out;
   out.status = *parsed;
@@ -181,7 +211,7 @@ poll_outcome classify_response(int status, const response_headers& headers, std:
 }
 
 void check_answer_is_for(poll_outcome& out, std::string_view requested) {
-  if (out.what != poll_outcome::kind::ok || !out.session || out.session->id.empty()) return;
+  if (out.what != poll_outcome::kind::ok || !out.session) return;
   const auto same = std::equal(out.session->id.begin(), out.session->id.end(), requested.begin(),
                                requested.end(), [](char a, char b) {
                                  return std::tolower(static_cast<unsigned char>(a)) == b;

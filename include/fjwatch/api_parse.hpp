@@ -18,8 +18,11 @@ inline constexpr int max_json_depth = 64;
 
 // {"data":{"session":{...}}} into a snapshot. Fails with a short reason: "not JSON",
 // "nested too deep", "no data.session", "no data.session.profileMatchingStatus",
-// "unknown profileMatchingStatus \"x\"". Other fields are optional; a field of the wrong type is
-// treated as absent. Extra fields are ignored.
+// "unknown profileMatchingStatus \"x\"", "no data.session._id" (absent, null, empty or not a
+// string), "negative data.session.<count>" (totalProfilesMatched, totalProfilesForMatching,
+// searchMoreCounter). Other fields are optional; a field of the wrong type is treated as absent.
+// Extra fields are ignored. Text that is not valid UTF-8 (or a lone \uD800-\uDFFF escape) does
+// not fail the parse: each bad piece reads as U+FFFD.
 result<session_snapshot> parse_session_body(std::string_view body);
 
 // An HTTP-date in any of the three forms of RFC 9110 §5.6.7 (IMF-fixdate, RFC 850, asctime);
@@ -59,7 +62,7 @@ poll_outcome classify_response(int status, const response_headers& headers, std:
 
 // A 200 whose data.session._id names another session than the one asked for (`requested`, 24
 // lowercase hex) becomes a bad_response "answer for another session (<id>)": its facts must never
-// be taken for the requested session's. An answer without _id is left as it is.
+// be taken for the requested session's (parse_session_body already refused one without _id).
 void check_answer_is_for(poll_outcome& out, std::string_view requested);
 
 }  // namespace fjwatch

@@ -62,8 +62,13 @@ constexpr std::string_view documented_body = R"json({
   "status": "SUCCESS"
 })json";
 
+// A 200 body whose session has `session_members` and, unless they name one, the id every answer
+// must carry.
 std::string wrap_session(std::string_view session_members) {
-  return R"({"statusCode":200,"data":{"session":{)" + std::string(session_members) + "}}}";
+  const bool has_id = session_members.find("\"_id\"") != std::string_view::npos;
+  return R"({"statusCode":200,"data":{"session":{)" +
+         std::string(has_id ? "" : R"("_id":"69f45196c8bbf1ce65b5bcd6",)") +
+         std::string(session_members) + "}}}";
 }
 
 std::string deep_body(int depth) {
@@ -117,6 +122,25 @@ BOOST_AUTO_TEST_CASE(body_failures_and_tolerated_variants) {
       {"missing session", R"({"data":{}})", "no data.session"},
       {"session not an object", R"({"data":{"session":[]}})", "no data.session"},
       {"missing status", wrap_session(R"("_id":"a")"), "no data.session.profileMatchingStatus"},
+      {"no _id", R"({"data":{"session":{"profileMatchingStatus":"done"}}})", "no data.session._id"},
+      {"null _id", wrap_session(R"("_id":null,"profileMatchingStatus":"done")"),
+       "no data.session._id"},
+      {"empty _id", wrap_session(R"("_id":"","profileMatchingStatus":"done")"),
+       "no data.session._id"},
+      {"numeric _id", wrap_session(R"("_id":42,"profileMatchingStatus":"done")"),
+       "no data.session._id"},
+      {"negative matched",
+       wrap_session(R"("profileMatchingStatus":"done","totalProfilesMatched":-1)"),
+       "negative data.session.totalProfilesMatched"},
+      {"negative total",
+       wrap_session(R"("profileMatchingStatus":"done","totalProfilesForMatching":-25.0)"),
+       "negative data.session.totalProfilesForMatching"},
+      {"negative counter",
+       wrap_session(R"("profileMatchingStatus":"done","searchMoreCounter":-9223372036854775807)"),
+       "negative data.session.searchMoreCounter"},
+      {"zero counts", wrap_session(R"("profileMatchingStatus":"done","totalProfilesMatched":0,)"
+                                   R"("totalProfilesForMatching":0,"searchMoreCounter":0)"),
+       ""},
       {"status of wrong type", wrap_session(R"("profileMatchingStatus":1)"),
        "no data.session.profileMatchingStatus"},
       {"null status", wrap_session(R"("profileMatchingStatus":null)"),
@@ -150,12 +174,11 @@ BOOST_AUTO_TEST_CASE(body_failures_and_tolerated_variants) {
 
 BOOST_AUTO_TEST_CASE(optional_fields_of_wrong_type_are_absent) {
   const auto parsed = fjwatch::parse_session_body(wrap_session(
-      R"("profileMatchingStatus":"processing","_id":42,"sessionTitle":["x"],"projectName":null,)"
+      R"("profileMatchingStatus":"processing","sessionTitle":["x"],"projectName":null,)"
       R"("totalProfilesMatched":"25","totalProfilesForMatching":2.5,"totalAvailableProfiles":{},)"
       R"("searchMoreCounter":true,"createdAt":7)"));
   BOOST_TEST_REQUIRE(parsed.has_value());
   BOOST_TEST(fjwatch::to_string(parsed->status) == "processing");
-  BOOST_TEST(parsed->id.empty());
   BOOST_TEST(parsed->title.empty());
   BOOST_TEST(parsed->project.empty());
   BOOST_TEST(parsed->matched == 0);
@@ -172,7 +195,6 @@ BOOST_AUTO_TEST_CASE(integers_as_int64_uint64_or_double) {
   };
   const std::vector<row> rows{
       {"25", 25},
-      {"-3", -3},
       {"9223372036854775807", 9223372036854775807},
       {"18446744073709551615", 0},  // uint64 beyond int64: absent
       {"25.0", 25},
@@ -353,16 +375,23 @@ BOOST_AUTO_TEST_CASE(an_answer_for_another_session_is_refused) {
   BOOST_TEST(!other.session.has_value());
   BOOST_TEST(other.etag.empty());  // never sent back as this session's If-None-Match
 
-  // The same id in capitals is the same session; an answer without _id is taken as it is.
+  // The same id in capitals is the same session.
   std::string upper(documented_body);
   upper.replace(upper.find("69f45196c8bbf1ce65b5bcd6"), 24, "69F45196C8BBF1CE65B5BCD6");
   auto shouting = fjwatch::classify_response(200, headers, upper, sys_clock::now());
   fjwatch::check_answer_is_for(shouting, "69f45196c8bbf1ce65b5bcd6");
   BOOST_TEST((shouting.what == poll_outcome::kind::ok));
-  auto anonymous = fjwatch::classify_response(
-      200, headers, R"({"data":{"session":{"profileMatchingStatus":"done"}}})", sys_clock::now());
-  fjwatch::check_answer_is_for(anonymous, "69f45196c8bbf1ce65b5bcd7");
-  BOOST_TEST((anonymous.what == poll_outcome::kind::ok));
+  // An answer that names no session proves nothing: it is refused before the comparison.
+  for (const std::string id : {"", R"("_id":null,)"}) {
+    auto anonymous = fjwatch::classify_response(
+        200, headers, R"({"data":{"session":{)" + id + R"("profileMatchingStatus":"done"}}})",
+        sys_clock::now());
+    fjwatch::check_answer_is_for(anonymous, "69f45196c8bbf1ce65b5bcd7");
+    BOOST_TEST((anonymous.what == poll_outcome::kind::bad_response));
+    BOOST_TEST(anonymous.reason == "no data.session._id");
+    BOOST_TEST(!anonymous.session.has_value());
+    BOOST_TEST(anonymous.etag.empty());
+  }
   // A 304 carries no body to check.
   auto not_modified = fjwatch::classify_response(304, headers, "", sys_clock::now());
   fjwatch::check_answer_is_for(not_modified, "69f45196c8bbf1ce65b5bcd7");
@@ -424,4 +453,37 @@ BOOST_AUTO_TEST_CASE(classify_wait_hints) {
       BOOST_TEST((out.ratelimit_reset == std::optional<std::chrono::milliseconds>(55s)));
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(text_that_is_not_utf8_never_hides_the_status) {
+  const std::string fffd = "\xef\xbf\xbd";
+  struct row {
+    std::string name;
+    std::string title_json;  // as sent, between the quotes
+    std::string title;       // as read
+  };
+  const std::vector<row> rows{
+      {"a stray byte", "Pune \xff .NET", "Pune " + fffd + " .NET"},
+      {"a truncated emoji", "rocket \xf0\x9f\x9a", "rocket " + fffd},
+      {"latin-1", "caf\xe9", "caf" + fffd},
+      {"a lone surrogate escape", R"(cut \ud83d)", "cut " + fffd},
+      {"a reversed pair", R"(\ude80\ud83d)", fffd + fffd},
+      {"a good pair", R"(\ud83d\ude80)", "\xf0\x9f\x9a\x80"},
+  };
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.name) {
+      const auto parsed = fjwatch::parse_session_body(wrap_session(
+          R"("profileMatchingStatus":"done","totalProfilesMatched":5,"sessionTitle":")" +
+          r.title_json + "\""));
+      BOOST_TEST_REQUIRE(parsed.has_value());
+      BOOST_TEST(fjwatch::to_string(parsed->status) == "done");
+      BOOST_TEST(parsed->matched == 5);
+      BOOST_TEST(parsed->title == r.title);
+      BOOST_TEST(parsed->raw.at("sessionTitle").as_string() == r.title);
+    }
+  }
+  // Repair is for text only: a body that is broken JSON stays "not JSON".
+  const auto broken = fjwatch::parse_session_body("{\"data\":\xff}");
+  BOOST_TEST_REQUIRE(broken.has_error());
+  BOOST_TEST(broken.error().what == "not JSON");
 }
