@@ -31,9 +31,9 @@ class log_runner final : public action_runner {
  public:
   explicit log_runner(const action_config& a) : action_(a) {}
   asio::awaitable<attempt_outcome> attempt(const delivery& d, std::size_t) override {
-    log::info("action.log", {{"action", action_.name}, {"event", to_string(d.type)},
+    log::info("action.log", {{"action", action_.name}, {"event_type", to_string(d.type)},
                              {"event_id", d.event_id},
-                             {"text", render_template(action_.template_text, d.event_id, d.payload)}});
+                             {"text", render_template(action_.template_text, d.type, d.event_id, d.fields)}});
     co_return attempt_outcome{delivery_verdict::delivered, "ok", std::nullopt};
   }
 

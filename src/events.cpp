@@ -18,16 +18,21 @@ constexpr std::array<std::string_view, 11> placeholders{
     "event", "event_id", "session_id", "label", "title", "project", "status", "matched",
     "total_for_matching", "available", "search_more_counter"};
 
-// A placeholder's value from the stored payload's "data" object; "" when absent or null.
-std::string field_text(const json::object& root, const json::object* data, std::string_view name) {
-  if (name == "event") {
-    const auto* t = root.if_contains("type");
-    return t && t->is_string() ? std::string(t->get_string()) : std::string();
-  }
-  const auto* v = data ? data->if_contains(name) : nullptr;
-  if (!v || v->is_null()) return {};
-  if (v->is_string()) return std::string(v->get_string());
-  return json::serialize(*v);
+// A placeholder's value; "" for a null status or label.
+std::string field_text(std::string_view name, event_type type, std::string_view event_id,
+                       const event_fields& f) {
+  if (name == "event") return std::string(to_string(type));
+  if (name == "event_id") return std::string(event_id);
+  if (name == "session_id") return f.session_id;
+  if (name == "label") return f.label;
+  if (name == "title") return f.title;
+  if (name == "project") return f.project;
+  if (name == "status") return f.status ? std::string(to_string(*f.status)) : std::string();
+  if (name == "matched") return std::to_string(f.matched);
+  if (name == "total_for_matching") return std::to_string(f.total_for_matching);
+  if (name == "available") return std::to_string(f.available);
+  if (name == "search_more_counter") return std::to_string(f.search_more_counter);
+  return {};
 }
 
 }  // namespace
@@ -111,15 +116,8 @@ result<void> check_template(std::string_view tmpl) {
   return {};
 }
 
-std::string render_template(std::string_view tmpl, std::string_view event_id,
-                            std::string_view payload_json) {
-  json::object root;
-  boost::system::error_code ec;
-  auto parsed = json::parse(payload_json, ec);
-  if (!ec && parsed.is_object()) root = std::move(parsed.get_object());
-  const auto* d = root.if_contains("data");
-  const json::object* data = d && d->is_object() ? &d->get_object() : nullptr;
-
+std::string render_template(std::string_view tmpl, event_type type, std::string_view event_id,
+                            const event_fields& fields) {
   std::string out;
   out.reserve(tmpl.size() + 64);
   for (std::size_t i = 0; i < tmpl.size(); ++i) {
@@ -134,8 +132,7 @@ std::string render_template(std::string_view tmpl, std::string_view event_id,
       out += c;
       continue;
     }
-    const auto name = tmpl.substr(i + 1, close - i - 1);
-    out += name == "event_id" ? std::string(event_id) : field_text(root, data, name);
+    out += field_text(tmpl.substr(i + 1, close - i - 1), type, event_id, fields);
     i = close;
   }
   return out;

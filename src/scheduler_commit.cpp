@@ -73,6 +73,7 @@ session_commit scheduler::commit_for(const slot& s, const tracked_session& next,
   for (const auto type : events) {
     c.events.push_back(new_event{.id = event_id(type, facts), .type = type, .session_id = c.row.id,
                                  .created_ms = now, .payload = event_payload(type, facts, now),
+                                 .fields = facts,  // sliced: the raw session goes in the payload only
                                  .actions = actions_for(s, type)});
   }
   return c;

@@ -157,6 +157,20 @@ delivery read_delivery(const use& u) {
   d.type = *t;
   d.session_id = u.text_at(8);
   d.payload = u.text_at(9);
+  auto& f = d.fields;
+  f.session_id = d.session_id;
+  f.label = u.text_at(10);
+  if (!u.is_null(11)) {
+    std::string status = u.text_at(11);
+    f.status = parse_matching_status(status);
+    if (!f.status) u.bad_value("event status", status);
+  }
+  f.title = u.text_at(12);
+  f.project = u.text_at(13);
+  f.matched = u.int_at(14);
+  f.total_for_matching = u.int_at(15);
+  f.available = u.int_at(16);
+  f.search_more_counter = u.int_at(17);
   return d;
 }
 
@@ -195,7 +209,17 @@ std::vector<std::string> write_commit(detail::store_statements& stmts, const ses
   for (const new_event& e : events) {
     use ev(stmts, query::insert_event, what);
     ev.text(1, e.id).text(2, to_string(e.type)).text(3, e.session_id);
-    ev.integer(4, e.created_ms).text(5, e.payload).step();
+    ev.integer(4, e.created_ms).text(5, e.payload);
+    const event_fields& f = e.fields;
+    ev.text(6, f.label);
+    if (f.status) {
+      ev.text(7, to_string(*f.status));
+    } else {
+      ev.null(7);
+    }
+    ev.text(8, f.title).text(9, f.project).integer(10, f.matched);
+    ev.integer(11, f.total_for_matching).integer(12, f.available);
+    ev.integer(13, f.search_more_counter).step();
     if (ev.changes() == 0) continue;
     for (const std::string& action : e.actions) {
       use d(stmts, query::insert_delivery, what);

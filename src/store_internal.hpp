@@ -17,7 +17,7 @@ struct sqlite3_stmt;
 namespace fjwatch::store_sql {
 
 // migrations[i] takes a database from user_version i to i + 1; each runs in one transaction.
-inline constexpr std::array<const char*, 1> migrations = {
+inline constexpr std::array<const char*, 2> migrations = {
     R"sql(
 CREATE TABLE sessions (
   id                  TEXT PRIMARY KEY NOT NULL,
@@ -56,6 +56,29 @@ CREATE INDEX deliveries_due ON deliveries (state, next_attempt_ms);
 CREATE INDEX deliveries_action_due ON deliveries (action, state, next_attempt_ms);
 PRAGMA user_version = 1;
 )sql",
+    // 2: each event's fields beside its payload, so that templates render from the fields; the
+    // events recorded before are filled in from their payloads.
+    R"sql(
+ALTER TABLE events ADD COLUMN label TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN status TEXT;
+ALTER TABLE events ADD COLUMN title TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN project TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN matched INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN total_for_matching INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN available INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN search_more_counter INTEGER NOT NULL DEFAULT 0;
+UPDATE events SET
+  label = coalesce(json_extract(payload, '$.data.label'), ''),
+  status = json_extract(payload, '$.data.status'),
+  title = coalesce(json_extract(payload, '$.data.title'), ''),
+  project = coalesce(json_extract(payload, '$.data.project'), ''),
+  matched = coalesce(json_extract(payload, '$.data.matched'), 0),
+  total_for_matching = coalesce(json_extract(payload, '$.data.total_for_matching'), 0),
+  available = coalesce(json_extract(payload, '$.data.available'), 0),
+  search_more_counter = coalesce(json_extract(payload, '$.data.search_more_counter'), 0)
+WHERE json_valid(payload);
+PRAGMA user_version = 2;
+)sql",
 };
 
 // The schema version this build writes and understands.
@@ -91,7 +114,8 @@ enum class query : std::uint8_t {
   "etag, first_seen_ms, waiting_since_ms, last_change_ms, phase"
 #define FJWATCH_DELIVERY_SELECT                                                             \
   "SELECT d.event_id, d.action, d.state, d.attempts, d.next_attempt_ms, d.last_result, "   \
-  "d.updated_ms, e.type, e.session_id, e.payload "                                          \
+  "d.updated_ms, e.type, e.session_id, e.payload, e.label, e.status, e.title, e.project, "  \
+  "e.matched, e.total_for_matching, e.available, e.search_more_counter "                    \
   "FROM deliveries AS d CROSS JOIN events AS e ON e.id = d.event_id "
 
 // Indexed by query.
@@ -111,8 +135,9 @@ inline constexpr const char* queries[] = {
     "project = excluded.project, etag = excluded.etag, first_seen_ms = excluded.first_seen_ms, "
     "waiting_since_ms = excluded.waiting_since_ms, last_change_ms = excluded.last_change_ms, "
     "phase = excluded.phase",
-    "INSERT INTO events (id, type, session_id, created_ms, payload) "
-    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+    "INSERT INTO events (id, type, session_id, created_ms, payload, label, status, title, "
+    "project, matched, total_for_matching, available, search_more_counter) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (id) DO NOTHING",
     "INSERT INTO deliveries "
     "(event_id, action, state, attempts, next_attempt_ms, last_result, updated_ms) "
     "VALUES (?1, ?2, 'pending', 0, ?3, '', ?3) ON CONFLICT (event_id, action) DO NOTHING",

@@ -18,10 +18,10 @@ enum class event_type : std::uint8_t { done, not_found, timeout, status_changed 
 std::string_view to_string(event_type t);
 std::optional<event_type> parse_event_type(std::string_view text);
 
-// What is known of a session when one of its events fires. For session.done and
-// session.status_changed the snapshot of the poll that caused it; for not_found and timeout the
-// last stored values (raw stays empty when the API never answered 200).
-struct event_facts {
+// What an event says of its session, as templates, the CLI and the store read it: the payload's
+// "data" without the raw session object. For session.done and session.status_changed the snapshot
+// of the poll that caused it; for not_found and timeout the last stored values.
+struct event_fields {
   std::string session_id;
   std::string label;
   std::optional<matching_status> status;
@@ -31,6 +31,11 @@ struct event_facts {
   std::int64_t total_for_matching = 0;
   std::int64_t available = 0;
   std::int64_t search_more_counter = 0;
+};
+
+// The fields plus the session object as the API returned it (raw stays empty when the API never
+// answered 200). Only the payload carries raw; a copy as event_fields drops it.
+struct event_facts : event_fields {
   boost::json::object raw;
 };
 
@@ -54,8 +59,10 @@ std::string event_payload(event_type t, const event_facts& f, std::int64_t unix_
 // {total_for_matching} {available} {search_more_counter}. "{{" and "}}" are literal braces.
 // Returns an error naming the first unknown placeholder or unbalanced brace.
 result<void> check_template(std::string_view tmpl);
-// Renders a template checked by check_template against a stored payload (the JSON above).
-std::string render_template(std::string_view tmpl, std::string_view event_id,
-                            std::string_view payload_json);
+// Renders a template checked by check_template from an event's fields (never from a serialised
+// payload: what a template shows does not depend on the body's format). A null status or label
+// renders empty.
+std::string render_template(std::string_view tmpl, event_type type, std::string_view event_id,
+                            const event_fields& fields);
 
 }  // namespace fjwatch

@@ -51,6 +51,7 @@ struct new_event {
   std::string session_id;
   std::int64_t created_ms = 0;
   std::string payload;     // event_payload(): the exact bytes every delivery sends
+  event_fields fields;     // what templates render (the payload's data without the session)
   std::vector<std::string> actions;
 };
 
@@ -74,6 +75,7 @@ struct delivery {
   event_type type = event_type::done;
   std::string session_id;
   std::string payload;
+  event_fields fields;  // the event's, as recorded with it
 };
 
 // The outcome of one attempt, written in one transaction.
@@ -107,7 +109,9 @@ class store {
  public:
   // Opens or creates <state_dir>/fjwatch.db (state_dir is created with mode 0700 if missing; the
   // file has mode 0600), sets WAL and synchronous=FULL, creates or upgrades the schema, and runs
-  // PRAGMA quick_check: a database that fails it throws store_error and is left untouched.
+  // PRAGMA quick_check: a database that fails it throws store_error and is left untouched. A new
+  // database is built whole under a temporary name and renamed into place, so a file at the real
+  // name that is empty or has no SQLite header is damage: it is refused the same way.
   explicit store(const std::filesystem::path& state_dir);
   // The database file a store in state_dir uses; touches nothing (CLI: check before opening).
   static std::filesystem::path file_in(const std::filesystem::path& state_dir) {

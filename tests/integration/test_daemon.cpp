@@ -121,12 +121,17 @@ BOOST_AUTO_TEST_CASE(pending_delivery_is_sent_after_restart) {
   env e;
   const auto id = sid(0x301);
   const auto now = unix_ms_now();
-  fjwatch::event_facts facts{.session_id = id, .status = fjwatch::matching_status::done,
-                             .title = "Crash test", .matched = 25, .total_for_matching = 25};
+  fjwatch::event_facts facts;
+  facts.session_id = id;
+  facts.status = fjwatch::matching_status::done;
+  facts.title = "Crash test";
+  facts.matched = 25;
+  facts.total_for_matching = 25;
   const fjwatch::new_event ev{.id = fjwatch::event_id(fjwatch::event_type::done, facts),
                               .type = fjwatch::event_type::done, .session_id = id,
                               .created_ms = now,
                               .payload = fjwatch::event_payload(fjwatch::event_type::done, facts, now),
+                              .fields = facts,
                               .actions = {"journal"}};
   BOOST_TEST_REQUIRE(ev.id == done_id(id));
   {

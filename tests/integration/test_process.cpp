@@ -526,7 +526,10 @@ void seed_outbox(const workspace& w) {
   fjwatch::store db(w.dir / "state");
   auto event = [](std::string id, fjwatch::event_type type, std::string sid, std::int64_t at,
                   std::vector<std::string> actions) {
-    return fjwatch::new_event{std::move(id), type, std::move(sid), at, "{}", std::move(actions)};
+    fjwatch::event_fields fields;
+    fields.session_id = sid;
+    return fjwatch::new_event{std::move(id), type, std::move(sid), at, "{}", std::move(fields),
+                              std::move(actions)};
   };
   const std::vector<std::tuple<std::string, std::string, fjwatch::new_event>> rows{
       {seed_s1, "done",

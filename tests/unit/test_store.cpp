@@ -72,11 +72,15 @@ BOOST_AUTO_TEST_CASE(values_round_trip) {
   for (std::size_t i = 0; i < rows.size(); ++i) check_same(all[i], rows[i]);
 
   const std::string big(200 * 1024, 'x');
+  const event_fields full{.session_id = sid_a, .label = "Pune \"lead\"", .status = matching_status::done,
+                          .title = "Düsseldorf ✓ \\ back", .project = "Q3", .matched = max,
+                          .total_for_matching = 0, .available = -5, .search_more_counter = 7};
+  const event_fields bare{.session_id = sid_a};
   const std::vector<new_event> events = {
-      {"fjw_a_done_0", event_type::done, sid_a, 100, R"({"q":"\"quoted\" \\ back"})", {"hook"}},
-      {"fjw_a_not_found", event_type::not_found, sid_a, 101, "{\"t\":\"Düsseldorf ✓\"}", {"ä"}},
-      {"fjw_a_timeout_0", event_type::timeout, sid_a, max, "{\"big\":\"" + big + "\"}", {"j"}},
-      {"fjw_a_status_0_done", event_type::status_changed, sid_a, min, "{}", {"cmd"}}};
+      {"fjw_a_done_0", event_type::done, sid_a, 100, R"({"q":"\"quoted\" \\ back"})", full, {"hook"}},
+      {"fjw_a_not_found", event_type::not_found, sid_a, 101, "{\"t\":\"Düsseldorf ✓\"}", bare, {"ä"}},
+      {"fjw_a_timeout_0", event_type::timeout, sid_a, max, "{\"big\":\"" + big + "\"}", full, {"j"}},
+      {"fjw_a_status_0_done", event_type::status_changed, sid_a, min, "{}", bare, {"cmd"}}};
   BOOST_TEST(s.commit(rows[0], events).size() == events.size());
   for (const new_event& e : events) {
     BOOST_TEST_CONTEXT(e.id) {
@@ -92,6 +96,16 @@ BOOST_AUTO_TEST_CASE(values_round_trip) {
       BOOST_TEST(to_string(ds[0].type) == to_string(e.type));
       BOOST_TEST(ds[0].session_id == e.session_id);
       BOOST_TEST((ds[0].payload == e.payload));
+      const event_fields& got = ds[0].fields;
+      BOOST_TEST(got.session_id == e.fields.session_id);
+      BOOST_TEST(got.label == e.fields.label);
+      BOOST_TEST((got.status == e.fields.status));
+      BOOST_TEST(got.title == e.fields.title);
+      BOOST_TEST(got.project == e.fields.project);
+      BOOST_TEST(got.matched == e.fields.matched);
+      BOOST_TEST(got.total_for_matching == e.fields.total_for_matching);
+      BOOST_TEST(got.available == e.fields.available);
+      BOOST_TEST(got.search_more_counter == e.fields.search_more_counter);
     }
   }
 }

@@ -211,7 +211,7 @@ BOOST_AUTO_TEST_CASE(refuses_a_newer_schema) {
   } catch (const store_error& e) {
     BOOST_TEST(e.what() == t.db().string() +
                                ": database schema version 99 is newer than this fjwatch "
-                               "understands (1)");
+                               "understands (2)");
   }
   BOOST_TEST((read_bytes(t.db()) == bytes));
 }
