@@ -170,6 +170,9 @@ inline constexpr const char* sql(query q) { return queries[static_cast<std::size
 
 // Throws store_error "<path>: <message>".
 [[noreturn]] void fail(const std::filesystem::path& p, std::string_view message);
+// Creates the state directory (mode 0700) unless it exists; its parents get the default mode.
+// Throws store_error.
+void make_state_dir(std::filesystem::path dir);
 // Throws "<path>: <what>: <SQLite's message>": store_full when the disk is out of space (see
 // out_of_space), else store_error; an SQLITE_IOERR names the operation that failed, e.g. "disk
 // I/O error (fsync failed)", with the system's error text when SQLite has it.

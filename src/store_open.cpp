@@ -3,6 +3,7 @@
 #include "store_internal.hpp"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,10 +18,21 @@ namespace fjwatch {
 
 using store_sql::fail;
 using store_sql::fail_sqlite;
+using store_sql::make_state_dir;
 using store_sql::query;
 
 void store_sql::fail(const std::filesystem::path& p, std::string_view message) {
   throw store_error(p.string() + ": " + std::string(message));
+}
+
+void store_sql::make_state_dir(std::filesystem::path dir) {
+  if (!dir.has_filename()) dir = dir.parent_path();
+  std::error_code ec;
+  if (dir.has_parent_path()) std::filesystem::create_directories(dir.parent_path(), ec);
+  if (ec) fail(dir.parent_path(), "cannot create the directory: " + ec.message());
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    fail(dir, "cannot create the state directory: " + std::generic_category().message(errno));
+  }
 }
 
 namespace {
@@ -96,25 +108,6 @@ sqlite3_stmt* detail::store_statements::get(query q, std::string_view what) {
 namespace {
 
 constexpr int busy_timeout_ms = 5000;
-
-// Creates the state directory (mode 0700) unless it exists; its parents get the default mode.
-void make_state_dir(std::filesystem::path dir) {
-  if (!dir.has_filename()) dir = dir.parent_path();
-  std::error_code ec;
-  if (dir.has_parent_path()) std::filesystem::create_directories(dir.parent_path(), ec);
-  if (ec) fail(dir.parent_path(), "cannot create the directory: " + ec.message());
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    fail(dir, "cannot create the state directory: " + std::generic_category().message(errno));
-  }
-}
-
-// Creates the database file with mode 0600 so SQLite never creates it (nor its -wal and -shm,
-// which take the file's mode) with a looser one. An existing file keeps its mode.
-void make_private_file(const std::filesystem::path& p) {
-  int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) fail(p, "cannot open: " + std::generic_category().message(errno));
-  ::close(fd);
-}
 
 // Runs sql (one or more statements); throws store_error naming `what` on failure.
 void exec(sqlite3* db, const std::filesystem::path& p, const char* sql, std::string_view what) {
@@ -229,19 +222,88 @@ void prepare_database(sqlite3* db, const std::filesystem::path& p) {
   sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
 }
 
+// Opens `p` read-write (never creating it) and prepares it; closes it again on failure.
+sqlite3* open_database(const std::filesystem::path& p) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(p.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    std::string why = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    fail(p, "cannot open: " + why);
+  }
+  try {
+    prepare_database(db, p);
+  } catch (...) {
+    sqlite3_close_v2(db);
+    throw;
+  }
+  return db;
+}
+
+// Syncs a file or directory to disk.
+void sync_path(const std::filesystem::path& p, int flags) {
+  const int fd = ::open(p.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) fail(p, "cannot open to sync: " + std::generic_category().message(errno));
+  const int rc = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  if (rc != 0) fail(p, "fsync failed: " + std::generic_category().message(saved));
+}
+
+// A new database at `p`, built whole under a temporary name beside it (mode 0600, the schema
+// committed, WAL mode set, synced) and only then renamed into place: a file at the real name is
+// always a database with its schema, so an empty one can only be damage. A leftover of an
+// earlier attempt is replaced.
+void create_database(const std::filesystem::path& p) {
+  const std::filesystem::path building = p.string() + ".new";
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+    const std::string leftover = building.string() + suffix;
+    if (::unlink(leftover.c_str()) != 0 && errno != ENOENT) {
+      fail(leftover, "cannot remove: " + std::generic_category().message(errno));
+    }
+  }
+  // Made by hand so that SQLite never creates it (nor its -wal and -shm, which take the file's
+  // mode) with a looser mode.
+  const int fd = ::open(building.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) fail(building, "cannot create: " + std::generic_category().message(errno));
+  ::close(fd);
+  sqlite3_close_v2(open_database(building));  // closing checkpoints the -wal into the file
+  sync_path(building, O_RDONLY);
+  if (::renameat2(AT_FDCWD, building.c_str(), AT_FDCWD, p.c_str(), RENAME_NOREPLACE) != 0) {
+    fail(p, "cannot move the new database into place: " + std::generic_category().message(errno));
+  }
+  sync_path(p.parent_path(), O_RDONLY | O_DIRECTORY);
+}
+
+// Refuses a file that cannot be a database before SQLite sees it: SQLite would take an empty
+// file for a new database and silently start afresh.
+void check_header(const std::filesystem::path& p) {
+  static constexpr std::string_view magic{"SQLite format 3\0", 16};
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(p, "cannot open: " + std::generic_category().message(errno));
+  char head[16];
+  const ssize_t n = ::read(fd, head, sizeof head);
+  const int saved = errno;
+  ::close(fd);
+  if (n < 0) fail(p, "cannot read: " + std::generic_category().message(saved));
+  if (n == static_cast<ssize_t>(magic.size()) && std::string_view(head, magic.size()) == magic) return;
+  fail(p, std::string("database failed its integrity check: ") +
+              (n == 0 ? "the file is empty" : "the file has no SQLite header") +
+              "; refusing to start (move the file aside to start afresh)");
+}
+
 }  // namespace
 
 store::store(const std::filesystem::path& state_dir) : path_(file_in(state_dir)) {
   make_state_dir(state_dir);
-  make_private_file(path_);
-  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-      SQLITE_OK) {
-    std::string why = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close_v2(db_);
-    fail(path_, "cannot open: " + why);
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) {
+    if (errno != ENOENT) fail(path_, "cannot open: " + std::generic_category().message(errno));
+    create_database(path_);
   }
+  check_header(path_);
+  db_ = open_database(path_);
   try {
-    prepare_database(db_, path_);
     stmts_ = std::make_unique<detail::store_statements>(db_, path_);
   } catch (...) {
     sqlite3_close_v2(db_);
