@@ -27,6 +27,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <tuple>
 #include <unordered_map>
 
 namespace fjwatch {
@@ -93,8 +94,15 @@ struct control_server::impl : std::enable_shared_from_this<impl> {
   void listen_tcp(const control_target& t);
   void close_all();
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> serve(stream_type& stream);
-  asio::awaitable<bool> answer_one(stream_type& stream, beast::flat_buffer& buffer);
+  // One accepted connection: its stream, and since when it waits for a request's header (the
+  // time_point's epoch when it does not: a request is being answered).
+  struct connection {
+    stream_type* stream = nullptr;
+    steady::time_point waiting_since{};
+  };
+  bool make_room();
+  asio::awaitable<void> serve(connection& c);
+  asio::awaitable<bool> answer_one(connection& c, beast::flat_buffer& buffer);
   asio::awaitable<bool> write_reply(stream_type& stream, control_reply reply, bool head,
                                     bool keep_alive);
   asio::awaitable<void> linger(stream_type& stream);
@@ -108,7 +116,7 @@ struct control_server::impl : std::enable_shared_from_this<impl> {
   std::string unix_path;  // set once the socket file is ours
   ino_t unix_inode = 0;
   dev_t unix_device = 0;
-  std::unordered_map<std::uint64_t, stream_type*> connections;
+  std::unordered_map<std::uint64_t, connection> connections;
   std::uint64_t next_id = 0;
   int tasks = 0;  // accept loop + connections still running
   bool stopping = false;
@@ -176,7 +184,7 @@ void control_server::impl::close_all() {
   stopping = true;
   boost::system::error_code ignored;
   acceptor.close(ignored);
-  for (auto& [id, stream] : connections) stream->close();
+  for (auto& [id, c] : connections) c.stream->close();
   if (unix_path.empty()) return;
   struct stat st {};
   // Only the file this server made: a successor may already have replaced it.
@@ -196,7 +204,7 @@ asio::awaitable<void> control_server::impl::accept_loop() {
       co_await pause.async_wait(use_tuple);
       continue;
     }
-    if (connections.size() >= opts.max_connections) {
+    if (connections.size() >= opts.max_connections && !make_room()) {
       if (refused++ == 0) {
         log::warn("control.busy", {{"address", where},
                                    {"max_connections", static_cast<std::int64_t>(opts.max_connections)}});
@@ -209,14 +217,29 @@ asio::awaitable<void> control_server::impl::accept_loop() {
   }
 }
 
+// Every slot is taken: the connection that has waited longest for a request's header is closed
+// to make room, so that clients holding connections open (slowly or idly) cannot lock others
+// out. False when every connection is busy answering.
+bool control_server::impl::make_room() {
+  connection* oldest = nullptr;
+  for (auto& [id, c] : connections) {
+    if (c.waiting_since == steady::time_point{}) continue;
+    if (oldest == nullptr || c.waiting_since < oldest->waiting_since) oldest = &c;
+  }
+  if (oldest == nullptr) return false;
+  oldest->waiting_since = {};  // closed once; its coroutine leaves the map when it resumes
+  oldest->stream->close();
+  return true;
+}
+
 void control_server::impl::spawn_connection(proto::socket socket) {
   ++tasks;
   auto run = [](std::shared_ptr<impl> self, proto::socket s) -> asio::awaitable<void> {
     stream_type stream(std::move(s));
     const auto id = self->next_id++;
-    self->connections.emplace(id, &stream);
+    auto& c = self->connections.emplace(id, connection{.stream = &stream}).first->second;
     try {
-      co_await self->serve(stream);
+      co_await self->serve(c);
     } catch (...) {
       self->connections.erase(id);
       throw;
@@ -236,23 +259,32 @@ void control_server::impl::spawn_connection(proto::socket socket) {
 }
 
 // Requests in a loop on one keep-alive connection, each within the deadlines.
-asio::awaitable<void> control_server::impl::serve(stream_type& stream) {
+asio::awaitable<void> control_server::impl::serve(connection& c) {
   beast::flat_buffer buffer;
   for (int n = 0; n < opts.max_requests_per_connection && !stopping; ++n) {
-    if (!co_await answer_one(stream, buffer)) break;
+    if (!co_await answer_one(c, buffer)) break;
   }
   boost::system::error_code ignored;
-  stream.socket().shutdown(proto::socket::shutdown_send, ignored);
-  stream.close();
+  c.stream->socket().shutdown(proto::socket::shutdown_send, ignored);
+  c.stream->close();
 }
 
-// Reads one request and answers it; true when the connection may serve another.
-asio::awaitable<bool> control_server::impl::answer_one(stream_type& stream, beast::flat_buffer& buffer) {
+// Reads one request and answers it; true when the connection may serve another. The header must
+// arrive within header_timeout of the wait's start (a client trickling it is cut off), the
+// body within io_timeout.
+asio::awaitable<bool> control_server::impl::answer_one(connection& c, beast::flat_buffer& buffer) {
+  stream_type& stream = *c.stream;
   http::request_parser<http::string_body> parser;
   parser.header_limit(opts.max_header_bytes);
   parser.body_limit(opts.max_body_bytes);
-  stream.expires_after(opts.io_timeout);
-  auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+  c.waiting_since = steady::now();
+  stream.expires_after(opts.header_timeout);
+  auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+  c.waiting_since = {};
+  if (!ec && !parser.is_done()) {
+    stream.expires_after(opts.io_timeout);
+    std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, use_tuple);
+  }
   if (ec == http::error::header_limit || ec == http::error::body_limit) {
     const bool header = ec == http::error::header_limit;
     control_reply too_large{.status = header ? 431 : 413,
@@ -323,6 +355,8 @@ void control_server::start() {
 void control_server::stop() { impl_->close_all(); }
 
 bool control_server::running() const { return impl_->tasks > 0; }
+
+std::size_t control_server::open_connections() const { return impl_->connections.size(); }
 
 const std::string& control_server::where() const { return impl_->where; }
 

@@ -85,8 +85,11 @@ struct control_options {
   std::string address;        // config `control`: "host:port" or "unix:/path"
   bool allow_remote = false;  // config `control_allow_remote`
   millis unreachable_after = default_unreachable_after;
-  millis io_timeout{5000};             // each request's read and each response's write
-  std::size_t max_connections = 16;    // more are accepted and closed at once
+  millis header_timeout{2000};  // a request's header, from the start of the wait for it
+  millis io_timeout{5000};      // a request's body, and each response's write
+  // Open connections at most. One more closes the connection that has waited longest for a
+  // request's header; when every one is busy answering, the newcomer is closed at once.
+  std::size_t max_connections = 128;
   std::uint32_t max_header_bytes = 8 * 1024;  // larger: 431, then the connection closes
   std::uint32_t max_body_bytes = 4 * 1024;    // larger: 413, then the connection closes
   int max_requests_per_connection = 100;
@@ -109,6 +112,8 @@ class control_server {
   void stop();
   // Some accept or connection coroutine has not finished yet.
   bool running() const;
+  // Connections accepted and not yet finished.
+  std::size_t open_connections() const;
   // Where it listens: "127.0.0.1:9470", "[::1]:9470" or "unix:/path" (the actual port when the
   // address said 0); "" before start().
   const std::string& where() const;
