@@ -175,6 +175,7 @@ poll_outcome classify_response(int status, const response_headers& headers, std:
   out.ratelimit_remaining = parse_header_int(headers.ratelimit_remaining);
   out.ratelimit_reset = seconds_header(headers.ratelimit_reset);
   out.retry_after = parse_retry_after(headers.retry_after, now);
+  if (!out.retry_after && !headers.retry_after.empty()) out.retry_after_ignored = echo(headers.retry_after);
   // RateLimit-Reset says when the window resets, which only matters once it is exhausted.
   if (!out.retry_after && status == 429) out.retry_after = out.ratelimit_reset;
 

@@ -24,9 +24,10 @@ constexpr std::size_t max_unix_path = 107;  // sizeof(sockaddr_un::sun_path) - 1
 constexpr std::array<std::string_view, 10> top_keys{
     "api",     "poll", "retry",   "watchlist", "state_dir", "control", "control_allow_remote",
     "log", "actions", "defaults"};
-constexpr std::array<std::string_view, 9> api_keys{
+constexpr std::array<std::string_view, 10> api_keys{
     "base_url", "api_key_file",        "ca_file",           "timeout", "max_in_flight",
-    "pipeline", "rate",                "allow_insecure_http", "unreachable_after"};
+    "pipeline", "rate",                "allow_insecure_http", "unreachable_after",
+    "max_server_pause"};
 constexpr std::array<std::string_view, 7> poll_keys{
     "interval", "max_interval", "max_blind_interval", "multiplier",
     "jitter",   "give_up_after", "after_done"};
@@ -67,6 +68,7 @@ void read_api(config_reader& r, const config_entry& e, api_config& api) {
   m.get_rate("rate", api.rate_limit);
   m.get_bool("allow_insecure_http", api.allow_insecure_http);
   m.get_duration("unreachable_after", api.unreachable_after, 1s, 24h);
+  m.get_duration("max_server_pause", api.max_server_pause, 1s, 24h);
   if (url_set) {
     check_http_url(r, *m.find("base_url"), api.base_url, api.allow_insecure_http,
                    "api.allow_insecure_http", false);

@@ -48,7 +48,8 @@ void add_session_metrics(metric_registry& r, const session_counts& c) {
   }
 }
 
-void add_api_metrics(metric_registry& r, const scheduler_stats& s) {
+void add_api_metrics(metric_registry& r, const scheduler_stats& s,
+                     std::chrono::steady_clock::time_point now) {
   auto& polls = r.add("fjwatch_polls_total", metric_type::counter, "Polls of the API by outcome.");
   for (const auto k : poll_kinds) {
     polls.sample({{"outcome", std::string(to_string(k))}},
@@ -72,6 +73,11 @@ void add_api_metrics(metric_registry& r, const scheduler_stats& s) {
   r.add("fjwatch_state_rows_committed_total", metric_type::counter,
         "Session rows written by those transactions.")
       .sample({}, static_cast<double>(s.state_rows_committed));
+  const millis pause_left = s.api_pause ? s.api_pause->left(now) : millis(0);
+  r.add("fjwatch_api_server_pause_seconds", metric_type::gauge,
+        "Seconds left of the pause of every poll that the API asked for (429 or "
+        "RateLimit-Remaining: 0, capped at api.max_server_pause); 0 when none is in force.")
+      .sample({}, static_cast<double>(pause_left.count()) / 1000.0);
   r.add("fjwatch_api_auth_failing", metric_type::gauge,
         "1 while the API rejects the key (401) and polling is paused, else 0.")
       .sample({}, s.auth_failing ? 1 : 0);
@@ -124,6 +130,11 @@ health_report judge_health(const scheduler_stats& s, std::string_view database_p
     problems.push_back("the API has been unreachable for " + rounded(now - *s.api_failing_since) +
                        " (" + s.api_last_failure + ")");
   }
+  if (s.api_pause && s.api_pause->long_at(now)) {
+    const auto& p = *s.api_pause;
+    problems.push_back("the API asked to pause polling for " + rounded(p.until - p.from) + " (" +
+                       p.cause + "): polling resumes at " + format_rfc3339(p.until_unix_ms));
+  }
   if (!database_problem.empty()) {
     problems.push_back("the database failed: " + std::string(database_problem));
   }
@@ -170,12 +181,13 @@ std::string sessions_json(std::vector<session_view> sessions) {
 
 std::string metrics_text(const scheduler_stats& s, const session_counts& sessions,
                          const std::vector<delivery_counts>& deliveries,
-                         const std::optional<outbox_totals>& outbox) {
+                         const std::optional<outbox_totals>& outbox,
+                         std::chrono::steady_clock::time_point now) {
   metric_registry r;
   r.add("fjwatch_build_info", metric_type::gauge, "The running fjwatch; always 1.")
       .sample({{"version", FJWATCH_VERSION}}, 1);
   add_session_metrics(r, sessions);
-  add_api_metrics(r, s);
+  add_api_metrics(r, s, now);
   add_delivery_metrics(r, s, deliveries, outbox);
   return r.render();
 }
@@ -202,7 +214,7 @@ control_reply answer_control(std::string_view method, std::string_view target,
   if (path == "/metrics") {
     return control_reply{
         .content_type = "text/plain; version=0.0.4; charset=utf-8",
-        .body = metrics_text(stats, source.counts(), source.deliveries(), outbox)};
+        .body = metrics_text(stats, source.counts(), source.deliveries(), outbox, now)};
   }
   const auto health = judge_health(stats, database_problem, now, unreachable_after);
   return json_reply(health.ok ? 200 : 503, health_json(health) + "\n");

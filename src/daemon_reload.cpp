@@ -42,6 +42,9 @@ std::string daemon::status_text() {
     polls_seen_ = stats.polls_by_outcome;
     f.api = api_health_;
     f.sessions = scheduler_->counts();
+    if (stats.api_pause && stats.api_pause->long_at(std::chrono::steady_clock::now())) {
+      f.paused_until_unix_ms = stats.api_pause->until_unix_ms;
+    }
   }
   if (db_) {
     try {

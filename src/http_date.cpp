@@ -73,8 +73,9 @@ bool read_time(cursor& in, clock_time& t) {
          in.digits(2, t.second) && t.hour <= 23 && t.minute <= 59 && t.second <= 60;
 }
 
-// The instant, or nullopt for a date that does not exist or that system_clock cannot hold (its
-// nanoseconds reach only the years 1677..2262; converting past that would overflow).
+// The instant, or nullopt for a date that does not exist. A real date that system_clock cannot
+// hold (its nanoseconds reach only the years 1677..2262; converting would overflow) reads as the
+// clock's first or last instant: "Fri, 31 Dec 9999 23:59:59 GMT" means "not for a long time".
 std::optional<chr::system_clock::time_point> make_time(int year, int month_index, int day,
                                                        const clock_time& t) {
   const chr::year_month_day date{chr::year(year),
@@ -85,7 +86,8 @@ std::optional<chr::system_clock::time_point> make_time(int year, int month_index
       chr::sys_days(date) + chr::hours(t.hour) + chr::minutes(t.minute) + chr::seconds(t.second);
   constexpr auto earliest = chr::ceil<chr::seconds>(chr::system_clock::time_point::min());
   constexpr auto latest = chr::floor<chr::seconds>(chr::system_clock::time_point::max());
-  if (when < earliest || when > latest) return std::nullopt;
+  if (when < earliest) return chr::system_clock::time_point::min();
+  if (when > latest) return chr::system_clock::time_point::max();
   return chr::time_point_cast<chr::system_clock::duration>(when);
 }
 
@@ -184,7 +186,8 @@ std::optional<chr::milliseconds> parse_retry_after(std::string_view value,
   const auto when = parse_http_date(value, now);
   if (!when) return std::nullopt;
   if (*when <= now) return chr::milliseconds(0);
-  return std::min(chr::ceil<chr::milliseconds>(*when - now), max_wait);
+  if (*when - now >= max_wait) return max_wait;  // before the subtraction could overflow a cast
+  return chr::ceil<chr::milliseconds>(*when - now);
 }
 
 std::optional<std::int64_t> parse_header_int(std::string_view value) {

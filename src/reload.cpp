@@ -25,7 +25,7 @@ struct key_rule {
 constexpr bool live = true;
 constexpr bool restart = false;
 
-constexpr std::array<key_rule, 26> rules{{
+constexpr std::array<key_rule, 27> rules{{
     {"api.base_url", restart, same_in<&config::api, &api_config::base_url>},
     {"api.api_key_file", restart, same_in<&config::api, &api_config::api_key_file>},
     {"api.ca_file", restart, same_in<&config::api, &api_config::ca_file>},
@@ -35,6 +35,7 @@ constexpr std::array<key_rule, 26> rules{{
     {"api.rate", live, same_in<&config::api, &api_config::rate_limit>},
     {"api.allow_insecure_http", restart, same_in<&config::api, &api_config::allow_insecure_http>},
     {"api.unreachable_after", restart, same_in<&config::api, &api_config::unreachable_after>},
+    {"api.max_server_pause", live, same_in<&config::api, &api_config::max_server_pause>},
     {"poll.interval", live, same_in<&config::poll, &poll_config::interval>},
     {"poll.max_interval", live, same_in<&config::poll, &poll_config::max_interval>},
     {"poll.max_blind_interval", live, same_in<&config::poll, &poll_config::max_blind_interval>},
@@ -66,6 +67,7 @@ std::vector<config_change> diff_config(const config& running, const config& next
 
 void apply_live(config& running, const config& next) {
   running.api.rate_limit = next.api.rate_limit;
+  running.api.max_server_pause = next.api.max_server_pause;
   running.poll = next.poll;
   running.retry = next.retry;
   running.log = next.log;

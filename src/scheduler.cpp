@@ -252,8 +252,9 @@ asio::awaitable<void> scheduler::run_worker(worker& w) {
       w.items[i].id = s.id;
       w.items[i].etag.assign(s.etag);  // the item's storage is reused from set to set
     }
-    const auto outcomes = co_await w.client.poll_all(std::span(w.items.data(), n));
+    auto outcomes = co_await w.client.poll_all(std::span(w.items.data(), n));
     if (stopping_) break;
+    for (auto& o : outcomes) cap_server_waits(o, cfg_.api.max_server_pause);
     for (std::size_t i = 0; i < n; ++i) handle(w.batch[i], w.generations[i], outcomes[i]);
   }
 }
@@ -350,28 +351,40 @@ void scheduler::handle_auth(std::uint32_t index, const poll_outcome& o) {
   wake_leader();
 }
 
-// RateLimit-Remaining: 0 and 429 pause every request until the server's reset time.
+// RateLimit-Remaining: 0 and 429 pause every request until the server's reset time (capped at
+// api.max_server_pause when the answer was read). A Retry-After in neither of its two forms is
+// ignored, with one warning for the daemon's life.
 void scheduler::handle_rate_headers(const poll_outcome& o) {
-  std::optional<millis> wait;
-  if (o.what == poll_outcome::kind::rate_limited) {
-    wait = o.retry_after.value_or(cfg_.retry.initial);
-  } else if (o.ratelimit_remaining && *o.ratelimit_remaining == 0) {
-    wait = o.ratelimit_reset.value_or(o.retry_after.value_or(cfg_.retry.initial));
+  if (!o.retry_after_ignored.empty() && !retry_after_warned_) {
+    retry_after_warned_ = true;
+    log::warn("api.retry_after_ignored",
+              {{"value", o.retry_after_ignored}, {"request_id", o.request_id},
+               {"note", "neither delta-seconds nor an HTTP-date; later ones are ignored silently"}});
   }
+  const auto pause = server_pause_for(o, cfg_.retry.initial);
   // Requests left in the server's window are spread over what remains of it (while that is
   // tighter than api.rate).
   if (o.ratelimit_remaining && o.ratelimit_reset &&
       budget_.update(*o.ratelimit_remaining, *o.ratelimit_reset)) {
     wake_leader();
   }
-  if (!wait) {
+  if (!pause) {
     rate_paused_logged_ = false;
     return;
   }
   ++stats_.server_rate_limit_pauses;
-  paused_until_ = std::max(paused_until_, clock::now() + *wait);
-  if (!rate_paused_logged_) {
-    log::warn("api.rate_limited", {{"pause_ms", static_cast<std::int64_t>(wait->count())},
+  const auto now = clock::now();
+  const auto until = now + pause->wait;
+  paused_until_ = std::max(paused_until_, until);
+  auto& shown = stats_.api_pause;
+  if (!shown || until > shown->until) {
+    shown = server_pause{.from = now, .until = until,
+                         .until_unix_ms = unix_ms_now() + pause->wait.count(), .cause = pause->cause};
+  }
+  if (!rate_paused_logged_ || pause->wait >= long_server_pause) {
+    log::warn("api.rate_limited", {{"pause_ms", static_cast<std::int64_t>(pause->wait.count())},
+                                   {"cause", pause->cause},
+                                   {"until", format_rfc3339(shown->until_unix_ms)},
                                    {"request_id", o.request_id}});
     rate_paused_logged_ = true;
   }

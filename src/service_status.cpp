@@ -1,5 +1,7 @@
 #include "fjwatch/service_status.hpp"
 
+#include "fjwatch/units.hpp"
+
 #include <initializer_list>
 #include <utility>
 
@@ -42,6 +44,9 @@ std::string status_line(const service_facts& f) {
   if (f.deliveries_failed > 0) out += ", " + std::to_string(f.deliveries_failed) + " failed";
   out += "; ";
   out += api_text(f.api);
+  if (f.paused_until_unix_ms != 0) {
+    out += "; paused by the API until " + format_rfc3339(f.paused_until_unix_ms);
+  }
   return out;
 }
 

@@ -23,6 +23,8 @@ struct api_config {
   rate rate_limit{10.0};          // key "rate": token bucket over every request
   bool allow_insecure_http = false;
   millis unreachable_after{300'000};  // /healthz: every poll failing this long (1s..24h)
+  // The longest pause of polling a server can ask for (Retry-After, RateLimit-Reset) (1s..24h).
+  millis max_server_pause{15 * 60'000};
   friend bool operator==(const api_config&, const api_config&) = default;
 };
 

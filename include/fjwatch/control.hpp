@@ -47,8 +47,10 @@ struct health_report {
 };
 
 // Degraded when the API key is rejected (s.auth_failing), every poll has failed for
-// `unreachable_after` or longer at `now`, the last write to the database failed for a full disk
-// (s.store_write_problem), or `database_problem` is not empty.
+// `unreachable_after` or longer at `now`, the API asked for a pause of every poll of
+// long_server_pause or more that is still in force at `now` (the reason says when it ends), the
+// last write to the database failed for a full disk (s.store_write_problem), or
+// `database_problem` is not empty.
 health_report judge_health(const scheduler_stats& s, std::string_view database_problem,
                            std::chrono::steady_clock::time_point now, millis unreachable_after);
 
@@ -61,11 +63,12 @@ std::string health_json(const health_report& h);
 // last_error (null when the last poll succeeded)}.
 std::string sessions_json(std::vector<session_view> sessions);
 
-// The Prometheus text (0.0.4) of every fjwatch metric; the outbox gauges are left out when
-// `outbox` is nullopt (the database could not be read).
+// The Prometheus text (0.0.4) of every fjwatch metric at `now`; the outbox gauges are left out
+// when `outbox` is nullopt (the database could not be read).
 std::string metrics_text(const scheduler_stats& s, const session_counts& sessions,
                          const std::vector<delivery_counts>& deliveries,
-                         const std::optional<outbox_totals>& outbox);
+                         const std::optional<outbox_totals>& outbox,
+                         std::chrono::steady_clock::time_point now);
 
 // One answer before HTTP framing. For HEAD the body is computed (for Content-Length) and not sent.
 struct control_reply {

@@ -2,7 +2,8 @@
 // What a reload (SIGHUP) may change in a running daemon: the running config compared with the one
 // just read, key by key. Pure: no I/O, no logging.
 //
-// Live (taken over at once): log.level, log.format, poll.*, retry.*, api.rate.
+// Live (taken over at once): log.level, log.format, poll.*, retry.*, api.rate,
+// api.max_server_pause (for the next pause; one in force keeps its end).
 // Restart only (the running value is kept, and the reload says so): api.base_url,
 // api.api_key_file, api.ca_file, api.timeout, api.max_in_flight, api.allow_insecure_http,
 // watchlist, state_dir, control, actions, defaults.actions. These are held by open connections,

@@ -8,6 +8,7 @@
 #include "fjwatch/config.hpp"
 #include "fjwatch/id_index.hpp"
 #include "fjwatch/metrics.hpp"
+#include "fjwatch/server_pause.hpp"
 #include "fjwatch/service_status.hpp"
 #include "fjwatch/store.hpp"
 #include "fjwatch/tracker.hpp"
@@ -60,6 +61,9 @@ struct scheduler_stats {
   std::uint64_t state_rows_committed = 0;  // session rows they wrote
   std::array<std::uint64_t, 4> events_by_type{};    // indexed by event_type
   std::uint64_t server_rate_limit_pauses = 0;  // a 429 or RateLimit-Remaining: 0 paused every poll
+  // The latest such pause (capped at api.max_server_pause); nullopt before the first. Its end
+  // may have passed.
+  std::optional<server_pause> api_pause;
   std::uint64_t bucket_waits = 0;              // a poll waited for the api.rate token bucket
   bool auth_failing = false;
   // Since when every poll failed with a network error or a 5xx (the streak ends at the next
@@ -199,6 +203,7 @@ class scheduler {
   std::uint32_t probe_slot_ = 0;  // the session whose poll is the current 401 probe
   millis probe_gap_{0};
   bool rate_paused_logged_ = false;
+  bool retry_after_warned_ = false;  // the one warning for a Retry-After in neither form
   std::mt19937_64 rng_;
   int store_failures_ = 0;  // writes failed in a row for a full disk (their backoff)
   scheduler_stats stats_;

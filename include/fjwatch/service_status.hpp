@@ -34,10 +34,14 @@ struct service_facts {
   std::int64_t deliveries_pending = 0;
   std::int64_t deliveries_failed = 0;
   api_health api = api_health::unknown;
+  // While the API has paused every poll for a long time (long_server_pause or more): when the
+  // pause ends, unix ms; 0 otherwise.
+  std::int64_t paused_until_unix_ms = 0;
 };
 
 // E.g. "watching 42: 30 processing, 12 done; 3 deliveries pending; API ok". Buckets with no
-// session are left out; failed deliveries are named only when there are some.
+// session are left out; failed deliveries are named only when there are some; a long pause the
+// API asked for ends it with "; paused by the API until 2026-05-01T07:24:10.000Z".
 std::string status_line(const service_facts& f);
 
 // The API's health now: unauthorized while the 401 pause lasts; otherwise ok when some poll since

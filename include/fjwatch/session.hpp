@@ -78,6 +78,7 @@ struct poll_outcome {
   // The server's wait hint: Retry-After (seconds or HTTP-date), or for a 429 without one,
   // RateLimit-Reset.
   std::optional<std::chrono::milliseconds> retry_after;
+  std::string retry_after_ignored;  // a Retry-After in neither form, as sent (printable, cut)
   std::optional<std::int64_t> ratelimit_remaining;          // RateLimit-Remaining
   std::optional<std::chrono::milliseconds> ratelimit_reset;  // RateLimit-Reset
   std::chrono::microseconds latency{0};                     // request start to outcome

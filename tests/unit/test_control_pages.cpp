@@ -83,6 +83,13 @@ BOOST_AUTO_TEST_CASE(health_degrades_for_each_reason) {
   full.store_full_failures = 3;
   fjwatch::scheduler_stats was_full = fine;
   was_full.store_full_failures = 3;
+  // Server pauses: 15 minutes in force, one just ended, one of a minute, one under a minute.
+  const auto paused = [&](steady::duration began, steady::duration length) {
+    auto s = fine;
+    s.api_pause = fjwatch::server_pause{.from = now - began, .until = now - began + length,
+                                           .until_unix_ms = 1'777'000'900'000, .cause = "HTTP 429"};
+    return s;
+  };
   struct row {
     const char* name;
     fjwatch::scheduler_stats stats;
@@ -103,6 +110,14 @@ BOOST_AUTO_TEST_CASE(health_degrades_for_each_reason) {
        "the database cannot be written (/s/fjwatch.db: commit: database or disk is full): new "
        "events and delivery outcomes wait and are retried"},
       {"disk full, then written again", was_full, "", true, ""},
+      {"paused by the API for 15m", paused(2min, 15min), "", false,
+       "the API asked to pause polling for 15m (HTTP 429): polling resumes at "
+       "2026-04-24T03:21:40.000Z"},
+      {"paused for exactly a minute", paused(1s, 1min), "", false,
+       "the API asked to pause polling for 1m (HTTP 429): polling resumes at "
+       "2026-04-24T03:21:40.000Z"},
+      {"a long pause that is over", paused(16min, 15min), "", true, ""},
+      {"a short pause", paused(1s, 59s), "", true, ""},
       {"two at once", auth, "disk I/O error", false,
        "the API rejects the key (401): polling is paused; the database failed: disk I/O error"},
   };
@@ -148,8 +163,9 @@ BOOST_AUTO_TEST_CASE(sessions_json_lists_every_field_sorted_by_id) {
 }
 
 BOOST_AUTO_TEST_CASE(metrics_text_holds_every_family_and_is_well_formed) {
+  const auto now = std::chrono::steady_clock::now();
   const auto text = fjwatch::metrics_text(busy_stats(), some_counts(), some_deliveries(),
-                                          fjwatch::outbox_totals{.pending = 5, .failed = 1});
+                                          fjwatch::outbox_totals{.pending = 5, .failed = 1}, now);
   const auto problems = ft::check_exposition(text);
   BOOST_TEST(problems.empty(), (problems.empty() ? "" : problems.front()));
   for (const std::string line : {
@@ -171,6 +187,7 @@ BOOST_AUTO_TEST_CASE(metrics_text_holds_every_family_and_is_well_formed) {
            "fjwatch_state_commits_total 9",
            "fjwatch_state_rows_committed_total 31",
            "fjwatch_api_auth_failing 0",
+           "fjwatch_api_server_pause_seconds 0",
            "fjwatch_events_total{type=\"session.done\"} 2",
            "fjwatch_deliveries_total{action=\"journal\",outcome=\"delivered\"} 2",
            "fjwatch_deliveries_total{action=\"team-hook\",outcome=\"retried\"} 3",
@@ -183,9 +200,15 @@ BOOST_AUTO_TEST_CASE(metrics_text_holds_every_family_and_is_well_formed) {
   }
   auto full = busy_stats();
   full.store_write_problem = "/s/fjwatch.db: commit: database or disk is full";
-  BOOST_TEST(fjwatch::metrics_text(full, {}, {}, std::nullopt).find("\nfjwatch_store_full 1\n") !=
+  BOOST_TEST(fjwatch::metrics_text(full, {}, {}, std::nullopt, now).find("\nfjwatch_store_full 1\n") !=
              std::string::npos);
-  const auto without_db = fjwatch::metrics_text(busy_stats(), {}, {}, std::nullopt);
+  const auto without_db = fjwatch::metrics_text(busy_stats(), {}, {}, std::nullopt, now);
+  auto paused = busy_stats();
+  paused.api_pause = fjwatch::server_pause{.from = now - 10s, .until = now + 890s, .cause = "HTTP 429"};
+  BOOST_TEST(fjwatch::metrics_text(paused, {}, {}, std::nullopt, now)
+                 .find("\nfjwatch_api_server_pause_seconds 890\n") != std::string::npos);
+  BOOST_TEST(fjwatch::metrics_text(paused, {}, {}, std::nullopt, now + 900s)
+                 .find("\nfjwatch_api_server_pause_seconds 0\n") != std::string::npos);
   BOOST_TEST(without_db.find("fjwatch_outbox_deliveries") == std::string::npos);
   BOOST_TEST(ft::check_exposition(without_db).empty());
 }
@@ -195,7 +218,8 @@ BOOST_AUTO_TEST_CASE(metrics_text_passes_promtool,
   auto deliveries = some_deliveries();
   deliveries.push_back({.action = "odd\\name\"x"});  // escaping, as promtool reads it
   const auto text = fjwatch::metrics_text(busy_stats(), some_counts(), deliveries,
-                                          fjwatch::outbox_totals{.pending = 5, .failed = 1});
+                                          fjwatch::outbox_totals{.pending = 5, .failed = 1},
+                                          std::chrono::steady_clock::now());
   const auto [code, output] = ft::promtool_check(ft::find_promtool(), text);
   BOOST_TEST(code == 0, "promtool check metrics: " << output);
   BOOST_TEST(output == "");  // no lint warnings either

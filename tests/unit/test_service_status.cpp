@@ -37,6 +37,9 @@ BOOST_AUTO_TEST_CASE(status_line_summarises_sessions_deliveries_and_api) {
         .deliveries_pending = 0, .deliveries_failed = 2, .api = api_health::failing},
        "watching 21: 1 waiting, 2 processing, 3 fetching more, 4 done, 5 not found, 6 timed out; "
        "0 deliveries pending, 2 failed; API failing"},
+      {{.sessions = {.processing = 4}, .api = api_health::ok, .paused_until_unix_ms = 1'777'000'900'000},
+       "watching 4: 4 processing; 0 deliveries pending; API ok; paused by the API until "
+       "2026-04-24T03:21:40.000Z"},
       {{.sessions = {.processing = 1}, .api = api_health::unauthorized},
        "watching 1: 1 processing; 0 deliveries pending; API key rejected"},
   };
