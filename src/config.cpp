@@ -170,6 +170,12 @@ config read_document(config_reader& r, const YAML::Node& root, const std::string
   config c;
   c.source = source;
   c.state_dir = default_state_dir();
+  // A truncated or emptied file must not start a daemon on built-in defaults.
+  if (root.IsNull()) {
+    r.report_at(1, 1, "no settings: the file is empty or holds only comments (write {} to run "
+                      "on every default)");
+    return c;
+  }
   config_map top(r, root_entry(root), top_keys);
   if (const config_entry* e = top.find("api")) read_api(r, *e, c.api);
   if (const config_entry* e = top.find("poll")) read_poll(r, *e, c.poll);
@@ -256,6 +262,13 @@ std::optional<std::string> key_from_file(const config& cfg, const std::string& p
 
 }  // namespace
 
+diagnostic config::problem_at(std::string_view path, std::string message) const {
+  auto it = positions.find(path);
+  const config_position at = it != positions.end() ? it->second : config_position{};
+  return diagnostic{.file = source, .line = at.line, .column = at.column,
+                    .message = std::string(path) + ": " + std::move(message)};
+}
+
 const action_config* config::find_action(std::string_view name) const {
   for (const auto& a : actions) {
     if (a.name == name) return &a;
@@ -272,6 +285,7 @@ config parse_config(std::string_view yaml_text, const std::string& name,
   config c;
   if (const auto root = parse_yaml(yaml_text, reader)) c = read_document(reader, *root, name);
   if (reader.has_errors()) throw config_error(reader.take());
+  c.positions = reader.take_positions();
   return c;
 }
 

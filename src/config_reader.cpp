@@ -204,7 +204,10 @@ std::vector<config_entry> config_reader::list(const config_entry& e) {
     return out;
   }
   std::size_t i = 0;
-  for (const auto& item : e.value) out.push_back(element_entry(e, item, i++));
+  for (const auto& item : e.value) {
+    out.push_back(element_entry(e, item, i++));
+    note(out.back());
+  }
   return out;
 }
 
@@ -242,6 +245,7 @@ config_map::config_map(config_reader& reader, const config_entry& map,
     config_entry value{
         .value = it->second, .path = key_at.path, .line = key_at.line, .column = key_at.column};
     if (!it->second.IsNull()) set_position(value, it->second.Mark());
+    reader.note(value);
     entries_.push_back(item{key, std::move(key_at), std::move(value)});
   }
 }

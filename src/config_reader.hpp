@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <map>
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -37,6 +38,10 @@ class config_reader {
   bool has_errors() const { return !problems_.empty(); }
   // The problems in file order.
   std::vector<diagnostic> take();
+  // Remembers where an entry was written (config::positions); every map value and list element
+  // read through config_map and list() is noted.
+  void note(const config_entry& e) { positions_.emplace(e.path, config_position{e.line, e.column}); }
+  std::map<std::string, config_position, std::less<>> take_positions() { return std::move(positions_); }
 
   // "<path>: expected <what>, got <the value as written | a map | a list | nothing>".
   void expected(const config_entry& e, std::string_view what);
@@ -67,6 +72,7 @@ class config_reader {
   std::string file_;
   std::filesystem::path base_dir_;
   std::vector<diagnostic> problems_;
+  std::map<std::string, config_position, std::less<>> positions_;
 };
 
 // The keys of one YAML map, checked on construction against the keys its section knows: unknown

@@ -82,6 +82,12 @@ struct action_config {
   friend bool operator==(const action_config&, const action_config&) = default;
 };
 
+// Where a value was written: 1-based line and column, 0 when unknown.
+struct config_position {
+  int line = 0;
+  int column = 0;
+};
+
 struct config {
   std::string source;  // the path it was read from ("" for built-in defaults)
   api_config api;
@@ -94,8 +100,13 @@ struct config {
   log_config log;
   std::vector<action_config> actions;
   std::vector<std::string> default_actions;  // "defaults.actions": names from `actions`
+  // Where each value was written, by its path ("api.timeout", "actions[1].secret_file[0]"): for
+  // problems found after parsing (a secret that cannot be read). Not a setting: reloads ignore it.
+  std::map<std::string, config_position, std::less<>> positions;
 
   const action_config* find_action(std::string_view name) const;
+  // "<path>: <message>" at the position where `path` was written (unknown: none).
+  diagnostic problem_at(std::string_view path, std::string message) const;
 };
 
 // Every problem in a config file; what() is all of them, one "file:line:col: message" per line.

@@ -107,10 +107,21 @@ void check_defaults(const fjwatch::config& c) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(empty_file_gives_every_default) {
+// A truncated or emptied file must not start a daemon on built-in defaults; {} asks for them.
+BOOST_AUTO_TEST_CASE(a_file_with_no_settings_is_an_error) {
+  for (const std::string text : {"", "\n\n  \n", "# only a comment\n# and another\n", "---\n",
+                                  "--- # a comment\n...\n", "~\n"}) {
+    BOOST_TEST_CONTEXT("file \"" << text << "\"") {
+      BOOST_TEST(error_of(text) == "fjwatch.yaml:1:1: no settings: the file is empty or holds "
+                                   "only comments (write {} to run on every default)");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_map_gives_every_default) {
   env_guard env({"STATE_DIRECTORY"});
   env.unset("STATE_DIRECTORY");
-  for (const std::string text : {"", "# only a comment\n", "---\n", "api:\npoll:\n"}) {
+  for (const std::string text : {"{}", "# every default\n{}\n", "api:\npoll:\n"}) {
     BOOST_TEST_CONTEXT("file \"" << text << "\"") {
       const auto c = fjwatch::parse_config(text, "fjwatch.yaml");
       check_defaults(c);
@@ -125,9 +136,9 @@ BOOST_AUTO_TEST_CASE(empty_file_gives_every_default) {
 BOOST_AUTO_TEST_CASE(state_dir_defaults_to_state_directory) {
   env_guard env({"STATE_DIRECTORY"});
   env.set("STATE_DIRECTORY", "/var/lib/fjwatch-test");
-  BOOST_TEST(fjwatch::parse_config("", "f").state_dir == "/var/lib/fjwatch-test");
+  BOOST_TEST(fjwatch::parse_config("{}", "f").state_dir == "/var/lib/fjwatch-test");
   env.set("STATE_DIRECTORY", "/var/lib/first:/var/lib/second");
-  BOOST_TEST(fjwatch::parse_config("", "f").state_dir == "/var/lib/first");
+  BOOST_TEST(fjwatch::parse_config("{}", "f").state_dir == "/var/lib/first");
   BOOST_TEST(fjwatch::parse_config("state_dir: /srv/x", "f").state_dir == "/srv/x");
 }
 
@@ -498,7 +509,7 @@ BOOST_AUTO_TEST_CASE(api_key_sources_in_order) {
   const temp_dir tmp;
   fs::create_directory(tmp.path / "creds");
   const std::string cred_file = tmp.write("creds/fj-api-key", "  fjk_from_credential\n");
-  auto cfg = fjwatch::parse_config("", "fjwatch.yaml");
+  auto cfg = fjwatch::parse_config("{}", "fjwatch.yaml");
   cfg.api.api_key_file = tmp.write("api-key", "fjk_from_file\n");
   env.set("CREDENTIALS_DIRECTORY", (tmp.path / "creds").string());
   env.set("FJ_API_KEY", " fjk_from_env ");
@@ -527,7 +538,7 @@ BOOST_AUTO_TEST_CASE(no_api_key_names_all_three_places) {
   env_guard env({"CREDENTIALS_DIRECTORY", "FJ_API_KEY"});
   env.unset("CREDENTIALS_DIRECTORY");
   env.unset("FJ_API_KEY");
-  auto cfg = fjwatch::parse_config("", "fjwatch.yaml");
+  auto cfg = fjwatch::parse_config("{}", "fjwatch.yaml");
   cfg.api.api_key_file = "/nonexistent-fjwatch/api-key";
   BOOST_TEST(key_error(cfg) ==
              "fjwatch.yaml: no API key: looked in $CREDENTIALS_DIRECTORY/fj-api-key (not set), "
@@ -538,7 +549,7 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_messages) {
   env_guard env({"CREDENTIALS_DIRECTORY", "FJ_API_KEY"});
   env.unset("CREDENTIALS_DIRECTORY");
   const temp_dir tmp;
-  auto cfg = fjwatch::parse_config("", "fjwatch.yaml");
+  auto cfg = fjwatch::parse_config("{}", "fjwatch.yaml");
   cfg.api.api_key_file = tmp.write("api-key", "fjk_SECRET1 fjk_SECRET2\n");
   env.set("FJ_API_KEY", "fjk_SECRET3");
   std::vector<std::string> messages{key_error(cfg)};
@@ -574,4 +585,19 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_messages) {
   for (const auto& m : messages) {
     BOOST_TEST_CONTEXT("message " << m) { BOOST_TEST(m.find("SECRET") == std::string::npos); }
   }
+}
+
+// Values and keys are quoted as written but escaped: a NUL reads \0, and no raw control byte or
+// bidi control from the file reaches a terminal through a message.
+BOOST_AUTO_TEST_CASE(control_bytes_in_messages_are_escaped) {
+  using namespace std::string_literals;
+  const std::string raw_nul = "poll:\n  max_interval: \"6\0s\"\n"s;
+  BOOST_TEST(error_of("poll:\n  interval: \"5\\0s\"\n") ==
+             R"(fjwatch.yaml:2:13: poll.interval: expected a duration like 5s, got "5\0s")");
+  BOOST_TEST(error_of(raw_nul) ==
+             R"(fjwatch.yaml:2:17: poll.max_interval: expected a duration like 5s, got "6\0s")");
+  BOOST_TEST(error_of("\"\x1b[31mevil\xe2\x80\xae\": 1\n") ==
+             R"(fjwatch.yaml:1:1: \x1b[31mevil\u202e: unknown key)");
+  BOOST_TEST(error_of("log: {level: \"a\x07\x9b" "b\"}\n") ==
+             R"(fjwatch.yaml:1:14: log.level: expected one of trace, debug, info, warn, error, got "a\x07\x9bb")");
 }
