@@ -107,7 +107,8 @@ fs::path lock_path_for(const fs::path& file) {
 }
 
 result<std::optional<std::string>> read_text_file(const fs::path& file) {
-  fd_guard f{::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)};
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (the caller may hold a lock).
+  fd_guard f{::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
   if (f.fd < 0 && errno == ENOENT) return std::optional<std::string>();
   if (f.fd < 0) return os_failure(file, "cannot read");
   struct stat st {};

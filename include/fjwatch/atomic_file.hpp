@@ -35,7 +35,8 @@ class file_lock {
 // every editor locks the same inode while `file` itself is replaced by rename.
 std::filesystem::path lock_path_for(const std::filesystem::path& file);
 
-// The whole file (at most 64 MiB); nullopt when it does not exist. Fails naming the file.
+// The whole regular file (at most 64 MiB); nullopt when it does not exist. Fails naming the file,
+// at once, for anything but a regular file (a FIFO is not opened for reading and waited on).
 result<std::optional<std::string>> read_text_file(const std::filesystem::path& file);
 
 // Replaces `file` with `text` atomically: writes ".<name>.XXXXXX" in the same directory, fsyncs
