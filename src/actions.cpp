@@ -45,11 +45,11 @@ struct outbox::lane {
   delivery_counts counts;      // metrics
 };
 
-outbox::outbox(asio::io_context& ioc, const config& cfg, store& db,
+outbox::outbox(asio::io_context& ioc, const config& cfg, const secrets& keys, store& db,
                std::function<void(std::string)> on_fatal)
     : ioc_(ioc), cfg_(cfg), db_(db), on_fatal_(std::move(on_fatal)), rng_(std::random_device{}()) {
   for (std::size_t i = 0; i < cfg.actions.size(); ++i) {
-    lanes_.push_back(std::make_unique<lane>(ioc, cfg.actions[i], make_runner(ioc, cfg, i)));
+    lanes_.push_back(std::make_unique<lane>(ioc, cfg.actions[i], make_runner(ioc, cfg, i, keys)));
   }
 }
 

@@ -433,7 +433,7 @@ awaitable<command_result> run_command(asio::any_io_executor ex, command_spec spe
   using namespace asio::experimental::awaitable_operators;
   const auto start = clock_type::now();
   if (spec.argv.empty() || spec.argv[0].empty()) co_return cannot_run("empty argv", start);
-  const auto env = child_environment(environ, spec.extra_env);
+  const auto env = child_environment(environ, spec.extra_env, spec.hidden_env);
   unique_fd stdin_read, stdin_write, stderr_read, stderr_write;
   if (int err = make_pipe(stdin_read, stdin_write)) co_return cannot_run(std::strerror(err), start);
   if (int err = make_pipe(stderr_read, stderr_write))
@@ -457,7 +457,8 @@ awaitable<command_result> run_command(asio::any_io_executor ex, command_spec spe
   co_return out;
 }
 
-std::vector<std::string> child_environment(const char* const* parent, const env_vars& extra) {
+std::vector<std::string> child_environment(const char* const* parent, const env_vars& extra,
+                                           const std::vector<std::string>& hidden) {
   for (const auto& [name, value] : extra) {
     if (name.empty() || name.find('=') != std::string::npos) {
       throw std::invalid_argument("bad environment variable name \"" + name + "\"");
@@ -471,7 +472,8 @@ std::vector<std::string> child_environment(const char* const* parent, const env_
     const auto name = entry.substr(0, eq);
     const bool replaced =
         std::any_of(extra.begin(), extra.end(), [&](const auto& kv) { return kv.first == name; });
-    if (!replaced && !is_private(name)) out.emplace_back(entry);
+    const bool secret = std::find(hidden.begin(), hidden.end(), name) != hidden.end();
+    if (!replaced && !secret && !is_private(name)) out.emplace_back(entry);
   }
   for (const auto& [name, value] : extra) out.push_back(name + "=" + value);
   return out;

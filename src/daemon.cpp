@@ -11,14 +11,18 @@
 namespace fjwatch {
 namespace asio = boost::asio;
 
-daemon::daemon(asio::io_context& ioc, config cfg, std::string api_key, daemon_options opts)
+daemon::daemon(asio::io_context& ioc, config cfg, secrets keys, daemon_options opts)
     : ioc_(ioc),
       cfg_(std::move(cfg)),
       opts_(opts),
       signals_(ioc),
       watch_list_retry_(ioc),
       notifier_(ioc, opts.notify_systemd),
-      api_key_(std::move(api_key)) {}
+      keys_(std::move(keys)) {
+  if (opts_.handle_signals) {
+    for (const int signo : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) signals_.add(signo);
+  }
+}
 
 daemon::~daemon() {
   if (scheduler_) scheduler_->stop();
@@ -27,24 +31,21 @@ daemon::~daemon() {
 }
 
 void daemon::start() {
-  log::add_secret(api_key_);
+  log::add_secret(keys_.api_key);
+  lock_ = std::make_unique<state_lock>(cfg_.state_dir);
   db_ = std::make_unique<store>(cfg_.state_dir);
   scheduler_ = std::make_unique<scheduler>(
-      ioc_, cfg_, api_key_, *db_, [this] { outbox_->notify(); },
+      ioc_, cfg_, keys_.api_key, *db_, [this] { outbox_->notify(); },
       [this](std::string what) { fatal(std::move(what)); });
-  outbox_ = std::make_unique<outbox>(ioc_, cfg_, *db_, [this](std::string what) { fatal(std::move(what)); });
+  outbox_ = std::make_unique<outbox>(ioc_, cfg_, keys_, *db_,
+                                     [this](std::string what) { fatal(std::move(what)); });
   start_control();
   reload_watch_list();
   watcher_ = std::make_unique<file_watch>(ioc_, cfg_.watchlist, [this] { reload_watch_list(); });
   watcher_->start();
   scheduler_->start();
   outbox_->start();
-  if (opts_.handle_signals) {
-    signals_.add(SIGTERM);
-    signals_.add(SIGINT);
-    signals_.add(SIGHUP);
-    wait_for_signal();
-  }
+  if (opts_.handle_signals) wait_for_signal();
   started_ = true;
   log::info("daemon.ready", {{"version", FJWATCH_VERSION}, {"sessions", static_cast<std::int64_t>(scheduler_->size())},
                              {"database", db_->path().string()}, {"watchlist", cfg_.watchlist},
@@ -58,6 +59,12 @@ void daemon::wait_for_signal() {
     if (signo == SIGHUP) {
       log::info("daemon.reload", {{"signal", "SIGHUP"}});
       reload();
+      wait_for_signal();
+      return;
+    }
+    if (signo == SIGUSR1 || signo == SIGUSR2) {
+      // Reserved: claimed only so that a stray one does not kill the daemon.
+      log::debug("daemon.signal_ignored", {{"signal", signo == SIGUSR1 ? "SIGUSR1" : "SIGUSR2"}});
       wait_for_signal();
       return;
     }

@@ -11,9 +11,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 namespace fjwatch {
 namespace asio = boost::asio;
@@ -102,8 +99,12 @@ class webhook_runner final : public action_runner {
 // command: the program with the event JSON on stdin; exit 0 is success.
 class command_runner final : public action_runner {
  public:
-  command_runner(asio::io_context& ioc, const action_config& a)
-      : ioc_(ioc), action_(a), cancel_(static_cast<std::size_t>(std::max(1, a.max_in_flight))) {}
+  // `hidden`: the variables that hold secrets (secret_variables), kept out of every child.
+  command_runner(asio::io_context& ioc, const action_config& a, std::vector<std::string> hidden)
+      : ioc_(ioc),
+        action_(a),
+        hidden_(std::move(hidden)),
+        cancel_(static_cast<std::size_t>(std::max(1, a.max_in_flight))) {}
 
   std::size_t slots() const override { return cancel_.size(); }
 
@@ -113,6 +114,7 @@ class command_runner final : public action_runner {
                       .stdin_data = d.payload,
                       .extra_env = event_environment(std::string(to_string(d.type)), d.event_id,
                                                      d.session_id),
+                      .hidden_env = hidden_,
                       .timeout = action_.timeout};
     // Run in its own coroutine so that cancel() (a stop) can end it: the child is killed.
     command_result r;
@@ -133,70 +135,28 @@ class command_runner final : public action_runner {
  private:
   asio::io_context& ioc_;
   const action_config& action_;
+  std::vector<std::string> hidden_;
   std::vector<asio::cancellation_signal> cancel_;  // one per slot
 };
-
-// The secret text from a file (trimmed) or an environment variable.
-result<std::string> read_secret_text(const std::string& file, const std::string& env) {
-  if (!env.empty()) {
-    const char* v = std::getenv(env.c_str());
-    if (!v || !*v) return fail("$" + env + " is not set");
-    return std::string(v);
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return fail(file + ": cannot read: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto s = text.str();
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return fail(file + ": empty");
-  s = s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-  return s;
-}
-
-std::vector<webhook_secret> load_secrets(const config& cfg, std::size_t index) {
-  const auto& a = cfg.actions[index];
-  std::vector<std::string> sources = a.secret_files;
-  if (!a.secret_env.empty()) sources = {""};
-  std::vector<webhook_secret> secrets;
-  std::vector<diagnostic> problems;
-  const std::string where = "actions[" + std::to_string(index) + "] (" + a.name + ")";
-  for (const auto& file : sources) {
-    auto text = read_secret_text(file, a.secret_env);
-    if (!text) {
-      problems.push_back(diagnostic{.file = cfg.source, .message = where + ": " + text.error().what});
-      continue;
-    }
-    log::add_secret(*text);
-    auto secret = parse_webhook_secret(*text);
-    if (!secret) {
-      const auto source = a.secret_env.empty() ? file : "$" + a.secret_env;
-      problems.push_back(
-          diagnostic{.file = cfg.source, .message = where + ": " + source + ": " + secret.error().what});
-      continue;
-    }
-    secrets.push_back(*secret);
-  }
-  if (!problems.empty()) throw config_error(std::move(problems));
-  return secrets;
-}
 
 }  // namespace
 
 std::unique_ptr<action_runner> make_runner(asio::io_context& ioc, const config& cfg,
-                                           std::size_t index) {
+                                           std::size_t index, const secrets& keys) {
   const auto& a = cfg.actions[index];
+  const std::string path = "actions[" + std::to_string(index) + "]";
   switch (a.kind) {
     case action_kind::log: return std::make_unique<log_runner>(a);
-    case action_kind::command: return std::make_unique<command_runner>(ioc, a);
+    case action_kind::command:
+      return std::make_unique<command_runner>(ioc, a, secret_variables(cfg));
     case action_kind::webhook: {
       auto url = parse_url(a.url);
-      if (!url) {
-        throw config_error({diagnostic{.file = cfg.source,
-                                       .message = "actions[" + std::to_string(index) + "].url: " +
-                                                  url.error().what}});
+      if (!url) throw config_error({cfg.problem_at(path + ".url", url.error().what)});
+      const auto signing = keys.webhooks.find(a.name);
+      if (signing == keys.webhooks.end() || signing->second.empty()) {
+        throw config_error({cfg.problem_at(path, "action \"" + a.name + "\": no signing secret loaded")});
       }
-      return std::make_unique<webhook_runner>(ioc, a, *url, load_secrets(cfg, index));
+      return std::make_unique<webhook_runner>(ioc, a, *url, signing->second);
     }
   }
   throw std::logic_error("unknown action kind");

@@ -2,6 +2,7 @@
 // Internal to the outbox: one runner per configured action, which makes one delivery attempt of
 // one row. Runners never throw for a failed attempt: the outcome says what happened.
 #include "fjwatch/config.hpp"
+#include "fjwatch/secrets.hpp"
 #include "fjwatch/store.hpp"
 #include "fjwatch/webhook.hpp"
 
@@ -34,10 +35,10 @@ class action_runner {
   virtual void cancel() {}
 };
 
-// The runner for `action` (the index-th in the config). Reads webhook secrets now: a missing,
-// unreadable or malformed secret throws config_error naming the action and the source, never
-// the secret. Every secret is registered with the logger's mask.
+// The runner for the index-th action of the config. A webhook signs with keys.webhooks[its
+// name] (throws config_error when none was loaded, or when its url does not parse); a command's
+// children never see the variables of secret_variables(cfg).
 std::unique_ptr<action_runner> make_runner(boost::asio::io_context& ioc, const config& cfg,
-                                           std::size_t index);
+                                           std::size_t index, const secrets& keys);
 
 }  // namespace fjwatch

@@ -72,13 +72,14 @@ fs::path write_files(const fs::path& dir, const sim::server& api, const sim::rec
   std::ofstream(dir / "ca.pem") << api.ca_pem();
   std::ofstream(dir / "hook-ca.pem") << rx.ca_pem();
   std::ofstream(dir / "hook.secret") << demo_secret << "\n";
+  std::ofstream(dir / "api-key") << demo_key << "\n";
   std::ofstream wl(dir / "watchlist.yaml");
   wl << "# Written by fjwatch demo.\nsessions:\n";
   for (const auto& s : list) wl << "  - { id: " << s.script.id << ", label: " << s.label << " }\n";
   wl << "  - { id: " << unknown_id << ", label: Deleted session }\n";
   wl.close();
   std::ofstream cfg(dir / "fjwatch.yaml");
-  cfg << "api:\n  base_url: " << api.base_url() << "\n  ca_file: ca.pem\n"
+  cfg << "api:\n  base_url: " << api.base_url() << "\n  api_key_file: api-key\n  ca_file: ca.pem\n"
       << "  timeout: " << scaled(u, 5) << "\n  max_in_flight: 4\n  rate: 20/s\n"
       << "poll:\n  interval: " << scaled(u, 2) << "\n  max_interval: " << scaled(u, 5)
       << "\n  multiplier: 1.5\n  jitter: 0.1\n  after_done: watch\n"
@@ -185,7 +186,9 @@ int run_demo(std::ostream& out, const demo_options& opts) {
   int code = 1;
   {
     auto cfg = load_config(write_files(dir, api, rx, u, list));
-    daemon d(ioc, std::move(cfg), demo_key, daemon_options{.handle_signals = false,
+    auto keys = load_secrets(cfg);
+    if (!keys.problems.empty()) throw config_error(std::move(keys.problems));
+    daemon d(ioc, std::move(cfg), std::move(keys.values), daemon_options{.handle_signals = false,
                                                             .notify_systemd = false});
     d.start();
     const auto started = std::chrono::steady_clock::now();

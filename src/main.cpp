@@ -1,5 +1,6 @@
 // fjwatch: turns argv into a command. Exit codes follow sysexits: 0 ok, 64 usage, 65 bad data,
-// 69 unavailable, 75 try again, 78 configuration error, 1 anything else.
+// 69 unavailable, 75 try again (a lock is held: the watch list's, or for run the state
+// directory's), 78 configuration error, 1 anything else.
 #include "fjwatch/cli_outbox.hpp"
 #include "fjwatch/cli_watch.hpp"
 #include "fjwatch/cli_status.hpp"
@@ -7,13 +8,18 @@
 #include "fjwatch/daemon.hpp"
 #include "fjwatch/demo.hpp"
 #include "fjwatch/log.hpp"
+#include "fjwatch/secrets.hpp"
+#include "fjwatch/state_lock.hpp"
 #include "fjwatch/watch_list.hpp"
 
 #include <boost/asio/io_context.hpp>
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -26,6 +32,7 @@ using namespace fjwatch;
 
 constexpr int exit_ok = 0;
 constexpr int exit_usage = 64;
+constexpr int exit_state_locked = 75;  // run: another daemon holds the state directory
 constexpr int exit_config = 78;
 constexpr int exit_failure = 1;
 
@@ -113,13 +120,11 @@ int cmd_check(const cli& args) {
     return exit_config;
   }
   int status = exit_ok;
-  try {
-    (void)load_api_key(cfg);
-    std::cout << "api key: found\n";
-  } catch (const config_error& e) {
-    print_problems(e.problems());
-    status = exit_config;
-  }
+  // Every secret `run` would load, loaded the same way; none of them is printed.
+  const auto loaded = load_secrets(cfg);
+  print_problems(loaded.problems);
+  if (!loaded.problems.empty()) status = exit_config;
+  if (!loaded.values.api_key.empty()) std::cout << "api key: found\n";
   const auto wl = load_watch_list(cfg.watchlist, action_names(cfg));
   print_problems(wl.problems);
   for (const auto& p : wl.problems) {
@@ -132,22 +137,62 @@ int cmd_check(const cli& args) {
   return status;
 }
 
+// Blocks the signals the daemon handles until release() (or destruction): one that arrives
+// while the config loads waits instead of killing the process, and reaches the daemon's handler
+// once that is installed.
+class held_signals {
+ public:
+  held_signals() {
+    sigemptyset(&set_);
+    for (const int signo : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&set_, signo);
+    ::pthread_sigmask(SIG_BLOCK, &set_, &before_);
+  }
+  ~held_signals() { release(); }
+  held_signals(const held_signals&) = delete;
+  held_signals& operator=(const held_signals&) = delete;
+  void release() {
+    if (released_) return;
+    released_ = true;
+    ::pthread_sigmask(SIG_SETMASK, &before_, nullptr);
+  }
+
+ private:
+  sigset_t set_{};
+  sigset_t before_{};
+  bool released_ = false;
+};
+
 int cmd_run(const cli& args) {
+  held_signals held;
+  // A closed stdout or stderr (`fjwatch run | head -1`) must not end the daemon: writes to it
+  // fail with EPIPE instead, and polling and delivery go on.
+  std::signal(SIGPIPE, SIG_IGN);
   config cfg;
-  std::string key;
   try {
     cfg = load_config(args.config_path);
     log::configure(cfg.log.level, cfg.log.format);
-    key = load_api_key(cfg);
   } catch (const config_error& e) {
     print_problems(e.problems());
     return exit_config;
   }
+  auto loaded = load_secrets(cfg);
+  if (!loaded.problems.empty()) {
+    print_problems(loaded.problems);
+    return exit_config;
+  }
   boost::asio::io_context ioc(1);
   const daemon_options opts{.unreachable_after = cfg.api.unreachable_after};
-  fjwatch::daemon d(ioc, std::move(cfg), std::move(key), opts);
+  const std::string state_dir = cfg.state_dir;
+  fjwatch::daemon d(ioc, std::move(cfg), std::move(loaded.values), opts);
+  held.release();  // the daemon's handlers are installed: a held signal is taken by them now
   try {
     d.start();
+  } catch (const state_locked& e) {
+    log::error("daemon.state_locked",
+               {{"state_dir", state_dir},
+                {"pid", e.holder() ? std::to_string(*e.holder()) : std::string("unknown")},
+                {"reason", e.what()}});
+    return exit_state_locked;
   } catch (const config_error& e) {
     print_problems(e.problems());
     return exit_config;

@@ -20,6 +20,8 @@
 
 namespace fjwatch {
 
+struct secrets;  // fjwatch/secrets.hpp
+
 class action_runner;
 
 // One action's attempts judged since start, by outcome (metrics).
@@ -33,9 +35,10 @@ struct delivery_counts {
 
 class outbox {
  public:
-  // Builds one lane per action; reads webhook secrets now and throws config_error for a missing
-  // or malformed one. `on_fatal` is called when the store fails (the daemon must stop).
-  outbox(boost::asio::io_context& ioc, const config& cfg, store& db,
+  // Builds one lane per action, each webhook signing with its secrets from `keys` (throws
+  // config_error for a webhook without one). `on_fatal` is called when the store fails (the
+  // daemon must stop).
+  outbox(boost::asio::io_context& ioc, const config& cfg, const secrets& keys, store& db,
          std::function<void(std::string)> on_fatal);
   ~outbox();
 

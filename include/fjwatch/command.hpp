@@ -21,6 +21,8 @@ struct command_spec {
   // Added to (or replacing) the daemon's environment, e.g. event_environment(...). The value of
   // FJWATCH_EVENT_ID here is logged with each stderr line as `event_id`.
   env_vars extra_env;
+  // Variables the child must not inherit because they hold secrets (secret_variables()).
+  std::vector<std::string> hidden_env;
   std::chrono::milliseconds timeout{30'000};  // then SIGTERM to its process group, SIGKILL 2s later
 };
 
@@ -36,7 +38,8 @@ struct command_result {
 
 // Runs spec.argv to completion on `ex` without blocking the loop. The child starts in its own
 // process group with only fds 0/1/2 (stdin a pipe, stdout /dev/null, stderr a pipe), default
-// signal dispositions and the environment from child_environment(environ, spec.extra_env).
+// signal dispositions and the environment from child_environment(environ, spec.extra_env,
+// spec.hidden_env).
 // Stderr goes to log::warn("action.command.stderr") one line per line (empty lines skipped), at
 // most 64 lines / 16 KiB per run, then one "action.command.stderr_dropped" line with the count.
 // A child that stops reading stdin is not an error here and never raises SIGPIPE in the daemon.
@@ -49,9 +52,11 @@ boost::asio::awaitable<command_result> run_command(boost::asio::any_io_executor 
 
 // The child's environment as NAME=VALUE entries: `parent` (a null-terminated environ-style array,
 // entries without '=' skipped) minus FJ_API_KEY, CREDENTIALS_DIRECTORY, NOTIFY_SOCKET,
-// WATCHDOG_*, LISTEN_* and minus every name in `extra`, then `extra` in order. Throws
-// std::invalid_argument for an extra name that is empty or holds '=' (a caller's bug).
-std::vector<std::string> child_environment(const char* const* parent, const env_vars& extra);
+// WATCHDOG_*, LISTEN_*, minus every name in `hidden` and every name in `extra`, then `extra` in
+// order. Throws std::invalid_argument for an extra name that is empty or holds '=' (a caller's
+// bug).
+std::vector<std::string> child_environment(const char* const* parent, const env_vars& extra,
+                                           const std::vector<std::string>& hidden = {});
 
 // FJWATCH_EVENT, FJWATCH_EVENT_ID and FJWATCH_SESSION_ID for extra_env.
 env_vars event_environment(std::string event_type, std::string event_id, std::string session_id);

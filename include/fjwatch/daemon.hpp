@@ -1,13 +1,15 @@
 #pragma once
 // The daemon: wires config, store, watch list, scheduler and outbox on one io_context, and
-// handles signals (SIGTERM/SIGINT stop, SIGHUP reloads the config and the watch list) and systemd
-// notification.
+// handles signals (SIGTERM/SIGINT stop, SIGHUP reloads the config and the watch list,
+// SIGUSR1/SIGUSR2 are ignored) and systemd notification.
 #include "fjwatch/actions.hpp"
 #include "fjwatch/config.hpp"
 #include "fjwatch/control.hpp"
 #include "fjwatch/file_watch.hpp"
 #include "fjwatch/scheduler.hpp"
+#include "fjwatch/secrets.hpp"
 #include "fjwatch/service_status.hpp"
+#include "fjwatch/state_lock.hpp"
 #include "fjwatch/store.hpp"
 #include "fjwatch/systemd_notify.hpp"
 #include "fjwatch/watch_list.hpp"
@@ -31,12 +33,16 @@ struct daemon_options {
 
 class daemon {
  public:
-  daemon(boost::asio::io_context& ioc, config cfg, std::string api_key, daemon_options opts = {});
+  // `keys`: load_secrets(cfg)'s values (the API key and the webhooks' signing secrets). With
+  // opts.handle_signals, SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 are claimed from here on:
+  // one that arrives before start() is handled once the loop runs.
+  daemon(boost::asio::io_context& ioc, config cfg, secrets keys, daemon_options opts = {});
   ~daemon();
   daemon(const daemon&) = delete;
   daemon& operator=(const daemon&) = delete;
 
-  // Opens the store, loads the watch list and starts every task. Throws store_error (a database
+  // Takes the state directory's lock, opens the store, loads the watch list and starts every
+  // task. Throws state_locked (another daemon uses the state directory), store_error (a database
   // that cannot be used), config_error (an action kind this build cannot run) or
   // std::runtime_error (e.g. an unreadable ca_file, a control address that cannot be bound).
   // Announces READY=1 (with STATUS=) once done, then keeps STATUS= current and pings the
@@ -75,6 +81,7 @@ class daemon {
   boost::asio::io_context& ioc_;
   config cfg_;
   daemon_options opts_;
+  std::unique_ptr<state_lock> lock_;  // declared before db_: released after the store is closed
   std::unique_ptr<store> db_;
   std::unique_ptr<scheduler> scheduler_;
   std::unique_ptr<outbox> outbox_;
@@ -86,7 +93,7 @@ class daemon {
   systemd_notifier notifier_;
   api_health api_health_ = api_health::unknown;
   poll_tally polls_seen_{};  // the poll counters at the last status_text()
-  std::string api_key_;
+  secrets keys_;
   watch_digest current_;  // the watch list in force, as reload_watch_list() compares it
   bool started_ = false;
   bool stopping_ = false;

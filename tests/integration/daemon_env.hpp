@@ -108,9 +108,13 @@ class env {
   std::filesystem::path state_dir() const { return dir / "state"; }
 
   // Builds a daemon from the files as they are now and starts it (throws what start() throws).
+  // The webhooks' secrets come from their files; the API key is `key`, wherever the config
+  // would look for one.
   fjwatch::daemon& start(std::string key = api_key) {
-    d = std::make_unique<fjwatch::daemon>(ioc, fjwatch::load_config(dir / "fjwatch.yaml"),
-                                          std::move(key),
+    auto cfg = fjwatch::load_config(dir / "fjwatch.yaml");
+    auto keys = fjwatch::load_secrets(cfg).values;
+    keys.api_key = std::move(key);
+    d = std::make_unique<fjwatch::daemon>(ioc, std::move(cfg), std::move(keys),
                                           fjwatch::daemon_options{.handle_signals = false,
                                                                   .notify_systemd = false,
                                                                   .unreachable_after = unreachable_after_});

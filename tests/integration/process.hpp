@@ -299,6 +299,7 @@ struct run_config {
   std::string retry_initial = "100ms";
   std::string retry_max = "1s";
   std::string unreachable_after;  // api.unreachable_after; "" leaves the key out
+  std::string max_server_pause;   // api.max_server_pause; "" leaves the key out
   std::string level = "info";
   std::string watchlist = "watchlist.yaml";
   std::string state_dir = "state";
@@ -315,6 +316,7 @@ inline std::string config_yaml(const run_config& c) {
                   "\n";
   if (!c.ca_file.empty()) y += "  ca_file: " + c.ca_file + "\n";
   if (!c.unreachable_after.empty()) y += "  unreachable_after: " + c.unreachable_after + "\n";
+  if (!c.max_server_pause.empty()) y += "  max_server_pause: " + c.max_server_pause + "\n";
   y += "poll:\n  interval: " + c.interval + "\n  max_interval: " + c.max_interval + "\n";
   if (!c.after_done.empty()) y += "  after_done: " + c.after_done + "\n";
   y += "retry:\n  initial: " + c.retry_initial + "\n  max: " + c.retry_max + "\n";

@@ -190,6 +190,16 @@ BOOST_AUTO_TEST_CASE(drops_private_names_and_applies_extra) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(hidden_names_are_dropped) {
+  const char* parent[] = {"HOOK_SECRET=whsec_x", "OTHER_SECRET=y", "PATH=/bin",
+                          "HOOK_SECRET_NOT=kept", nullptr};
+  const std::vector<std::string> hidden{"HOOK_SECRET", "OTHER_SECRET"};
+  BOOST_TEST(fjwatch::child_environment(parent, {{"FJWATCH_EVENT", "session.done"}}, hidden) ==
+                 (std::vector<std::string>{"PATH=/bin", "HOOK_SECRET_NOT=kept",
+                                           "FJWATCH_EVENT=session.done"}),
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(bad_extra_name_is_a_bug) {
   const char* parent[] = {nullptr};
   BOOST_CHECK_THROW(fjwatch::child_environment(parent, {{"", "x"}}), std::invalid_argument);
