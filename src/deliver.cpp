@@ -28,9 +28,9 @@ class log_runner final : public action_runner {
  public:
   explicit log_runner(const action_config& a) : action_(a) {}
   asio::awaitable<attempt_outcome> attempt(const delivery& d, std::size_t) override {
+    const auto text = render_template(action_.template_text, d.type, d.event_id, d.fields);
     log::info("action.log", {{"action", action_.name}, {"event_type", to_string(d.type)},
-                             {"event_id", d.event_id},
-                             {"text", render_template(action_.template_text, d.type, d.event_id, d.fields)}});
+                             {"event_id", d.event_id}, {"text", text}});
     co_return attempt_outcome{delivery_verdict::delivered, "ok", std::nullopt};
   }
 

@@ -137,29 +137,24 @@ int cmd_check(const cli& args) {
   return status;
 }
 
-// Blocks the signals the daemon handles until release() (or destruction): one that arrives
-// while the config loads waits instead of killing the process, and reaches the daemon's handler
-// once that is installed.
+// Blocks the signals the daemon handles until release(): one that arrives while the config
+// loads waits instead of killing the process, and reaches the daemon's handler once that is
+// installed. Not released on destruction: a run that ends before the daemon exists (a config
+// error) exits with its own status, not by a held SIGTERM.
 class held_signals {
  public:
   held_signals() {
-    sigemptyset(&set_);
-    for (const int signo : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&set_, signo);
-    ::pthread_sigmask(SIG_BLOCK, &set_, &before_);
+    sigset_t set;
+    sigemptyset(&set);
+    for (const int signo : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&set, signo);
+    ::pthread_sigmask(SIG_BLOCK, &set, &before_);
   }
-  ~held_signals() { release(); }
   held_signals(const held_signals&) = delete;
   held_signals& operator=(const held_signals&) = delete;
-  void release() {
-    if (released_) return;
-    released_ = true;
-    ::pthread_sigmask(SIG_SETMASK, &before_, nullptr);
-  }
+  void release() { ::pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
 
  private:
-  sigset_t set_{};
   sigset_t before_{};
-  bool released_ = false;
 };
 
 int cmd_run(const cli& args) {
@@ -182,14 +177,13 @@ int cmd_run(const cli& args) {
   }
   boost::asio::io_context ioc(1);
   const daemon_options opts{.unreachable_after = cfg.api.unreachable_after};
-  const std::string state_dir = cfg.state_dir;
   fjwatch::daemon d(ioc, std::move(cfg), std::move(loaded.values), opts);
   held.release();  // the daemon's handlers are installed: a held signal is taken by them now
   try {
     d.start();
   } catch (const state_locked& e) {
     log::error("daemon.state_locked",
-               {{"state_dir", state_dir},
+               {{"state_dir", e.dir().string()},
                 {"pid", e.holder() ? std::to_string(*e.holder()) : std::string("unknown")},
                 {"reason", e.what()}});
     return exit_state_locked;
