@@ -5,8 +5,9 @@
 // Live (taken over at once): log.level, log.format, poll.*, retry.*, api.rate,
 // api.max_server_pause (for the next pause; one in force keeps its end).
 // Restart only (the running value is kept, and the reload says so): api.base_url,
-// api.api_key_file, api.ca_file, api.timeout, api.max_in_flight, api.allow_insecure_http,
-// watchlist, state_dir, control, actions, defaults.actions. These are held by open connections,
+// api.api_key_file, api.ca_file, api.timeout, api.max_in_flight, api.pipeline,
+// api.allow_insecure_http, api.unreachable_after, watchlist, state_dir, control,
+// control_allow_remote, actions, defaults.actions. These are held by open connections,
 // the database, the file watcher or the delivery lanes, which are built once at start.
 // A key added to `config` must be added to the table in src/reload.cpp.
 #include "fjwatch/config.hpp"
