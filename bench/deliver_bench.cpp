@@ -9,11 +9,11 @@
 //    keep-alive TLS connection, one after another, with no outbox (what the network path alone
 //    allows on this machine).
 // Prints one table: medians over the runs and the ratio of the daemon to the baseline.
-#include "fjwatch/http.hpp"
-#include "fjwatch/store.hpp"
-#include "fjwatch/webhook.hpp"
-#include "integration/process.hpp"
-#include "integration/receiver_thread.hpp"
+#include "fjwatch/net/http_connection.hpp"
+#include "fjwatch/store/store.hpp"
+#include "fjwatch/signing/webhook.hpp"
+#include "support/process.hpp"
+#include "support/receiver_thread.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_future.hpp>

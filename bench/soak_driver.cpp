@@ -12,7 +12,7 @@
 // 0 when nothing was lost and every check held, 1 otherwise, 2 for a usage or setup error.
 #include "soak/report.hpp"
 
-#include "integration/receiver_thread.hpp"
+#include "support/receiver_thread.hpp"
 #include "soak/chaos.hpp"
 #include "soak/daemon_proc.hpp"
 #include "soak/options.hpp"

@@ -1,16 +1,16 @@
 // fjwatch: turns argv into a command. Exit codes follow sysexits: 0 ok, 64 usage, 65 bad data,
 // 69 unavailable, 75 try again (a lock is held: the watch list's, or for run the state
 // directory's), 78 configuration error, 1 anything else.
-#include "fjwatch/cli_outbox.hpp"
-#include "fjwatch/cli_watch.hpp"
-#include "fjwatch/cli_status.hpp"
-#include "fjwatch/config.hpp"
-#include "fjwatch/daemon.hpp"
-#include "fjwatch/demo.hpp"
-#include "fjwatch/log.hpp"
-#include "fjwatch/secrets.hpp"
-#include "fjwatch/state_lock.hpp"
-#include "fjwatch/watch_list.hpp"
+#include "fjwatch/cli/outbox_commands.hpp"
+#include "fjwatch/cli/watch_commands.hpp"
+#include "fjwatch/cli/status_command.hpp"
+#include "fjwatch/config/config.hpp"
+#include "fjwatch/service/daemon.hpp"
+#include "fjwatch/demo/demo.hpp"
+#include "fjwatch/log/log.hpp"
+#include "fjwatch/config/secrets.hpp"
+#include "fjwatch/store/state_lock.hpp"
+#include "fjwatch/watchlist/watch_list.hpp"
 
 #include <boost/asio/io_context.hpp>
 

@@ -2,7 +2,7 @@
 // The real daemon of the soak as a series of processes on one workspace and state: started,
 // killed with SIGKILL, started again. Every line each process writes goes to one file, through
 // the log action's tally and into a count per log event name.
-#include "integration/process.hpp"
+#include "support/process.hpp"
 #include "soak/tally.hpp"
 
 #include <csignal>

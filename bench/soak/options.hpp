@@ -1,6 +1,6 @@
 #pragma once
 // The soak program's command line.
-#include "fjwatch/units.hpp"
+#include "fjwatch/util/units.hpp"
 #include "soak/plan.hpp"
 
 #include <chrono>

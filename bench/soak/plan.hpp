@@ -1,7 +1,7 @@
 #pragma once
 // The soak's workload: when each session is added, its script on the simulated API, and the
 // session.done events that script implies. Deterministic in its options (the seed included).
-#include "integration/process.hpp"
+#include "support/process.hpp"
 #include "sim/sim.hpp"
 
 #include <algorithm>

@@ -2,7 +2,7 @@
 // The soak's figures and their report: losses, duplicates, the daemon's processes and their
 // memory and descriptors, the outbox and the database at the end. write_report says PASS only
 // when nothing was lost and every check held.
-#include "fjwatch/store.hpp"
+#include "fjwatch/store/store.hpp"
 #include "sim/sim.hpp"
 #include "soak/samples.hpp"
 #include "soak/tally.hpp"

@@ -2,7 +2,7 @@
 // What reached the soak's two actions, by event id: the log action's lines (over every daemon
 // process's output) and the webhook requests the receiver recorded; and the verdict against the
 // events the workload made happen.
-#include "integration/process.hpp"
+#include "support/process.hpp"
 #include "sim/receiver.hpp"
 
 #include <cstddef>

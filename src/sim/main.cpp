@@ -1,5 +1,5 @@
 // fjwatch-sim: the simulated FJ API as a process, for benchmarks and manual tries.
-#include "fjwatch/units.hpp"
+#include "fjwatch/util/units.hpp"
 #include "sim/certs.hpp"
 #include "sim/sim.hpp"
 

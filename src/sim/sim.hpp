@@ -1,7 +1,7 @@
 #pragma once
 // A simulated FJ Sourcing API on loopback: GET /api/v1/wl/sourcing-session/{id} over HTTPS or
 // plain HTTP, with scripted session life cycles, ETags, rate limits and injectable faults.
-#include "fjwatch/session.hpp"
+#include "fjwatch/domain/session.hpp"
 #include "sim/certs.hpp"
 
 #include <boost/asio/io_context.hpp>

@@ -1,6 +1,6 @@
 // The API response parser on arbitrary bytes: parse_session_body and classify_response on a 200
 // agree, never throw, and a failure's reason is one short printable line.
-#include "fjwatch/api_parse.hpp"
+#include "fjwatch/api/fj_response.hpp"
 #include "fuzz_check.hpp"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // The config parser on arbitrary text: it either returns a config within the documented ranges
 // or throws config_error with at least one positioned problem; anything else is a finding.
-#include "fjwatch/config.hpp"
+#include "fjwatch/config/config.hpp"
 #include "fuzz_check.hpp"
 
 #include <algorithm>

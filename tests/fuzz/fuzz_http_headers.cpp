@@ -3,8 +3,8 @@
 // classify_response. Waits stay within [0, 24h], integers are what was written, and every date
 // that parses (but one past the clock's range, which saturates) reads back the same from its
 // IMF-fixdate form.
-#include "fjwatch/api_parse.hpp"
-#include "fjwatch/webhook.hpp"
+#include "fjwatch/api/fj_response.hpp"
+#include "fjwatch/signing/webhook.hpp"
 #include "fuzz_check.hpp"
 
 #include <array>

@@ -4,7 +4,7 @@
 // the limit, and finds its headers by name in any case. A request is either refused or written as bytes that
 // Beast's own request parser reads back as exactly the parts given: nothing can smuggle a second
 // request or an extra header through a target or a header value.
-#include "http_wire.hpp"
+#include "fjwatch/http/wire.hpp"
 #include "fuzz_check.hpp"
 
 #include <boost/beast/http/error.hpp>

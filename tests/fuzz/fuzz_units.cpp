@@ -1,7 +1,7 @@
 // Durations, rates and URLs as written in the config, on arbitrary text. A duration reads back
 // from its format_duration form; a rate is positive and finite; a URL written back from its parts
 // parses to the same parts.
-#include "fjwatch/units.hpp"
+#include "fjwatch/util/units.hpp"
 #include "fuzz_check.hpp"
 
 #include <cmath>

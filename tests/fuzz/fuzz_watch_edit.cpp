@@ -6,8 +6,8 @@
 // - removing that id again gives the input back byte for byte when the input already had an entry
 //   and ended with a line break, and the old entries in every case;
 // - removing an existing entry leaves the other entries as they were.
-#include "fjwatch/watch_edit.hpp"
-#include "fjwatch/watch_list.hpp"
+#include "fjwatch/watchlist/watch_edit.hpp"
+#include "fjwatch/watchlist/watch_list.hpp"
 #include "fuzz_check.hpp"
 
 #include <algorithm>

@@ -1,9 +1,9 @@
 // The watch list parser on arbitrary text: never throws, and what it keeps is what the header
 // promises (valid ids, unique, in file order; a usable list or a reason it is not); the fast path
 // for plain lists gives exactly what yaml-cpp alone gives.
-#include "fjwatch/watch_list.hpp"
+#include "fjwatch/watchlist/watch_list.hpp"
 #include "fuzz_check.hpp"
-#include "watch_list_reader.hpp"
+#include "fjwatch/watchlist/detail/list_reader.hpp"
 
 #include <algorithm>
 #include <set>

@@ -1,9 +1,8 @@
-#define BOOST_TEST_MODULE api_parse
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <vector>
 
-#include "fjwatch/api_parse.hpp"
+#include "fjwatch/api/fj_response.hpp"
 
 namespace {
 

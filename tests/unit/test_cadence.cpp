@@ -1,7 +1,6 @@
-#define BOOST_TEST_MODULE cadence
 #include <boost/test/unit_test.hpp>
 
-#include "fjwatch/cadence.hpp"
+#include "fjwatch/policy/cadence.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -2,10 +2,9 @@
 // sampled search is polled at the times decide() asks for, answered as the simulator would
 // (200 with the counts, 304 when nothing changed), until done. Checks the targets
 // against a fixed 5 s poller on the same searches, with margins for the real run's delays.
-#define BOOST_TEST_MODULE cadence_workload
 #include <boost/test/unit_test.hpp>
 
-#include "fjwatch/tracker.hpp"
+#include "fjwatch/policy/tracker.hpp"
 #include "sim/model.hpp"
 
 #include <algorithm>

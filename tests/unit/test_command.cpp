@@ -1,8 +1,7 @@
-#define BOOST_TEST_MODULE command
 #include <boost/test/unit_test.hpp>
 
-#include "fjwatch/command.hpp"
-#include "fjwatch/log.hpp"
+#include "fjwatch/process/command.hpp"
+#include "fjwatch/log/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>

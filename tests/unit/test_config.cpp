@@ -1,4 +1,3 @@
-#define BOOST_TEST_MODULE config
 #include <stdlib.h>
 
 #include <boost/test/unit_test.hpp>
@@ -9,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "fjwatch/config.hpp"
+#include "fjwatch/config/config.hpp"
 
 namespace fs = std::filesystem;
 using fjwatch::config_error;

@@ -1,10 +1,9 @@
-#define BOOST_TEST_MODULE unit_control
 #include <boost/test/unit_test.hpp>
 
-#include "fjwatch/cli_status.hpp"
-#include "fjwatch/control.hpp"
-#include "fjwatch/store.hpp"
-#include "unit/metrics_format.hpp"
+#include "fjwatch/cli/status_command.hpp"
+#include "fjwatch/service/control.hpp"
+#include "fjwatch/store/store.hpp"
+#include "support/metrics_format.hpp"
 
 #include <boost/json/parse.hpp>
 

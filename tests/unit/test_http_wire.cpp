@@ -1,8 +1,7 @@
 // The request bytes http_connection sends and the parser that reads its responses.
-#define BOOST_TEST_MODULE http_wire
 #include <boost/test/unit_test.hpp>
 
-#include "http_wire.hpp"
+#include "fjwatch/http/wire.hpp"
 
 #include <boost/beast/http/error.hpp>
 

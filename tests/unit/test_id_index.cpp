@@ -1,9 +1,8 @@
-#define BOOST_TEST_MODULE id_index
 #include <boost/test/unit_test.hpp>
 
 // The scheduler's open-addressing index, against std::unordered_map under random inserts and
 // erases (with a table small enough that probe runs wrap around its end).
-#include "fjwatch/id_index.hpp"
+#include "fjwatch/domain/id_index.hpp"
 
 #include <cstdio>
 #include <random>

@@ -1,10 +1,9 @@
-#define BOOST_TEST_MODULE log
 #include <boost/test/unit_test.hpp>
 
 // unit_log links only fjwatch_log (no Boost::json): compile Boost.JSON into this test.
 #include <boost/json.hpp>
 
-#include "fjwatch/log.hpp"
+#include "fjwatch/log/log.hpp"
 
 #include <cmath>
 #include <cstdint>

@@ -1,8 +1,7 @@
-#define BOOST_TEST_MODULE unit_metrics
 #include <boost/test/unit_test.hpp>
 
-#include "fjwatch/metrics.hpp"
-#include "unit/metrics_format.hpp"
+#include "fjwatch/status/metrics.hpp"
+#include "support/metrics_format.hpp"
 
 #include <cmath>
 #include <limits>

@@ -1,4 +1,3 @@
-#define BOOST_TEST_MODULE receiver
 #include <boost/test/unit_test.hpp>
 
 #include "sim/receiver.hpp"

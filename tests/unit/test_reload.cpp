@@ -1,11 +1,10 @@
-#define BOOST_TEST_MODULE reload
 #include <boost/test/unit_test.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
 
-#include "fjwatch/config.hpp"
-#include "fjwatch/reload.hpp"
+#include "fjwatch/config/config.hpp"
+#include "fjwatch/config/reload_diff.hpp"
 
 namespace fjwatch {
 // How Boost.Test prints a change in a failure message: "poll.interval (live)".

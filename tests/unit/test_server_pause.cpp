@@ -1,7 +1,7 @@
 // What a server may ask of the polling: capped waits and the pause of every poll.
 #include <boost/test/unit_test.hpp>
 
-#include "fjwatch/server_pause.hpp"
+#include "fjwatch/policy/server_pause.hpp"
 
 #include <chrono>
 #include <optional>

@@ -1,9 +1,8 @@
-#define BOOST_TEST_MODULE service_status
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <vector>
 
-#include "fjwatch/service_status.hpp"
+#include "fjwatch/status/service_status.hpp"
 
 using fjwatch::api_health;
 using fjwatch::poll_tally;

@@ -1,9 +1,8 @@
-#define BOOST_TEST_MODULE session
 #include <boost/test/unit_test.hpp>
 
-#include "fjwatch/events.hpp"
-#include "fjwatch/result.hpp"
-#include "fjwatch/session.hpp"
+#include "fjwatch/domain/event.hpp"
+#include "fjwatch/util/result.hpp"
+#include "fjwatch/domain/session.hpp"
 
 #include <boost/json.hpp>
 

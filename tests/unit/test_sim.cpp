@@ -1,9 +1,8 @@
-#define BOOST_TEST_MODULE sim
 #include <boost/test/unit_test.hpp>
 
 #include "sim/model.hpp"
 #include "sim/sim.hpp"
-#include "unit/sim_client.hpp"
+#include "support/sim_client.hpp"
 
 #include <boost/json/parse.hpp>
 

@@ -2,7 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "sim/sim.hpp"
-#include "unit/sim_client.hpp"
+#include "support/sim_client.hpp"
 
 #include <boost/json/parse.hpp>
 

@@ -3,7 +3,7 @@
 
 #include "sim/model.hpp"
 #include "sim/sim.hpp"
-#include "unit/sim_client.hpp"
+#include "support/sim_client.hpp"
 
 #include <boost/json/parse.hpp>
 

@@ -1,8 +1,7 @@
-#define BOOST_TEST_MODULE store
 #include <boost/test/unit_test.hpp>
 
 // The store's data: round trips, commits, the outbox. test_store_file.cpp covers the file itself.
-#include "unit/store_fixture.hpp"
+#include "support/store_fixture.hpp"
 
 #include <cstdint>
 #include <limits>

@@ -1,8 +1,8 @@
 // The store's file: modes, WAL, refusing damaged files, query plans, surviving SIGKILL.
 #include <boost/test/unit_test.hpp>
 
-#include "store_internal.hpp"
-#include "unit/store_fixture.hpp"
+#include "fjwatch/store/detail/store_sql.hpp"
+#include "support/store_fixture.hpp"
 
 #include <poll.h>
 #include <signal.h>

@@ -1,7 +1,6 @@
-#define BOOST_TEST_MODULE text
 #include <boost/test/unit_test.hpp>
 
-#include "fjwatch/text.hpp"
+#include "fjwatch/util/text.hpp"
 
 #include <string>
 #include <vector>

@@ -1,6 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
-#include "fjwatch/tracker.hpp"
+#include "fjwatch/policy/tracker.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,9 +1,8 @@
-#define BOOST_TEST_MODULE units
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <vector>
 
-#include "fjwatch/units.hpp"
+#include "fjwatch/util/units.hpp"
 
 using fjwatch::millis;
 using namespace std::chrono_literals;

@@ -1,8 +1,7 @@
-#define BOOST_TEST_MODULE watch_edit
 #include <boost/test/unit_test.hpp>
 
-#include "fjwatch/watch_edit.hpp"
-#include "fjwatch/watch_list.hpp"
+#include "fjwatch/watchlist/watch_edit.hpp"
+#include "fjwatch/watchlist/watch_list.hpp"
 
 #include <random>
 #include <string>

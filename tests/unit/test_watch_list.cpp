@@ -1,7 +1,6 @@
-#define BOOST_TEST_MODULE watch_list
 #include <boost/test/unit_test.hpp>
 
-#include "fjwatch/watch_list.hpp"
+#include "fjwatch/watchlist/watch_list.hpp"
 
 #include <unistd.h>
 

@@ -2,7 +2,7 @@
 // it takes the result is exactly yaml-cpp's (entries, lines, every problem and its position).
 #include <boost/test/unit_test.hpp>
 
-#include "watch_list_reader.hpp"
+#include "fjwatch/watchlist/detail/list_reader.hpp"
 
 #include <yaml-cpp/exceptions.h>
 

@@ -1,7 +1,6 @@
-#define BOOST_TEST_MODULE webhook
 #include <boost/test/unit_test.hpp>
 
-#include "fjwatch/webhook.hpp"
+#include "fjwatch/signing/webhook.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,0 +1,98 @@
+#include "fjwatch/config/secrets.hpp"
+
+#include "fjwatch/log/log.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace fjwatch {
+namespace {
+
+constexpr std::string_view blanks = " \t\r\n";
+
+// The secret text from a file (trimmed) or an environment variable; the failure says which.
+result<std::string> read_secret_text(const std::string& file, const std::string& env) {
+  if (!env.empty()) {
+    const char* v = std::getenv(env.c_str());
+    if (v == nullptr) return fail("$" + env + " is not set");
+    if (*v == '\0') return fail("$" + env + " is empty");
+    return std::string(v);
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return fail(file + ": cannot read: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::string s = text.str();
+  const auto first = s.find_first_not_of(blanks);
+  if (first == std::string::npos) return fail(file + ": empty");
+  return s.substr(first, s.find_last_not_of(blanks) - first + 1);
+}
+
+// The path of the key that names the j-th secret of the i-th action, as config::positions has it.
+std::string secret_key(const config& cfg, std::size_t i, std::size_t j) {
+  const std::string action = "actions[" + std::to_string(i) + "]";
+  if (!cfg.actions[i].secret_env.empty()) return action + ".secret_env";
+  const std::string listed = action + ".secret_file[" + std::to_string(j) + "]";
+  return cfg.positions.contains(listed) ? listed : action + ".secret_file";
+}
+
+// One webhook action's secrets; each problem is added to `problems`.
+std::vector<webhook_secret> load_webhook_secrets(const config& cfg, std::size_t i,
+                                                 std::vector<diagnostic>& problems) {
+  const action_config& a = cfg.actions[i];
+  std::vector<std::string> files = a.secret_files;
+  if (!a.secret_env.empty()) files = {""};
+  std::vector<webhook_secret> out;
+  for (std::size_t j = 0; j < files.size(); ++j) {
+    const auto problem = [&](const std::string& what) {
+      problems.push_back(cfg.problem_at(secret_key(cfg, i, j), "action \"" + a.name + "\": " + what));
+    };
+    const auto text = read_secret_text(files[j], a.secret_env);
+    if (!text) {
+      problem(text.error().what);
+      continue;
+    }
+    log::add_secret(*text);
+    auto secret = parse_webhook_secret(*text);
+    if (!secret) {
+      problem((a.secret_env.empty() ? files[j] : "$" + a.secret_env) + ": " + secret.error().what);
+      continue;
+    }
+    out.push_back(*secret);
+  }
+  return out;
+}
+
+}  // namespace
+
+secrets_loaded load_secrets(const config& cfg) {
+  secrets_loaded out;
+  try {
+    out.values.api_key = load_api_key(cfg);
+    log::add_secret(out.values.api_key);
+  } catch (const config_error& e) {
+    out.problems = e.problems();
+  }
+  for (std::size_t i = 0; i < cfg.actions.size(); ++i) {
+    if (cfg.actions[i].kind != action_kind::webhook) continue;
+    auto loaded = load_webhook_secrets(cfg, i, out.problems);
+    out.values.webhooks.emplace(cfg.actions[i].name, std::move(loaded));
+  }
+  return out;
+}
+
+std::vector<std::string> secret_variables(const config& cfg) {
+  std::vector<std::string> names{"FJ_API_KEY"};
+  for (const auto& a : cfg.actions) {
+    if (!a.secret_env.empty()) names.push_back(a.secret_env);
+  }
+  std::ranges::sort(names);
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+}  // namespace fjwatch

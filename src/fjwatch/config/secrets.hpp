@@ -1,0 +1,38 @@
+#pragma once
+// Every secret a config names: the API key and each webhook action's signing secrets. Loaded
+// once when the daemon starts and the same way by `fjwatch check`, so that check finds every
+// problem run would meet; and named, so that no child process inherits one.
+#include "fjwatch/config/config.hpp"
+#include "fjwatch/signing/webhook.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace fjwatch {
+
+struct secrets {
+  std::string api_key;
+  // By action name: each webhook action's signing secrets, in the order its secret_file lists
+  // them (one for secret_env).
+  std::map<std::string, std::vector<webhook_secret>, std::less<>> webhooks;
+};
+
+struct secrets_loaded {
+  secrets values;
+  std::vector<diagnostic> problems;  // empty when every secret was found and is well-formed
+};
+
+// Reads the API key (load_api_key's places) and every webhook action's secret_file(s) or
+// secret_env, each parsed as a Standard Webhooks secret ("whsec_" + base64 of 24..64 bytes). Does
+// not stop at the first problem: every missing, unreadable, empty, unset or malformed secret is a
+// problem of its own, naming the action and the position of the key that names the secret (the
+// API key's as load_api_key words it). No problem quotes a secret. Every secret read, good or
+// bad, is registered with the logger's mask.
+secrets_loaded load_secrets(const config& cfg);
+
+// The environment variables the config names as holding a secret: FJ_API_KEY (always a place of
+// the API key) and every webhook's secret_env, sorted, each once. No child process gets them.
+std::vector<std::string> secret_variables(const config& cfg);
+
+}  // namespace fjwatch

@@ -1,0 +1,141 @@
+#include "fjwatch/domain/event.hpp"
+
+#include "fjwatch/util/units.hpp"
+
+#include <boost/json.hpp>
+
+#include <array>
+
+namespace fjwatch {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::array<std::string_view, 4> event_names{
+    "session.done", "session.not_found", "session.timeout", "session.status_changed"};
+
+constexpr std::array<std::string_view, 11> placeholders{
+    "event", "event_id", "session_id", "label", "title", "project", "status", "matched",
+    "total_for_matching", "available", "search_more_counter"};
+
+// A placeholder's value; "" for a null status or label.
+std::string field_text(std::string_view name, event_type type, std::string_view event_id,
+                       const event_fields& f) {
+  if (name == "event") return std::string(to_string(type));
+  if (name == "event_id") return std::string(event_id);
+  if (name == "session_id") return f.session_id;
+  if (name == "label") return f.label;
+  if (name == "title") return f.title;
+  if (name == "project") return f.project;
+  if (name == "status") return f.status ? std::string(to_string(*f.status)) : std::string();
+  if (name == "matched") return std::to_string(f.matched);
+  if (name == "total_for_matching") return std::to_string(f.total_for_matching);
+  if (name == "available") return std::to_string(f.available);
+  if (name == "search_more_counter") return std::to_string(f.search_more_counter);
+  return {};
+}
+
+}  // namespace
+
+std::string_view to_string(event_type t) { return event_names[static_cast<std::size_t>(t)]; }
+
+std::optional<event_type> parse_event_type(std::string_view text) {
+  for (std::size_t i = 0; i < event_names.size(); ++i) {
+    if (event_names[i] == text) return static_cast<event_type>(i);
+  }
+  return std::nullopt;
+}
+
+event_facts facts_from(const session_id& id, std::string_view label, const session_snapshot& s) {
+  event_facts f;
+  f.session_id = id.str();
+  f.label = std::string(label);
+  f.status = s.status;
+  f.title = s.title;
+  f.project = s.project;
+  f.matched = s.matched;
+  f.total_for_matching = s.total_for_matching;
+  f.available = s.available;
+  f.search_more_counter = s.search_more_counter;
+  f.raw = s.raw;
+  return f;
+}
+
+std::string event_id(event_type t, const event_facts& f) {
+  const std::string base = "fjw_" + f.session_id;
+  const std::string counter = std::to_string(f.search_more_counter);
+  switch (t) {
+    case event_type::done: return base + "_done_" + counter;
+    case event_type::not_found: return base + "_not_found";
+    case event_type::timeout: return base + "_timeout_" + counter;
+    case event_type::status_changed:
+      return base + "_status_" + counter + "_" +
+             std::string(f.status ? to_string(*f.status) : "unknown");
+  }
+  return base;
+}
+
+std::string event_payload(event_type t, const event_facts& f, std::int64_t unix_ms) {
+  json::object data;
+  data["session_id"] = f.session_id;
+  data["label"] = f.label.empty() ? json::value(nullptr) : json::value(f.label);
+  data["title"] = f.title;
+  data["project"] = f.project;
+  data["status"] = f.status ? json::value(to_string(*f.status)) : json::value(nullptr);
+  data["matched"] = f.matched;
+  data["total_for_matching"] = f.total_for_matching;
+  data["available"] = f.available;
+  data["search_more_counter"] = f.search_more_counter;
+  data["session"] = f.raw.empty() ? json::value(nullptr) : json::value(f.raw);
+  json::object root;
+  root["type"] = to_string(t);
+  root["timestamp"] = format_rfc3339(unix_ms);
+  root["data"] = std::move(data);
+  return json::serialize(root);
+}
+
+result<void> check_template(std::string_view tmpl) {
+  for (std::size_t i = 0; i < tmpl.size(); ++i) {
+    const char c = tmpl[i];
+    if ((c == '{' || c == '}') && i + 1 < tmpl.size() && tmpl[i + 1] == c) {
+      ++i;
+      continue;
+    }
+    if (c == '}') return fail("unmatched '}' at offset " + std::to_string(i));
+    if (c != '{') continue;
+    const auto close = tmpl.find_first_of("{}", i + 1);
+    if (close == std::string_view::npos || tmpl[close] == '{') {
+      return fail("unmatched '{' at offset " + std::to_string(i));
+    }
+    const auto name = tmpl.substr(i + 1, close - i - 1);
+    bool known = false;
+    for (auto p : placeholders) known = known || p == name;
+    if (!known) return fail("unknown placeholder {" + std::string(name) + "}");
+    i = close;
+  }
+  return {};
+}
+
+std::string render_template(std::string_view tmpl, event_type type, std::string_view event_id,
+                            const event_fields& fields) {
+  std::string out;
+  out.reserve(tmpl.size() + 64);
+  for (std::size_t i = 0; i < tmpl.size(); ++i) {
+    const char c = tmpl[i];
+    if ((c == '{' || c == '}') && i + 1 < tmpl.size() && tmpl[i + 1] == c) {
+      out += c;
+      ++i;
+      continue;
+    }
+    const auto close = c == '{' ? tmpl.find('}', i) : std::string_view::npos;
+    if (close == std::string_view::npos) {
+      out += c;
+      continue;
+    }
+    out += field_text(tmpl.substr(i + 1, close - i - 1), type, event_id, fields);
+    i = close;
+  }
+  return out;
+}
+
+}  // namespace fjwatch

@@ -1,0 +1,398 @@
+// HTTP/1.1 client connections over Beast: plain TCP or TLS (OpenSSL), deadlines on every step.
+#include "fjwatch/net/http_connection.hpp"
+
+#include "fjwatch/http/wire.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+
+namespace fjwatch {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+using tcp = asio::ip::tcp;
+using steady = std::chrono::steady_clock;
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+bool is_ip_literal(const std::string& host) {
+  error_code ec;
+  (void)asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+std::string format_millis(millis d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
+  return std::to_string(d.count()) + "ms";
+}
+
+// The deadlines of one request: the whole request, and the cap on each step.
+struct budget {
+  steady::time_point deadline;
+  millis timeout;
+  millis step;
+
+  // The expiry of a step starting now, and whether it is the whole request's deadline.
+  steady::time_point step_expiry() const { return std::min(deadline, steady::now() + step); }
+  bool whole_request_bound(steady::time_point expiry) const { return expiry == deadline; }
+};
+
+http_error timeout_error(const budget& b, std::string_view step, steady::time_point expiry) {
+  if (b.whole_request_bound(expiry)) {
+    return {http_error::kind::timeout, "timeout after " + format_millis(b.timeout)};
+  }
+  return {http_error::kind::timeout,
+          std::string(step) + ": timeout after " + format_millis(b.step)};
+}
+
+// The OpenSSL reason of a TLS failure, with the certificate verification detail when there is one.
+std::string tls_reason(const error_code& ec, SSL* ssl) {
+  std::string out;
+  if (ec.category() == asio::error::get_ssl_category()) {
+    const char* reason = ERR_reason_error_string(static_cast<unsigned long>(ec.value()));
+    out = reason != nullptr ? reason : "TLS error";
+  } else {
+    out = ec.message();
+  }
+  const long verify = SSL_get_verify_result(ssl);
+  if (verify != X509_V_OK) {
+    out += " (";
+    out += X509_verify_cert_error_string(verify);
+    out += ")";
+  }
+  return out;
+}
+
+// A failed transfer step as an http_error; never includes request or response content.
+http_error transfer_error(const budget& b, std::string_view step, const error_code& ec,
+                          steady::time_point expiry) {
+  using kind = http_error::kind;
+  if (ec == beast::error::timeout) return timeout_error(b, step, expiry);
+  if (ec == bhttp::error::body_limit) return {kind::too_large, "body too large"};
+  if (ec == bhttp::error::header_limit) return {kind::too_large, "header too large"};
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+      ec == asio::ssl::error::stream_truncated) {
+    return {kind::network, "connection closed"};
+  }
+  if (ec == bhttp::error::partial_message) return {kind::network, "connection closed mid-response"};
+  if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
+    return {kind::network, "connection reset"};
+  }
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category()) {
+    return {kind::bad_http, "bad HTTP response: " + ec.message()};
+  }
+  return {kind::network, std::string(step) + ": " + ec.message()};
+}
+
+// Resolves host:port, giving up at `deadline` even while getaddrinfo is still blocked.
+asio::awaitable<boost::system::result<tcp::resolver::results_type, http_error>> resolve(
+    asio::any_io_executor ex, const url_parts& origin, const budget& b) {
+  struct race {
+    explicit race(asio::any_io_executor e) : wake(std::move(e)) {}
+    asio::steady_timer wake;
+    bool done = false;
+    error_code ec;
+    tcp::resolver::results_type results;
+  };
+  auto state = std::make_shared<race>(ex);
+  auto resolver = std::make_shared<tcp::resolver>(ex);
+  const auto expiry = b.step_expiry();
+  state->wake.expires_at(expiry);
+  resolver->async_resolve(origin.host, std::to_string(origin.port), tcp::resolver::numeric_service,
+                          [state, resolver](const error_code& ec, tcp::resolver::results_type r) {
+                            state->done = true;
+                            state->ec = ec;
+                            state->results = std::move(r);
+                            state->wake.cancel();
+                          });
+  (void)co_await state->wake.async_wait(use_tuple);
+  if (!state->done) {
+    resolver->cancel();
+    co_return timeout_error(b, "resolve", expiry);
+  }
+  if (state->ec) co_return http_error{http_error::kind::network, "resolve: " + state->ec.message()};
+  co_return std::move(state->results);
+}
+
+}  // namespace
+
+std::shared_ptr<asio::ssl::context> make_client_tls_context(const std::string& ca_file) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  if (SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION) != 1) {
+    throw std::runtime_error("TLS: cannot require TLS 1.2");
+  }
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression);
+  ctx->set_verify_mode(asio::ssl::verify_peer);
+  error_code ec;
+  ctx->set_default_verify_paths(ec);
+  if (ec) throw std::runtime_error("TLS: cannot load the system trust store: " + ec.message());
+  if (!ca_file.empty()) {
+    ctx->load_verify_file(ca_file, ec);
+    if (ec) throw std::runtime_error("cannot load ca_file " + ca_file + ": " + ec.message());
+  }
+  return ctx;
+}
+
+struct http_connection::impl {
+  impl(asio::any_io_executor e, std::shared_ptr<asio::ssl::context> t, url_parts o, http_limits l)
+      : ex(std::move(e)), tls(std::move(t)), origin(std::move(o)), host(host_field(origin)),
+        limits(l) {}
+
+  asio::any_io_executor ex;
+  std::shared_ptr<asio::ssl::context> tls;
+  url_parts origin;
+  std::string host;  // the Host field
+  http_limits limits;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+  std::string wire;                // the requests being sent, kept to reuse the storage
+  std::vector<std::size_t> starts;  // where each request begins in wire
+  std::size_t wire_from = 0;        // the first byte still to send
+  bool open = false;
+  std::uint64_t generation = 0;  // bumped by http_connection::close
+  std::uint64_t opened = 0;
+
+  beast::tcp_stream& tcp_layer() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+
+  // Drops the connection without a TLS close_notify; the next request reconnects.
+  void drop() {
+    open = false;
+    buffer.clear();
+    if (!plain && !secure) return;
+    error_code ignored;
+    auto& socket = tcp_layer().socket();
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+
+  // The Host field: the name (IPv6 literals bracketed), and the port unless it is the scheme's.
+  static std::string host_field(const url_parts& origin) {
+    std::string host =
+        origin.host.find(':') != std::string::npos ? "[" + origin.host + "]" : origin.host;
+    const std::uint16_t default_port = origin.https() ? 443 : 80;
+    if (origin.port != default_port) host += ":" + std::to_string(origin.port);
+    return host;
+  }
+
+  // SNI for names only; the peer's name (or IP address) checked by OpenSSL's verification.
+  std::optional<http_error> prepare_tls() {
+    SSL* ssl = secure->native_handle();
+    const char* host = origin.host.c_str();
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    bool ok = true;
+    if (is_ip_literal(origin.host)) {
+      ok = X509_VERIFY_PARAM_set1_ip_asc(param, host) == 1;
+    } else {
+      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      ok = SSL_set_tlsext_host_name(ssl, host) == 1 &&
+           X509_VERIFY_PARAM_set1_host(param, host, 0) == 1;
+    }
+    secure->set_verify_mode(asio::ssl::verify_peer);
+    if (!ok) return http_error{http_error::kind::network, "TLS setup: bad host name"};
+    return std::nullopt;
+  }
+
+  asio::awaitable<std::optional<http_error>> connect(const budget& b) {
+    drop();
+    auto endpoints = co_await resolve(ex, origin, b);
+    if (!endpoints) co_return endpoints.error();
+    plain.reset();
+    secure.reset();
+    if (origin.https()) {
+      if (!tls) co_return http_error{http_error::kind::network, "TLS: no context"};
+      secure.emplace(ex, *tls);
+    } else {
+      plain.emplace(ex);
+    }
+    auto& stream = tcp_layer();
+    auto expiry = b.step_expiry();
+    stream.expires_at(expiry);
+    auto [ec, ep] = co_await stream.async_connect(*endpoints, use_tuple);
+    if (ec == beast::error::timeout) co_return timeout_error(b, "connect", expiry);
+    if (ec) co_return http_error{http_error::kind::network, "connect: " + ec.message()};
+    ++opened;
+    if (secure) {
+      if (auto failed = prepare_tls()) co_return failed;
+      expiry = b.step_expiry();
+      stream.expires_at(expiry);
+      auto [hec] = co_await secure->async_handshake(asio::ssl::stream_base::client, use_tuple);
+      if (hec == beast::error::timeout) co_return timeout_error(b, "TLS handshake", expiry);
+      if (hec) {
+        co_return http_error{http_error::kind::network,
+                             "TLS handshake: " + tls_reason(hec, secure->native_handle())};
+      }
+    }
+    stream.expires_never();
+    open = true;
+    co_return std::nullopt;
+  }
+
+  // What one attempt at a run of pipelined requests got: `answered` answers appended to the
+  // results, then `error` for the next request (none when all were answered, or the server
+  // closed the connection cleanly after its last answer); `early` when that error came before any
+  // byte of the next answer.
+  struct attempt_end {
+    std::size_t answered = 0;
+    std::optional<http_error> error;
+    bool early = false;
+  };
+
+  // The last `count` requests in `wire` (from wire_from) on the open connection: one write, then
+  // their answers in order, appended to `out`.
+  template <class Stream>
+  asio::awaitable<attempt_end> exchange(Stream& stream, std::size_t count, const budget& b,
+                                        std::vector<http_result>& out) {
+    attempt_end end;
+    // Step 1: every request, in one write.
+    auto expiry = b.step_expiry();
+    tcp_layer().expires_at(expiry);
+    const auto bytes = asio::buffer(wire.data() + wire_from, wire.size() - wire_from);
+    auto [wec, written] = co_await asio::async_write(stream, bytes, use_tuple);
+    if (wec) {
+      end.error = transfer_error(b, "write", wec, expiry);
+      end.early = true;
+      co_return end;
+    }
+    // Step 2: the answers in order, each status and headers first; a body over the limit fails
+    // it unless the caller wants only the status.
+    while (end.answered < count) {
+      http_response res;
+      wire::response_reader parser(res);
+      parser.body_limit(limits.max_body);
+      parser.header_limit(limits.max_header);
+      expiry = b.step_expiry();
+      tcp_layer().expires_at(expiry);
+      auto [rec, read] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+      const bool dropped = rec == bhttp::error::body_limit && limits.drop_oversized_body &&
+                           parser.is_header_done();
+      if (rec && !dropped) {
+        end.error = transfer_error(b, "read", rec, expiry);
+        end.early = !parser.got_some() && buffer.size() == 0;
+        co_return end;
+      }
+      // An unread body still on its way, or the server's close: this connection is done.
+      const bool last = dropped || !parser.keep_alive();
+      if (dropped) {
+        res.body.clear();
+        res.body_dropped = true;
+      }
+      out.emplace_back(std::move(res));
+      ++end.answered;
+      if (last) {
+        drop();
+        co_return end;
+      }
+    }
+    tcp_layer().expires_never();
+    co_return end;
+  }
+
+  asio::awaitable<attempt_end> attempt(std::size_t count, const budget& b,
+                                       std::vector<http_result>& out) {
+    if (!open) {
+      if (auto failed = co_await connect(b)) co_return attempt_end{.error = std::move(failed)};
+    }
+    if (secure) co_return co_await exchange(*secure, count, b, out);
+    co_return co_await exchange(*plain, count, b, out);
+  }
+
+  // Every request as bytes in `wire`, starts[i] where request i begins; the name of the first
+  // part that cannot be written, "" when all can.
+  std::string write_all(std::span<const http_request> reqs) {
+    wire.clear();
+    starts.clear();
+    for (const auto& r : reqs) {
+      starts.push_back(wire.size());
+      if (auto bad = wire::write_request(r, host, wire); !bad.empty()) return bad;
+    }
+    return {};
+  }
+};
+
+http_connection::http_connection(asio::any_io_executor ex, std::shared_ptr<asio::ssl::context> tls,
+                                 url_parts origin, http_limits limits)
+    : impl_(std::make_unique<impl>(std::move(ex), std::move(tls), std::move(origin), limits)) {}
+
+http_connection::~http_connection() = default;
+
+asio::awaitable<http_result> http_connection::request(const http_request& req, millis timeout) {
+  auto results = co_await request_all(std::span(&req, 1), timeout);
+  co_return std::move(results.front());
+}
+
+asio::awaitable<std::vector<http_result>> http_connection::request_all(
+    std::span<const http_request> reqs, millis timeout) {
+  const budget b{steady::now() + timeout, timeout, std::min(timeout, impl_->limits.step_timeout)};
+  impl& self = *impl_;
+  std::vector<http_result> out;
+  out.reserve(reqs.size());
+  const auto fail_rest = [&](const http_error& e) {
+    while (out.size() < reqs.size()) out.emplace_back(e);
+  };
+  if (auto bad = self.write_all(reqs); !bad.empty()) {
+    fail_rest({http_error::kind::network, "request not sent: invalid " + bad});
+    co_return out;
+  }
+  try {
+    bool stale_retried = false;
+    while (out.size() < reqs.size()) {
+      const std::size_t next = out.size();
+      const bool reused = self.open;
+      const auto generation = self.generation;
+      self.wire_from = self.starts[next];
+      auto end = co_await self.attempt(reqs.size() - next, b, out);
+      if (!end.error) continue;  // the rest, if any, go on a fresh connection
+      // A failure before any byte of the next answer is sent again on a fresh connection: after
+      // answers on this one (the server stopped taking requests), or once when a reused
+      // connection turns out stale.
+      const bool closed_by_owner = self.generation != generation;
+      if (!closed_by_owner) self.drop();
+      const bool idempotent = std::all_of(reqs.begin() + static_cast<std::ptrdiff_t>(out.size()),
+                                          reqs.end(), [](const auto& r) { return r.idempotent; });
+      const bool retry = idempotent && end.early && !closed_by_owner &&
+                         end.error->what == http_error::kind::network &&
+                         steady::now() < b.deadline &&
+                         (end.answered > 0 || (reused && !stale_retried));
+      if (!retry) {
+        fail_rest(*end.error);
+        break;
+      }
+      stale_retried = stale_retried || end.answered == 0;
+    }
+  } catch (const boost::system::system_error& e) {
+    self.drop();
+    fail_rest({http_error::kind::network, "socket: " + e.code().message()});
+  }
+  co_return out;
+}
+
+void http_connection::close() {
+  ++impl_->generation;
+  impl_->drop();
+}
+
+std::uint64_t http_connection::connections_opened() const { return impl_->opened; }
+
+}  // namespace fjwatch

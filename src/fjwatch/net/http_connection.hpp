@@ -1,0 +1,115 @@
+#pragma once
+// A client HTTP/1.1 connection to one origin (http or https) with deadlines, keep-alive and size
+// limits. Used by the API client and by webhook delivery; Beast and OpenSSL stay in http.cpp.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/system/result.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fjwatch/util/units.hpp"
+
+namespace fjwatch {
+
+// A client TLS context: the peer is verified against the system store plus `ca_file` ("" for
+// none), TLS 1.2 at least. Throws std::runtime_error naming the file if it cannot be loaded.
+std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const std::string& ca_file);
+
+struct http_header {
+  std::string name;
+  std::string value;
+};
+
+struct http_request {
+  std::string method = "GET";
+  std::string target;                // origin-form: "/path?query"
+  std::vector<http_header> headers;  // sent in order; Host is added by the connection
+  std::string body;                  // sent with a Content-Length when not empty
+  bool idempotent = true;            // allows the one retry after a stale keep-alive connection
+};
+
+struct http_response {
+  int status = 0;
+  std::string body;
+  bool body_dropped = false;  // the body was over max_body and drop_oversized_body was set
+
+  // The first value of header `name` (case-insensitive); "" when absent.
+  std::string_view header(std::string_view name) const;
+  // Records one header field as received.
+  void add_header(std::string_view name, std::string_view value);
+
+ private:
+  // Every field in one buffer: name length and value length (4 bytes each), then name and value.
+  std::string fields_;
+};
+
+struct http_limits {
+  millis step_timeout{10000};            // cap on each of resolve, connect, handshake, write, read
+  std::size_t max_body = 1024 * 1024;    // a longer body fails with too_large "body too large"
+  std::uint32_t max_header = 64 * 1024;  // larger headers fail with too_large "header too large"
+  // For callers that need only the status and headers: a body over max_body is then no error.
+  // It is left unread, the response comes back with an empty body and body_dropped set, and the
+  // connection is closed.
+  bool drop_oversized_body = false;
+};
+
+// Why a request got no usable response. `reason` is short and never holds request content.
+struct http_error {
+  enum class kind : std::uint8_t {
+    network,    // resolve, connect, TLS, reset, closed: "connect: Connection refused"
+    timeout,    // "timeout after 10s" (whole request) or "read: timeout after 5s" (one step)
+    too_large,  // "body too large", "header too large"
+    bad_http,   // the peer did not speak HTTP/1.1: "bad HTTP response: <what>"
+  };
+  kind what = kind::network;
+  std::string reason;
+};
+
+using http_result = boost::system::result<http_response, http_error>;
+
+// One keep-alive connection to `origin`, opened on first use, reused across requests, reopened
+// after the server closes it or any error. Never follows redirects. Not thread-safe; one request
+// at a time, on the executor it was built with.
+class http_connection {
+ public:
+  // `tls` must be set when origin is https; unused for http.
+  http_connection(boost::asio::any_io_executor ex, std::shared_ptr<boost::asio::ssl::context> tls,
+                  url_parts origin, http_limits limits = {});
+  ~http_connection();
+  http_connection(const http_connection&) = delete;
+  http_connection& operator=(const http_connection&) = delete;
+
+  // Sends `req` (which must outlive the operation) and reads the whole response within
+  // `timeout` (DNS to last byte). When req.idempotent, a reused connection that fails before any
+  // byte of response is retried once on a fresh one. A request that cannot be written as valid
+  // HTTP (a line break in a header value) is not sent. Network and protocol failures come back
+  // as http_error, never as exceptions; the connection is closed after them.
+  boost::asio::awaitable<http_result> request(const http_request& req, millis timeout);
+
+  // HTTP/1.1 pipelining: sends every request of `reqs` (which must outlive the operation) in one
+  // write and reads their answers in order, one result per request, all within `timeout`. When
+  // the connection fails or closes before an answer began, the idempotent requests still without
+  // one are sent again on a fresh connection, as long as each attempt got at least one answer
+  // (or once, when a reused connection turned out stale); otherwise they fail with the same
+  // error. A set holding a request that cannot be written as valid HTTP is not sent at all.
+  boost::asio::awaitable<std::vector<http_result>> request_all(std::span<const http_request> reqs,
+                                                               millis timeout);
+
+  // Closes the connection now; a pending request fails and the next one reconnects.
+  void close();
+
+  // TCP connections established so far (for https each followed by one TLS handshake).
+  std::uint64_t connections_opened() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace fjwatch

@@ -1,0 +1,80 @@
+#pragma once
+// The outbox: delivers the rows of the store's deliveries table. Each configured action has its
+// own lane (a coroutine with its own connection or process slot), so a slow or dead target never
+// holds up another. Rows are written in the same transaction as their event, so a crash never
+// loses one; an attempt whose outcome was not yet recorded may run again after a restart.
+#include "fjwatch/config/config.hpp"
+#include "fjwatch/store/store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace fjwatch {
+
+struct secrets;  // fjwatch/secrets.hpp
+
+class action_runner;
+
+// One action's attempts judged since start, by outcome (metrics).
+struct delivery_counts {
+  std::string action;
+  std::uint64_t delivered = 0;
+  std::uint64_t retried = 0;  // failed, to be tried again
+  std::uint64_t failed = 0;   // failed for good: the schedule is used up
+  std::uint64_t gone = 0;     // the receiver answered 410 Gone
+};
+
+class outbox {
+ public:
+  // Builds one lane per action, each webhook signing with its secrets from `keys` (throws
+  // config_error for a webhook without one). `on_fatal` is called when the store fails (the
+  // daemon must stop).
+  outbox(boost::asio::io_context& ioc, const config& cfg, const secrets& keys, store& db,
+         std::function<void(std::string)> on_fatal);
+  ~outbox();
+
+  // Spawns the lanes; each delivers what is due, then sleeps until its next row is due, notify()
+  // is called, or a few seconds pass (rows re-queued by `fjwatch redeliver` are found then).
+  void start();
+  void notify();
+  // Aborts attempts in flight (their rows stay pending, as they were) and ends the lanes.
+  void stop();
+  bool running() const { return running_ > 0; }
+  std::uint64_t delivered() const { return delivered_; }
+  // One entry per configured action, in config order.
+  std::vector<delivery_counts> counts() const;
+
+ private:
+  struct lane;
+  boost::asio::awaitable<void> run_lane(lane& l);
+  boost::asio::awaitable<millis> deliver_batch(lane& l, const std::vector<delivery>& due);
+  boost::asio::awaitable<std::vector<struct attempt_outcome>> attempt_wave(
+      lane& l, std::span<const delivery> wave);
+  millis open_circuit(lane& l, const std::string& last_result);
+  boost::asio::awaitable<bool> commit(lane& l, std::vector<attempt_record>& records);
+  attempt_record judge(lane& l, const delivery& d, const struct attempt_outcome& o);
+  boost::asio::awaitable<void> sleep(lane& l, std::chrono::steady_clock::time_point until,
+                                     bool idle);
+
+  boost::asio::io_context& ioc_;
+  const config& cfg_;
+  store& db_;
+  std::function<void(std::string)> on_fatal_;
+  std::vector<std::unique_ptr<lane>> lanes_;
+  std::mt19937_64 rng_;
+  int running_ = 0;
+  bool stopping_ = false;
+  bool failed_ = false;  // the store failed: every lane ends
+  std::uint64_t delivered_ = 0;
+};
+
+}  // namespace fjwatch

@@ -1,0 +1,105 @@
+#include "fjwatch/policy/cadence.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace fjwatch {
+
+millis blind_cap(const cadence_policy& p) {
+  return std::min(std::max(p.max_blind_interval, p.interval), p.max_interval);
+}
+
+millis next_gap(millis previous, bool moved, const cadence_policy& p) {
+  const millis cap = blind_cap(p);
+  if (moved || previous.count() <= 0) return std::min(p.interval, cap);
+  const double grown = static_cast<double>(previous.count()) * p.multiplier;
+  const double capped = std::min(grown, static_cast<double>(cap.count()));
+  return millis(static_cast<millis::rep>(std::max(capped, static_cast<double>(p.interval.count()))));
+}
+
+std::optional<millis> predict_remaining(std::int64_t anchor_ms, std::int64_t anchor_matched,
+                                        std::int64_t now_ms, std::int64_t matched,
+                                        std::int64_t total) {
+  if (total <= 0) return std::nullopt;
+  if (matched >= total) return millis(0);
+  if (matched <= anchor_matched || now_ms <= anchor_ms) return std::nullopt;
+  const double per_ms = static_cast<double>(matched - anchor_matched) /
+                        static_cast<double>(now_ms - anchor_ms);
+  const double left = std::ceil(static_cast<double>(total - matched) / per_ms);
+  return millis(static_cast<millis::rep>(std::min(left, 1e15)));
+}
+
+millis gap_to_finish(millis remaining, millis span, const cadence_policy& p) {
+  const double r = static_cast<double>(std::max(remaining, millis(0)).count());
+  const double evidence = static_cast<double>(std::max(span, millis(0)).count());
+  if (r + evidence <= 0) return p.interval;
+  const double aimed = r * (1.0 - finish_caution * r / (r + evidence));
+  const double trusted = evidence * finish_lead;
+  const auto gap = millis(static_cast<millis::rep>(std::min(aimed, trusted)));
+  return std::clamp(gap, p.interval, std::max(p.interval, p.max_interval));
+}
+
+millis jittered(millis gap, double jitter, double u) {
+  const double factor = 1.0 + jitter * (2.0 * u - 1.0);
+  const double value = static_cast<double>(gap.count()) * std::max(factor, 0.0);
+  return millis(static_cast<millis::rep>(std::llround(value)));
+}
+
+millis jittered_within(millis gap, double jitter, double u, millis lo, millis hi) {
+  return std::min(std::max(jittered(gap, jitter, u), lo), hi);
+}
+
+millis backoff(int failures, const cadence_policy& p, double u, std::optional<millis> floor) {
+  const int exponent = std::clamp(failures - 1, 0, 40);
+  const double ceiling = std::min(static_cast<double>(p.retry_initial.count()) * std::ldexp(1.0, exponent),
+                                  static_cast<double>(p.retry_max.count()));
+  millis wait(static_cast<millis::rep>(u * ceiling));
+  if (floor && *floor > wait) wait = *floor;
+  return std::max(wait, millis(1));
+}
+
+token_bucket::token_bucket(double per_second, double burst)
+    : per_second_(per_second), burst_(std::max(burst, 1.0)), tokens_(std::max(burst, 1.0)) {}
+
+void token_bucket::refill(clock::time_point now) {
+  if (last_ && now > *last_) {
+    const double elapsed = std::chrono::duration<double>(now - *last_).count();
+    tokens_ = std::min(burst_, tokens_ + elapsed * per_second_);
+  }
+  if (!last_ || now > *last_) last_ = now;
+}
+
+bool token_bucket::try_take(clock::time_point now) {
+  refill(now);
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+token_bucket::clock::duration token_bucket::take(clock::time_point now) {
+  refill(now);
+  tokens_ -= 1.0;
+  if (tokens_ >= 0) return clock::duration::zero();
+  // The deficit is repaid at per_second_: that is how long this caller waits.
+  return std::chrono::duration_cast<clock::duration>(
+      std::chrono::duration<double>(-tokens_ / per_second_));
+}
+
+bool server_budget::update(std::int64_t remaining, millis reset) {
+  const auto before = next_allowed();
+  gap_ = clock::duration::zero();
+  if (remaining > 0 && reset > millis::zero()) {
+    const auto gap = std::chrono::duration_cast<clock::duration>(reset) / remaining;
+    if (gap > min_gap_) gap_ = gap;
+  }
+  return next_allowed() < before;
+}
+
+server_budget::clock::time_point server_budget::next_allowed() const {
+  if (gap_ == clock::duration::zero() || last_ == clock::time_point::min()) {
+    return clock::time_point::min();
+  }
+  return last_ + gap_;
+}
+
+}  // namespace fjwatch

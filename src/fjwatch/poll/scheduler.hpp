@@ -1,0 +1,212 @@
+#pragma once
+// Which session is polled next, and by whom: a heap of due times and a fixed set of workers, as
+// many as api.max_in_flight, each with its own keep-alive connection, pulling due sessions through
+// one token bucket. No timer or coroutine per session. Single-threaded: everything runs on the
+// io_context's one thread.
+#include "fjwatch/api/api_client.hpp"
+#include "fjwatch/policy/cadence.hpp"
+#include "fjwatch/config/config.hpp"
+#include "fjwatch/domain/id_index.hpp"
+#include "fjwatch/status/metrics.hpp"
+#include "fjwatch/policy/server_pause.hpp"
+#include "fjwatch/status/service_status.hpp"
+#include "fjwatch/store/store.hpp"
+#include "fjwatch/policy/tracker.hpp"
+#include "fjwatch/watchlist/watch_list.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace fjwatch {
+
+// One watched session as the operator sees it (demo table, status).
+struct session_view {
+  std::string id;
+  std::string label;
+  std::optional<matching_status> status;
+  session_phase phase = session_phase::active;
+  std::int64_t matched = 0;
+  std::int64_t total_for_matching = 0;
+  std::uint32_t polls = 0;
+  std::uint32_t events = 0;
+  std::int64_t last_poll_ms = 0;  // unix ms, 0 = never
+  std::int64_t next_poll_ms = 0;  // unix ms, 0 = none scheduled
+  std::string last_error;
+};
+
+// Upper bounds, in seconds, of the poll latency histogram's buckets.
+inline std::vector<double> poll_latency_bounds() {
+  return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+}
+
+// Counted where the thing happens, as plain integers (one thread); read by the control endpoint.
+struct scheduler_stats {
+  std::array<std::uint64_t, 8> polls_by_outcome{};  // indexed by poll_outcome::kind
+  histogram poll_latency{poll_latency_bounds()};     // seconds, request start to outcome
+  std::uint64_t connections_opened = 0;
+  std::uint64_t events_recorded = 0;
+  std::uint64_t state_commits = 0;        // transactions of the group commit
+  std::uint64_t state_rows_committed = 0;  // session rows they wrote
+  std::array<std::uint64_t, 4> events_by_type{};    // indexed by event_type
+  std::uint64_t server_rate_limit_pauses = 0;  // a 429 or RateLimit-Remaining: 0 paused every poll
+  // The latest such pause (capped at api.max_server_pause); nullopt before the first. Its end
+  // may have passed.
+  std::optional<server_pause> api_pause;
+  std::uint64_t bucket_waits = 0;              // a poll waited for the api.rate token bucket
+  bool auth_failing = false;
+  // Since when every poll failed with a network error or a 5xx (the streak ends at the next
+  // answer of any other kind); nullopt while the API answers.
+  std::optional<std::chrono::steady_clock::time_point> api_failing_since;
+  std::string api_last_failure;  // "server_error: HTTP 503", the last poll of that streak
+  // The store's disk-full state (store::write_problem(), store::full_failures()), filled in by
+  // the daemon.
+  std::string store_write_problem;
+  std::uint64_t store_full_failures = 0;
+};
+
+class scheduler {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  // `on_events` is called after a commit that recorded new events (the outbox has work);
+  // `on_fatal` when the store failed and the daemon cannot go on with state it cannot trust.
+  scheduler(boost::asio::io_context& ioc, const config& cfg, std::string api_key, store& db,
+            std::function<void()> on_events, std::function<void(std::string)> on_fatal);
+  ~scheduler();
+
+  // Starts polling `entry` from its stored row, or updates its label and actions when it is
+  // already watched (its schedule is left alone). Sessions whose row is no longer active (done
+  // and stopped, not found, timed out) are kept for the view but not polled.
+  void watch(const watch_entry& entry, const session_row& row);
+  // Stops polling; an in-flight poll's outcome is dropped. Pending deliveries are not touched.
+  void unwatch(const session_id& id);
+  bool watching(const session_id& id) const;
+  std::size_t size() const { return index_.size(); }
+  // Makes room for `more` sessions beyond those watched now (a start, a large reload).
+  void reserve(std::size_t more);
+
+  // Spawns the workers on the io_context. Each finishes after stop().
+  void start();
+  // Aborts in-flight polls (their outcomes are dropped) and ends the workers.
+  void stop();
+  std::size_t running_workers() const { return running_; }
+
+  std::vector<session_view> view() const;
+  scheduler_stats stats() const;
+  // O(1) health facts (see scheduler_stats).
+  bool auth_failing() const { return auth_failing_; }
+  std::optional<clock::time_point> api_failing_since() const { return stats_.api_failing_since; }
+  // Watched sessions by status and phase; O(1) (kept up to date as sessions change).
+  session_counts counts() const;
+
+  // Takes up poll.*, retry.* and api.rate again from the config this scheduler was given (a
+  // reload changed them in place): later gaps, backoffs and the token bucket follow them at once;
+  // polls already scheduled keep their due times.
+  void reconfigure();
+
+ private:
+  struct slot;
+  struct worker;
+  struct due_entry {
+    clock::time_point due;
+    std::uint32_t slot;
+    std::uint32_t generation;
+    bool operator>(const due_entry& o) const { return due > o.due; }
+  };
+
+  boost::asio::awaitable<void> run_worker(worker& w);
+  // Whether a session may be polled now (dropping stale heap entries on the way), and taking it.
+  bool due_now(clock::time_point now);
+  std::uint32_t pop_due(clock::time_point now);
+  boost::asio::awaitable<std::optional<std::uint32_t>> take_due(worker& w);
+  boost::asio::awaitable<bool> take_batch(worker& w);
+  void schedule(std::uint32_t index, clock::duration delay);
+  void wake_leader();
+  clock::time_point next_wake() const;
+  void handle(std::uint32_t index, std::uint32_t generation, const poll_outcome& o);
+  void handle_auth(std::uint32_t index, const poll_outcome& o);
+  void handle_rate_headers(const poll_outcome& o);
+  void count_poll(const poll_outcome& o);
+  // The group commit (scheduler_commit.cpp): a poll whose outcome must be written waits, its
+  // slot still in flight, until the batch's one transaction is durable; then it is applied.
+  struct staged;
+  void stage(std::uint32_t index, const tracked_session& next, const poll_outcome& o,
+             poll_decision d, std::string etag);
+  session_commit commit_for(const slot& s, const tracked_session& next, const poll_outcome& o,
+                            const std::vector<event_type>& events, const std::string& etag);
+  void flush();
+  void log_committed(const session_commit& c, const std::vector<std::string>& fresh,
+                     const std::optional<matching_status>& before);
+  void apply(std::uint32_t index, const tracked_session& next, const poll_decision& d,
+             std::string etag);
+  // The disk is full: the batch's sessions keep their state and are polled again later.
+  void defer_after_full(std::uint32_t index, const std::string& what);
+  std::vector<std::string> actions_for(const slot& s, event_type t) const;
+  void release(std::uint32_t index);
+  // Every change of a slot's state or of whether it is watched goes through these two, which keep
+  // counts_ in step. count_of is the field of `c` that a session in state `t` counts in.
+  static std::size_t& count_of(session_counts& c, const tracked_session& t);
+  void set_tracked(slot& s, const tracked_session& t);
+  void set_watched(slot& s, bool watched);
+  // What index_ reads a slot's id with (defined in scheduler_internal.hpp).
+  struct slot_ids {
+    const std::vector<slot>* slots;
+    const session_id& operator()(std::uint32_t i) const;
+  };
+  slot_ids id_of() const { return {&slots_}; }
+  double uniform();
+
+  boost::asio::io_context& ioc_;
+  const config& cfg_;
+  std::string api_key_;
+  store& db_;
+  std::function<void()> on_events_;
+  std::function<void(std::string)> on_fatal_;
+  tracker_policy policy_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
+  api_target target_;
+
+  std::vector<slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  id_index index_;  // session id -> slot
+  session_counts counts_;  // watched sessions by state
+  std::priority_queue<due_entry, std::vector<due_entry>, std::greater<>> heap_;
+
+  std::vector<std::unique_ptr<worker>> workers_;
+  worker* leader_ = nullptr;        // the idle worker watching the clock
+  std::vector<worker*> followers_;  // idle workers waiting to become leader
+  std::size_t running_ = 0;
+  bool stopping_ = false;
+
+  std::vector<staged> staged_;
+  std::vector<session_commit> staged_commits_;  // staged_[i]'s rows and events
+  boost::asio::steady_timer commit_timer_;
+  bool commit_armed_ = false;
+
+  token_bucket bucket_;
+  server_budget budget_;              // RateLimit-Remaining over RateLimit-Reset
+  clock::time_point paused_until_{};  // RateLimit-Remaining: 0, 429, or a 401 probe gap
+  bool auth_failing_ = false;
+  bool probe_in_flight_ = false;
+  std::uint32_t probe_slot_ = 0;  // the session whose poll is the current 401 probe
+  millis probe_gap_{0};
+  bool rate_paused_logged_ = false;
+  bool retry_after_warned_ = false;  // the one warning for a Retry-After in neither form
+  std::mt19937_64 rng_;
+  int store_failures_ = 0;  // writes failed in a row for a full disk (their backoff)
+  scheduler_stats stats_;
+};
+
+}  // namespace fjwatch

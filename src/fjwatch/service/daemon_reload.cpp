@@ -1,0 +1,60 @@
+// The daemon's reload (SIGHUP) and the status it reports to systemd: kept apart from the wiring
+// in daemon.cpp.
+#include "fjwatch/service/daemon.hpp"
+#include "fjwatch/log/log.hpp"
+#include "fjwatch/config/reload_diff.hpp"
+
+namespace fjwatch {
+
+void daemon::reload() {
+  notifier_.reloading();
+  if (cfg_.source.empty()) {
+    log::info("config.reload_skipped", {{"reason", "built-in config, no file to read"}});
+  } else {
+    try {
+      const auto next = load_config(cfg_.source);
+      const auto changes = diff_config(cfg_, next);
+      for (const auto& c : changes) {
+        if (c.live) continue;
+        log::warn("config.restart_needed",
+                  {{"key", c.key}, {"kept", "the running value, until a restart"}});
+      }
+      apply_live(cfg_, next);
+      log::configure(cfg_.log.level, cfg_.log.format);
+      if (scheduler_) scheduler_->reconfigure();
+      log::info("config.reloaded", {{"file", cfg_.source},
+                                    {"applied", join_keys(changes, true)},
+                                    {"needs_restart", join_keys(changes, false)}});
+    } catch (const config_error& e) {
+      log::problems("config.problem", e.problems());
+      log::error("config.reload_rejected", {{"file", cfg_.source}, {"kept", "the running config"}});
+    }
+  }
+  reload_watch_list();
+  notifier_.reloaded();
+}
+
+std::string daemon::status_text() {
+  service_facts f;
+  if (scheduler_) {
+    const auto stats = scheduler_->stats();
+    api_health_ = judge_api(api_health_, polls_seen_, stats.polls_by_outcome, stats.auth_failing);
+    polls_seen_ = stats.polls_by_outcome;
+    f.api = api_health_;
+    f.sessions = scheduler_->counts();
+    if (stats.api_pause && stats.api_pause->long_at(std::chrono::steady_clock::now())) {
+      f.paused_until_unix_ms = stats.api_pause->until_unix_ms;
+    }
+  }
+  if (db_) {
+    try {
+      f.deliveries_pending = db_->count_deliveries(delivery_state::pending);
+      f.deliveries_failed = db_->count_deliveries(delivery_state::failed);
+    } catch (const store_error& e) {
+      fatal(e.what());
+    }
+  }
+  return status_line(f);
+}
+
+}  // namespace fjwatch
