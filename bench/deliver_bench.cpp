@@ -14,6 +14,7 @@
 #include "fjwatch/signing/webhook.hpp"
 #include "support/process.hpp"
 #include "support/receiver_thread.hpp"
+#include "fjwatch/http/url.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_future.hpp>
@@ -76,7 +77,7 @@ struct bench_rig : t::rig {
   explicit bench_rig(t::receiver_thread& rx) : url(rx->url()) {
     dir.write("hook.secret", std::string(t::webhook_secret) + "\n");
     dir.write("hook-ca.pem", rx->ca_pem());
-    cfg.default_actions = {"hook"};
+    cfg.default_actions = std::vector<std::string>{"hook"};
     cfg.rate = "5000/s";
     hook_timeout("15s");
   }

@@ -63,7 +63,7 @@ class soak {
     c.retry_max = "5m";
     c.after_done = "watch";
     c.more_actions = hook_yaml(rx_);
-    c.default_actions = {"journal", "hook"};
+    c.default_actions = std::vector<std::string>{"journal", "hook"};
     csv_ << "t_s,segment,pid,rss_kib,fds,watched,added,accepted_ids,receiver_up\n";
   }
 

@@ -135,7 +135,7 @@ BOOST_AUTO_TEST_CASE(add_and_remove_refuse_a_fifo_at_once) {
       const auto code = c->wait_exit(5s);
       BOOST_TEST_REQUIRE(code.has_value(), "still waiting on the FIFO");
       BOOST_TEST(*code != 0);
-      BOOST_TEST(c->err_text().find("watchlist.yaml: not a regular file") != std::string::npos,
+      BOOST_TEST(c->err_text().find("watchlist.yaml: cannot read: not a regular file") != std::string::npos,
                  c->err_text());
     }
   }

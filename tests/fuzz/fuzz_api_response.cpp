@@ -2,6 +2,7 @@
 // agree, never throw, and a failure's reason is one short printable line.
 #include "fjwatch/api/fj_response.hpp"
 #include "fuzz_check.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
 
 #include <algorithm>
 

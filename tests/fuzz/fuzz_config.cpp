@@ -2,6 +2,7 @@
 // or throws config_error with at least one positioned problem; anything else is a finding.
 #include "fjwatch/config/config.hpp"
 #include "fuzz_check.hpp"
+#include "fjwatch/util/diagnostic.hpp"
 
 #include <algorithm>
 
@@ -17,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(c.poll.multiplier >= 1.0 && c.poll.multiplier <= 10.0, "poll.multiplier");
     FUZZ_CHECK(c.poll.jitter >= 0.0 && c.poll.jitter <= 0.5, "poll.jitter");
     FUZZ_CHECK(c.retry.initial <= c.retry.max, "retry.initial <= retry.max");
-    for (const auto& name : c.default_actions) {
+    for (const auto& name : c.default_actions.value_or(std::vector<std::string>{})) {
       FUZZ_CHECK(c.find_action(name) != nullptr, "defaults.actions names a known action");
     }
   } catch (const config_error& e) {

@@ -4,7 +4,9 @@
 // that parses (but one past the clock's range, which saturates) reads back the same from its
 // IMF-fixdate form.
 #include "fjwatch/api/fj_response.hpp"
-#include "fjwatch/signing/webhook.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
+#include "fjwatch/http/http_date.hpp"
+#include "fjwatch/policy/webhook_retry.hpp"
 #include "fuzz_check.hpp"
 
 #include <array>

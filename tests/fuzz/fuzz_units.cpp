@@ -3,6 +3,7 @@
 // parses to the same parts.
 #include "fjwatch/util/units.hpp"
 #include "fuzz_check.hpp"
+#include "fjwatch/http/url.hpp"
 
 #include <cmath>
 #include <string>

@@ -4,6 +4,8 @@
 #include "fjwatch/watchlist/watch_list.hpp"
 #include "fuzz_check.hpp"
 #include "fjwatch/watchlist/detail/list_reader.hpp"
+#include "fjwatch/util/diagnostic.hpp"
+#include "fjwatch/watchlist/watch_diff.hpp"
 
 #include <algorithm>
 #include <set>

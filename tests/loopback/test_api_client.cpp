@@ -14,6 +14,8 @@
 #include "support/harness.hpp"
 #include "sim/certs.hpp"
 #include "sim/sim.hpp"
+#include "fjwatch/http/url.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "fjwatch/service/control.hpp"
+#include "fjwatch/service/control_server.hpp"
 #include "support/control_client.hpp"
 #include "support/daemon_env.hpp"
 #include "support/metrics_format.hpp"

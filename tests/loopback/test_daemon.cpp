@@ -1,4 +1,6 @@
 #include "support/daemon_env.hpp"
+#include "fjwatch/util/unix_time.hpp"
+#include "fjwatch/domain/session_phase.hpp"
 
 using namespace itest;
 

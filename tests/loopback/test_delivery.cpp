@@ -2,6 +2,7 @@
 // receiver on loopback over real TLS; the receiver checks signatures with code of its own.
 #include "support/daemon_env.hpp"
 #include "support/receiver_thread.hpp"
+#include "fjwatch/util/unix_time.hpp"
 
 #include <boost/json.hpp>
 

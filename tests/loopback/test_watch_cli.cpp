@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -293,6 +294,41 @@ BOOST_AUTO_TEST_CASE(the_daemon_follows_edits_and_list_shows_its_state) {
   BOOST_TEST(table.code == 0);
   BOOST_TEST(table.out.find(quick + "  Quick one  journal (default)  done    25/") != std::string::npos, table.out);
   BOOST_TEST(table.out.find("done_stopped") != std::string::npos, table.out);
+}
+
+// One rule decides an entry's actions: with no defaults section every action is its default, and
+// `list` shows what the daemon delivers to.
+BOOST_AUTO_TEST_CASE(list_and_the_daemon_agree_on_an_entrys_actions) {
+  rig r;
+  const auto id = hex_id(510);
+  r.api->add_session(sim::done_after(id, 0ms));
+  r.cfg.no_defaults = true;
+  r.cfg.more_actions = "  - name: audit\n    type: log\n    on: [session.done]\n";
+  r.watch({id});
+  auto c = r.start_ready();
+  const std::string event = "fjw_" + id + "_done_0";
+  BOOST_TEST(c->wait_for([&](const auto& lines, bool) {
+    int n = 0;
+    for (const auto& l : lines) n += t::is_event(l, "action.log") && t::log_field(l, "event_id") == event;
+    return n == 2;
+  }, 10s), "not delivered to both actions:" << tail(*c));
+  BOOST_TEST(t::terminate(*c) == 0);
+  const auto json = run_cli(r, {"list", "--json"});
+  BOOST_TEST_REQUIRE(json.code == 0);
+  const auto listing = boost::json::parse(json.out);
+  const auto& row = listing.as_array().at(0).as_object();
+  std::vector<std::string> listed;
+  for (const auto& a : row.at("actions").as_array()) listed.emplace_back(a.as_string());
+  BOOST_TEST(listed == (std::vector<std::string>{"journal", "audit"}), boost::test_tools::per_element());
+  BOOST_TEST(row.at("default_actions").as_bool());
+  const auto deliveries = run_cli(r, {"deliveries", "--json"});
+  std::vector<std::string> delivered;
+  const auto outbox = boost::json::parse(deliveries.out);
+  for (const auto& d : outbox.as_array()) {
+    if (d.at("event_id").as_string() == event) delivered.emplace_back(d.at("action").as_string());
+  }
+  std::sort(delivered.begin(), delivered.end());
+  BOOST_TEST(delivered == (std::vector<std::string>{"audit", "journal"}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(list_without_a_database_shows_dashes_and_creates_nothing) {

@@ -10,6 +10,7 @@
 #include "fjwatch/store/store.hpp"
 #include "support/harness.hpp"
 #include "sim/certs.hpp"
+#include "fjwatch/util/unix_time.hpp"
 
 #include <cstdio>
 #include <sstream>

@@ -130,7 +130,7 @@ inline std::string integrity_check(const std::filesystem::path& state) {
   return out;
 }
 
-// The fault shim (tests/integration/fault_inject.c) for a daemon whose state is `state`: writes
+// The fault shim (tests/support/fault_inject.c) for a daemon whose state is `state`: writes
 // or syncs of its files fail while `trigger` exists (see the shim for what the file says). The
 // state directory is made now (mode 0700, as the daemon would) so the shim can name it.
 inline env_map fault_env(const std::filesystem::path& state, const std::filesystem::path& trigger) {

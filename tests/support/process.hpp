@@ -305,6 +305,7 @@ struct run_config {
   std::string state_dir = "state";
   std::string more_actions;                        // YAML items appended to `actions:`
   std::vector<std::string> default_actions = {"journal"};
+  bool no_defaults = false;  // leave the defaults section out (every action is an entry's default)
   std::string control = "\"\"";  // the control endpoint: off unless a test sets it
 };
 
@@ -322,7 +323,9 @@ inline std::string config_yaml(const run_config& c) {
   y += "retry:\n  initial: " + c.retry_initial + "\n  max: " + c.retry_max + "\n";
   y += "watchlist: " + c.watchlist + "\nstate_dir: " + c.state_dir + "\ncontrol: " + c.control + "\n";
   y += "log: { level: " + c.level + ", format: text }\n";
-  y += "actions:\n  - name: journal\n    type: log\n" + c.more_actions + "defaults:\n  actions: [";
+  y += "actions:\n  - name: journal\n    type: log\n" + c.more_actions;
+  if (c.no_defaults) return y;
+  y += "defaults:\n  actions: [";
   for (std::size_t i = 0; i < c.default_actions.size(); ++i) {
     y += (i ? ", " : "") + c.default_actions[i];
   }

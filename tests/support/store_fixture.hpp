@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
+
 namespace fjwatch {
 
 namespace fs = std::filesystem;
@@ -24,18 +26,9 @@ inline const std::string sid_a = "69f45196c8bbf1ce65b5bcd6";
 inline const std::string sid_b = "69f45196c8bbf1ce65b5bcd7";
 
 // A fresh directory per test, removed afterwards; the store lives in its "state" child.
-struct temp_dir {
-  fs::path root;
-  temp_dir() {
-    std::string t = (fs::temp_directory_path() / "fjwatch-store-XXXXXX").string();
-    BOOST_REQUIRE(::mkdtemp(t.data()) != nullptr);
-    root = t;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(root, ec);
-  }
-  fs::path state() const { return root / "state"; }
+struct temp_dir : testing::temp_dir {
+  temp_dir() : testing::temp_dir("fjwatch-store") {}
+  fs::path state() const { return path() / "state"; }
   fs::path db() const { return state() / "fjwatch.db"; }
 };
 

@@ -3,6 +3,8 @@
 #include <vector>
 
 #include "fjwatch/api/fj_response.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
+#include "fjwatch/http/http_date.hpp"
 
 namespace {
 
@@ -10,7 +12,7 @@ using namespace std::chrono_literals;
 using fjwatch::poll_outcome;
 using sys_clock = std::chrono::system_clock;
 
-// The documented example response of Get Session Details (reference/get-session-details.md).
+// The documented example response of Get Session Details (the FJ API documentation's page).
 constexpr std::string_view documented_body = R"json({
   "statusCode": 200,
   "data": {

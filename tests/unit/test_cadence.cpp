@@ -1,6 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "fjwatch/policy/cadence.hpp"
+#include "fjwatch/policy/token_bucket.hpp"
+#include "fjwatch/policy/server_budget.hpp"
 
 #include <algorithm>
 #include <chrono>

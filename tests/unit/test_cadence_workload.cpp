@@ -6,6 +6,8 @@
 
 #include "fjwatch/policy/tracker.hpp"
 #include "sim/model.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
+#include "fjwatch/config/policies.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -97,7 +99,7 @@ figures run(const fjwatch::tracker_policy& policy, bool hide) {
 }
 
 fjwatch::tracker_policy defaults() {
-  return fjwatch::make_tracker_policy(fjwatch::config{}, false);
+  return fjwatch::tracker_of(fjwatch::config{}, false);
 }
 
 fjwatch::tracker_policy fixed_5s() {

@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include "fjwatch/process/command.hpp"
 #include "fjwatch/log/log.hpp"
 
@@ -49,21 +51,15 @@ BOOST_TEST_GLOBAL_FIXTURE(journal_env);
 
 // A fresh directory for scripts and their output; captures log lines.
 struct sandbox {
-  fs::path dir;
+  fjwatch::testing::temp_dir tmp{"fjwatch-command"};
+  fs::path dir = tmp.path();
   std::vector<std::string> lines;
 
   sandbox() {
-    std::string tmpl = (fs::temp_directory_path() / "fjwatch-command-XXXXXX").string();
-    BOOST_TEST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    dir = tmpl;
     lg::configure(log_level::info, log_format::text);
     lg::set_sink([this](std::string_view line) { lines.emplace_back(line); });
   }
-  ~sandbox() {
-    lg::set_sink({});
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
+  ~sandbox() { lg::set_sink({}); }
 
   // Writes an executable /bin/sh script and returns its path.
   std::string script(const std::string& name, const std::string& body) {

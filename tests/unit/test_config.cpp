@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "fjwatch/config/config.hpp"
+#include "fjwatch/config/policies.hpp"
+#include "fjwatch/config/reload_diff.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using fjwatch::config_error;
@@ -39,23 +42,7 @@ class env_guard {
   std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
 };
 
-// A fresh directory under the system temp dir, removed with everything in it.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "fjwatch-config-XXXXXX").string();
-    BOOST_TEST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::ofstream(path / name, std::ios::binary) << content;
-    return (path / name).string();
-  }
-};
+using fjwatch::testing::temp_dir;
 
 std::string error_of(std::string_view yaml, const fs::path& base_dir = {}) {
   try {
@@ -77,7 +64,7 @@ std::string key_error(const fjwatch::config& cfg) {
 const std::vector<event_type> default_events{event_type::done, event_type::not_found,
                                              event_type::timeout};
 
-// The defaults of DESIGN.md section 1, spelled out (not read from the structs they check).
+// The documented defaults (README, config/fjwatch.example.yaml), spelled out (not read from the structs they check).
 void check_defaults(const fjwatch::config& c) {
   BOOST_TEST(c.api.base_url == "https://prod.api.futurejobs.ai");
   BOOST_TEST(c.api.api_key_file == "/etc/fjwatch/api-key");
@@ -127,7 +114,7 @@ BOOST_AUTO_TEST_CASE(an_empty_map_gives_every_default) {
       BOOST_TEST(c.source == "fjwatch.yaml");
       BOOST_TEST(c.state_dir == "/var/lib/fjwatch");
       BOOST_TEST(c.actions.empty());
-      BOOST_TEST(c.default_actions.empty());
+      BOOST_TEST(!c.default_actions.has_value());
     }
   }
 }
@@ -239,19 +226,42 @@ BOOST_AUTO_TEST_CASE(example_config_loads_with_the_defaults) {
   BOOST_TEST((c.actions[0].on == default_events));
   BOOST_TEST(c.actions[0].template_text == "{title} ({session_id}) is ready: {matched} profiles");
   BOOST_TEST((c.default_actions == std::vector<std::string>{"journal"}));
+  // The example states each default as the structs have it (one source, checked here).
+  BOOST_TEST((c.api == fjwatch::api_config{}));
+  BOOST_TEST((c.poll == fjwatch::poll_config{}));
+  BOOST_TEST((c.retry == fjwatch::retry_config{}));
+  BOOST_TEST((c.log == fjwatch::log_config{}));
   std::ifstream in(path);
   const std::string text{std::istreambuf_iterator<char>(in), {}};
-  std::istringstream keys(
-      "base_url api_key_file ca_file timeout max_in_flight pipeline rate allow_insecure_http "
-      "interval "
-      "max_interval max_blind_interval multiplier jitter give_up_after after_done initial max "
-      "watchlist state_dir control control_allow_remote level format actions name type on "
-      "template url secret_file secret_env headers "
-      "retry_schedule argv defaults");
-  for (std::string key; keys >> key;) {
-    key += ':';
+  // Every key of the config (the reload table has them all) and every key of an action.
+  auto keys = fjwatch::reload_keys(true);
+  for (const auto k : fjwatch::reload_keys(false)) keys.push_back(k);
+  for (const std::string_view k : {"name", "type", "on", "template", "url", "secret_file",
+                                   "secret_env", "headers", "retry_schedule", "argv"}) {
+    keys.push_back(k);
+  }
+  for (const auto k : keys) {
+    const std::string key = std::string(k.substr(k.rfind('.') + 1)) + ':';
     BOOST_TEST_CONTEXT("key " << key) { BOOST_TEST(text.find(key) != std::string::npos); }
   }
+}
+
+// The decisions' own defaults are the config's: a policy made from a default config is the
+// policy's default.
+BOOST_AUTO_TEST_CASE(the_policies_defaults_are_the_configs) {
+  const auto cadence = fjwatch::cadence_of(fjwatch::config{});
+  const fjwatch::cadence_policy plain;
+  BOOST_TEST(cadence.interval.count() == plain.interval.count());
+  BOOST_TEST(cadence.max_interval.count() == plain.max_interval.count());
+  BOOST_TEST(cadence.max_blind_interval.count() == plain.max_blind_interval.count());
+  BOOST_TEST(cadence.multiplier == plain.multiplier);
+  BOOST_TEST(cadence.jitter == plain.jitter);
+  BOOST_TEST(cadence.retry_initial.count() == plain.retry_initial.count());
+  BOOST_TEST(cadence.retry_max.count() == plain.retry_max.count());
+  const auto tracker = fjwatch::tracker_of(fjwatch::config{}, false);
+  const fjwatch::tracker_policy plain_tracker;
+  BOOST_TEST(tracker.give_up_after.count() == plain_tracker.give_up_after.count());
+  BOOST_TEST((tracker.after_done == plain_tracker.after_done));
 }
 
 BOOST_AUTO_TEST_CASE(each_error_class_names_key_and_position) {
@@ -485,10 +495,10 @@ BOOST_AUTO_TEST_CASE(relative_paths_resolve_against_the_file) {
 
 BOOST_AUTO_TEST_CASE(unreadable_file_is_a_config_error) {
   const temp_dir tmp;
-  const std::string missing = (tmp.path / "nope.yaml").string();
+  const std::string missing = (tmp.path() / "nope.yaml").string();
   const std::vector<std::pair<std::string, std::string>> rows{
       {missing, missing + ": cannot read: No such file or directory"},
-      {tmp.path.string(), tmp.path.string() + ": cannot read: Is a directory"},
+      {tmp.path().string(), tmp.path().string() + ": cannot read: Is a directory"},
   };
   for (const auto& [path, want] : rows) {
     BOOST_TEST_CONTEXT("path " << path) {
@@ -506,11 +516,11 @@ BOOST_AUTO_TEST_CASE(unreadable_file_is_a_config_error) {
 BOOST_AUTO_TEST_CASE(api_key_sources_in_order) {
   env_guard env({"CREDENTIALS_DIRECTORY", "FJ_API_KEY"});
   const temp_dir tmp;
-  fs::create_directory(tmp.path / "creds");
+  fs::create_directory(tmp.path() / "creds");
   const std::string cred_file = tmp.write("creds/fj-api-key", "  fjk_from_credential\n");
   auto cfg = fjwatch::parse_config("{}", "fjwatch.yaml");
   cfg.api.api_key_file = tmp.write("api-key", "fjk_from_file\n");
-  env.set("CREDENTIALS_DIRECTORY", (tmp.path / "creds").string());
+  env.set("CREDENTIALS_DIRECTORY", (tmp.path() / "creds").string());
   env.set("FJ_API_KEY", " fjk_from_env ");
   BOOST_TEST(fjwatch::load_api_key(cfg) == "fjk_from_credential");
   fs::remove(cred_file);
@@ -521,12 +531,12 @@ BOOST_AUTO_TEST_CASE(api_key_sources_in_order) {
   BOOST_TEST(key_error(cfg) == "fjwatch.yaml: no API key: looked in " + cred_file +
                                    " (No such file or directory), " + cfg.api.api_key_file +
                                    " (empty), $FJ_API_KEY (empty)");
-  cfg.api.api_key_file = tmp.path.string();
+  cfg.api.api_key_file = tmp.path().string();
   env.unset("CREDENTIALS_DIRECTORY");
   env.unset("FJ_API_KEY");
   BOOST_TEST(key_error(cfg) ==
              "fjwatch.yaml: no API key: looked in $CREDENTIALS_DIRECTORY/fj-api-key (not set), " +
-                 tmp.path.string() + " (Is a directory), $FJ_API_KEY (not set)");
+                 tmp.path().string() + " (Is a directory), $FJ_API_KEY (not set)");
   cfg.api.api_key_file = "";
   BOOST_TEST(key_error(cfg) ==
              "fjwatch.yaml: no API key: looked in $CREDENTIALS_DIRECTORY/fj-api-key (not set), "

@@ -1,9 +1,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include "fjwatch/cli/status_command.hpp"
-#include "fjwatch/service/control.hpp"
+#include "fjwatch/status/control_pages.hpp"
 #include "fjwatch/store/store.hpp"
 #include "support/metrics_format.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
+#include "fjwatch/domain/session_phase.hpp"
 
 #include <boost/json/parse.hpp>
 

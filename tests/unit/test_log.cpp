@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "fjwatch/log/log.hpp"
+#include "fjwatch/util/diagnostic.hpp"
 
 #include <cmath>
 #include <cstdint>

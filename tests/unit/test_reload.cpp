@@ -1,5 +1,8 @@
 #include <boost/test/unit_test.hpp>
+#include <fstream>
+#include <iterator>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -118,7 +121,7 @@ actions:
   BOOST_TEST(running.watchlist == "/etc/fjwatch/watchlist.yaml");
   BOOST_TEST(running.state_dir == "/var/lib/fjwatch");
   BOOST_TEST(running.actions.front().template_text != "{event}");
-  BOOST_TEST(running.default_actions == std::vector<std::string>{"journal"});
+  BOOST_TEST((running.default_actions == std::vector<std::string>{"journal"}));
   const std::vector<config_change> left{{"api.base_url", false}, {"api.timeout", false},
                                         {"watchlist", false}, {"state_dir", false},
                                         {"actions", false}, {"defaults.actions", false}};
@@ -130,4 +133,44 @@ BOOST_AUTO_TEST_CASE(join_keys_lists_one_side) {
   BOOST_TEST(fjwatch::join_keys(c, true) == "poll.interval,log.level");
   BOOST_TEST(fjwatch::join_keys(c, false) == "state_dir");
   BOOST_TEST(fjwatch::join_keys({}, true) == "");
+}
+
+// The docs list the keys a reload applies and those that wait for a restart; the table in
+// reload_diff.cpp is the one source, and each list must say exactly what it says.
+BOOST_AUTO_TEST_CASE(the_docs_list_the_reload_keys_as_the_table_has_them) {
+  const std::string source = FJWATCH_SOURCE_DIR;
+  for (const std::string doc : {"README.md", "systemd/README.md"}) {
+    std::ifstream in(source + "/" + doc);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    BOOST_TEST_REQUIRE(!text.empty(), doc);
+    for (const bool live : {true, false}) {
+      BOOST_TEST_CONTEXT(doc << (live ? " live keys" : " restart-only keys")) {
+        const std::string marker = live ? "reload-live" : "reload-restart";
+        const auto from = text.find("<!-- " + marker + " -->");
+        const auto to = text.find("<!-- /" + marker + " -->");
+        BOOST_TEST_REQUIRE((from != std::string::npos && to != std::string::npos && from < to));
+        // Every `key` of the list, a `section.*` standing for each key of the section.
+        std::set<std::string> listed;
+        const std::string part = text.substr(from, to - from);
+        const auto all = fjwatch::reload_keys(true);
+        auto every = fjwatch::reload_keys(false);
+        every.insert(every.end(), all.begin(), all.end());
+        for (auto open = part.find('`'); open != std::string::npos; open = part.find('`', open + 1)) {
+          const auto close = part.find('`', open + 1);
+          const std::string key = part.substr(open + 1, close - open - 1);
+          if (key.ends_with(".*")) {
+            for (const auto k : every) {
+              if (k.starts_with(key.substr(0, key.size() - 1))) listed.emplace(k);
+            }
+          } else {
+            listed.insert(key);
+          }
+          open = close;
+        }
+        std::set<std::string> table;
+        for (const auto k : fjwatch::reload_keys(live)) table.emplace(k);
+        BOOST_TEST(listed == table, boost::test_tools::per_element());
+      }
+    }
+  }
 }

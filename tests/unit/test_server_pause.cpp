@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "fjwatch/policy/server_pause.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
 
 #include <chrono>
 #include <optional>

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "fjwatch/status/service_status.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
 
 using fjwatch::api_health;
 using fjwatch::poll_tally;

@@ -3,6 +3,9 @@
 #include "fjwatch/domain/event.hpp"
 #include "fjwatch/util/result.hpp"
 #include "fjwatch/domain/session.hpp"
+#include "fjwatch/util/diagnostic.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
+#include "fjwatch/domain/event_template.hpp"
 
 #include <boost/json.hpp>
 

@@ -22,7 +22,7 @@ namespace {
 const std::string id_a = "69f45196c8bbf1ce65b5bcd6";
 const std::string id_b = "69f45196c8bbf1ce65b5bcd7";
 
-// The "Examples" response of reference/get-session-details.md, verbatim.
+// The "Examples" response of the FJ API documentation's Get Session Details page, verbatim.
 constexpr const char* documented_example = R"json({
   "statusCode": 200,
   "data": { "session": {

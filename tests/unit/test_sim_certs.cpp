@@ -1,6 +1,8 @@
 // The simulator's throw-away certificates (module `sim`, see test_sim.cpp).
 #include <boost/test/unit_test.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include "sim/certs.hpp"
 
 #include <openssl/pem.h>
@@ -68,9 +70,8 @@ BOOST_AUTO_TEST_CASE(issue_cert_rejects_bad_input) {
 }
 
 BOOST_AUTO_TEST_CASE(write_file_sets_the_mode_even_on_an_existing_file) {
-  char dir_template[] = "/tmp/fjwatch-sim-test-XXXXXX";
-  BOOST_REQUIRE(mkdtemp(dir_template) != nullptr);
-  const std::filesystem::path dir = dir_template;
+  const fjwatch::testing::temp_dir tmp("fjwatch-sim-test");
+  const std::filesystem::path& dir = tmp.path();
   const std::string path = (dir / "key.pem").string();
   std::ofstream(path) << "old contents that are longer";
   ::chmod(path.c_str(), 0644);
@@ -87,7 +88,6 @@ BOOST_AUTO_TEST_CASE(write_file_sets_the_mode_even_on_an_existing_file) {
                                  (dir / "no/such/dir").string() +
                                      ": cannot open: No such file or directory";
                         });
-  std::filesystem::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

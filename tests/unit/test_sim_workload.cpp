@@ -4,6 +4,7 @@
 #include "sim/model.hpp"
 #include "sim/sim.hpp"
 #include "support/sim_client.hpp"
+#include "fjwatch/util/unix_time.hpp"
 
 #include <boost/json/parse.hpp>
 

@@ -2,6 +2,7 @@
 
 // The store's data: round trips, commits, the outbox. test_store_file.cpp covers the file itself.
 #include "support/store_fixture.hpp"
+#include "fjwatch/domain/session_phase.hpp"
 
 #include <cstdint>
 #include <limits>

@@ -1,6 +1,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include "fjwatch/policy/tracker.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
+#include "fjwatch/domain/session_phase.hpp"
+#include "fjwatch/config/policies.hpp"
+#include "fjwatch/poll/tracked_row.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -575,7 +579,7 @@ BOOST_AUTO_TEST_CASE(policy_from_config) {
   cfg.retry.max = 45000ms;
   for (const bool status_events : {false, true}) {
     BOOST_TEST_CONTEXT("status_events=" << status_events) {
-      const auto p = fjwatch::make_tracker_policy(cfg, status_events);
+      const auto p = fjwatch::tracker_of(cfg, status_events);
       BOOST_TEST(p.cadence.interval.count() == 2500);
       BOOST_TEST(p.cadence.max_interval.count() == 90000);
       BOOST_TEST(p.cadence.max_blind_interval.count() == 15000);
@@ -588,7 +592,7 @@ BOOST_AUTO_TEST_CASE(policy_from_config) {
       BOOST_TEST(p.status_events == status_events);
     }
   }
-  const auto defaults = fjwatch::make_tracker_policy(fjwatch::config{}, false);
+  const auto defaults = fjwatch::tracker_of(fjwatch::config{}, false);
   BOOST_TEST(defaults.cadence.interval.count() == 5000);
   BOOST_TEST(defaults.cadence.max_interval.count() == 60000);
   BOOST_TEST(defaults.cadence.max_blind_interval.count() == 20000);

@@ -3,6 +3,8 @@
 #include <vector>
 
 #include "fjwatch/util/units.hpp"
+#include "fjwatch/util/unix_time.hpp"
+#include "fjwatch/http/url.hpp"
 
 using fjwatch::millis;
 using namespace std::chrono_literals;

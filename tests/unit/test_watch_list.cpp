@@ -1,6 +1,10 @@
 #include <boost/test/unit_test.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include "fjwatch/watchlist/watch_list.hpp"
+#include "fjwatch/util/diagnostic.hpp"
+#include "fjwatch/watchlist/watch_diff.hpp"
 
 #include <unistd.h>
 
@@ -28,7 +32,7 @@ namespace {
 
 const std::set<std::string, std::less<>> known_actions{"journal", "team-hook"};
 
-// The two ids of DESIGN.md and more like them: id(6) is 69f45196c8bbf1ce65b5bcd6.
+// The two ids of the README's watch list and more like them: id(6) is 69f45196c8bbf1ce65b5bcd6.
 std::string id(int n) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "69f45196c8bbf1ce65b5b%03x", 0xcd0 + n);
@@ -71,19 +75,7 @@ watch_entry entry(int n, std::string label = {}, std::optional<std::vector<std::
   return {*session_id::parse(id(n)), std::move(label), std::move(actions), line};
 }
 
-// A directory under the system temp directory, removed with everything in it.
-struct temp_dir {
-  fs::path path = fs::temp_directory_path() / ("fjwatch-test-wl-" + std::to_string(::getpid()));
-  temp_dir() { fs::create_directories(path); }
-  ~temp_dir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  fs::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name, std::ios::binary) << text;
-    return path / name;
-  }
-};
+using fjwatch::testing::temp_dir;
 
 struct parse_case {
   std::string name;
@@ -357,7 +349,7 @@ BOOST_AUTO_TEST_CASE(diff_agrees_with_a_plain_reference_on_random_edits) {
 BOOST_AUTO_TEST_CASE(load_missing_file) {
   const temp_dir dir;
   const fs::path previous = fs::current_path();
-  fs::current_path(dir.path);  // the file is named as given: a relative name stays relative
+  fs::current_path(dir.path());  // the file is named as given: a relative name stays relative
   const watch_load load = fjwatch::load_watch_list("watchlist.yaml", known_actions);
   fs::current_path(previous);
   BOOST_TEST(load.usable);
@@ -380,9 +372,9 @@ BOOST_AUTO_TEST_CASE(load_file) {
 
 BOOST_AUTO_TEST_CASE(load_unreadable_or_too_large) {
   const temp_dir dir;
-  const watch_load directory = fjwatch::load_watch_list(dir.path, known_actions);
+  const watch_load directory = fjwatch::load_watch_list(dir.path(), known_actions);
   BOOST_TEST(!directory.usable);
-  BOOST_TEST(problems_of(directory) == std::vector<std::string>{"error: " + dir.path.string() +
+  BOOST_TEST(problems_of(directory) == std::vector<std::string>{"error: " + dir.path().string() +
                                                                 ": cannot read: Is a directory"},
              boost::test_tools::per_element());
 
@@ -390,7 +382,7 @@ BOOST_AUTO_TEST_CASE(load_unreadable_or_too_large) {
   fs::resize_file(big, (64u << 20) + 1);  // sparse: costs no disk
   const watch_load large = fjwatch::load_watch_list(big, known_actions);
   BOOST_TEST(!large.usable);
-  BOOST_TEST(problems_of(large) == std::vector<std::string>{"error: " + big.string() + ": larger than 64 MiB"},
+  BOOST_TEST(problems_of(large) == std::vector<std::string>{"error: " + big.string() + ": cannot read: larger than 64 MiB"},
              boost::test_tools::per_element());
 
   const std::string text((64u << 20) + 1, ' ');

@@ -1,8 +1,9 @@
-// The watch list's fast path (watch_list_plain.cpp): which texts it takes, and that on every text
+// The watch list's fast path (plain_list.cpp): which texts it takes, and that on every text
 // it takes the result is exactly yaml-cpp's (entries, lines, every problem and its position).
 #include <boost/test/unit_test.hpp>
 
 #include "fjwatch/watchlist/detail/list_reader.hpp"
+#include "fjwatch/util/diagnostic.hpp"
 
 #include <yaml-cpp/exceptions.h>
 

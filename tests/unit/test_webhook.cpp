@@ -1,6 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "fjwatch/signing/webhook.hpp"
+#include "fjwatch/policy/webhook_retry.hpp"
 
 #include <algorithm>
 #include <cmath>

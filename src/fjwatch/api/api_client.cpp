@@ -3,6 +3,8 @@
 
 #include "fjwatch/api/fj_response.hpp"
 #include "fjwatch/net/http_connection.hpp"
+#include "fjwatch/http/token.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
 
 namespace fjwatch {
 namespace {

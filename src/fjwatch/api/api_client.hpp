@@ -3,6 +3,8 @@
 #include "fjwatch/net/http_connection.hpp"
 #include "fjwatch/domain/session.hpp"
 #include "fjwatch/util/units.hpp"
+#include "fjwatch/http/url.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>

@@ -1,6 +1,8 @@
 // Get Session Details: the JSON body into a snapshot, one HTTP answer into a poll_outcome.
 #include "fjwatch/api/fj_response.hpp"
 #include "fjwatch/util/text.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
+#include "fjwatch/http/http_date.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>

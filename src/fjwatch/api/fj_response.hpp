@@ -1,8 +1,10 @@
 #pragma once
 // Turning one HTTP answer of Get Session Details into a poll_outcome. Pure: no sockets, no clock
 // except the `now` passed in, so every case is tested directly.
+#include "fjwatch/http/http_date.hpp"
 #include "fjwatch/util/result.hpp"
 #include "fjwatch/domain/session.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -24,23 +26,6 @@ inline constexpr int max_json_depth = 64;
 // Extra fields are ignored. Text that is not valid UTF-8 (or a lone \uD800-\uDFFF escape) does
 // not fail the parse: each bad piece reads as U+FFFD.
 result<session_snapshot> parse_session_body(std::string_view body);
-
-// An HTTP-date in any of the three forms of RFC 9110 §5.6.7 (IMF-fixdate, RFC 850, asctime);
-// nullopt for anything else. A date system_clock cannot hold (before 1678 or after 2261) reads
-// as the clock's first or last instant. An RFC 850 two-digit year more than 50 years after `now`
-// is taken in the previous century.
-std::optional<std::chrono::system_clock::time_point> parse_http_date(
-    std::string_view text, std::chrono::system_clock::time_point now);
-// The same, relative to the current time.
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text);
-
-// Retry-After: delta-seconds or an HTTP-date, as a wait from `now` (a date in the past is 0), at
-// most 24 hours whichever form says more. nullopt for anything else.
-std::optional<std::chrono::milliseconds> parse_retry_after(
-    std::string_view value, std::chrono::system_clock::time_point now);
-
-// A non-negative decimal integer header value (RateLimit-Remaining, RateLimit-Reset seconds).
-std::optional<std::int64_t> parse_header_int(std::string_view value);
 
 // The response headers classify_response looks at, as received ("" when absent).
 struct response_headers {

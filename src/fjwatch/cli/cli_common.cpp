@@ -1,6 +1,7 @@
 #include "fjwatch/cli/detail/cli_common.hpp"
 
 #include "fjwatch/util/text.hpp"
+#include "fjwatch/util/diagnostic.hpp"
 
 #include <time.h>  // localtime_r
 

@@ -1,6 +1,10 @@
 #include "fjwatch/cli/detail/cli_common.hpp"
 #include "fjwatch/cli/detail/watch_options.hpp"
+#include "fjwatch/config/action_routing.hpp"
 #include "fjwatch/watchlist/watch_list.hpp"
+#include "fjwatch/util/unix_time.hpp"
+#include "fjwatch/util/diagnostic.hpp"
+#include "fjwatch/util/exit_codes.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -15,7 +19,7 @@ namespace {
 // One entry of the watch list with what the database knows of it.
 struct listed {
   const watch_entry* entry = nullptr;
-  std::vector<std::string> actions;   // the entry's, or the config's defaults
+  std::vector<std::string> actions;   // entry_actions(): the entry's, or the config's defaults
   bool default_actions = false;
   std::optional<session_row> row;    // nullopt: never seen by the daemon, or no database
   std::optional<std::int64_t> done;   // session.done events; nullopt without a row
@@ -32,7 +36,7 @@ std::vector<listed> gather(const watch_list& list, const config& cfg, store* db)
   const auto done = db ? db->count_events_by_session(event_type::done) : std::map<std::string, std::int64_t, std::less<>>{};
   std::vector<listed> out;
   for (const watch_entry& e : list.entries) {
-    listed l{&e, e.actions.value_or(cfg.default_actions), !e.actions.has_value(), std::nullopt, std::nullopt};
+    listed l{&e, entry_actions(cfg, e.actions), !e.actions.has_value(), std::nullopt, std::nullopt};
     if (db) l.row = db->find_session(e.id.view());
     if (l.row) {
       const auto it = done.find(e.id.view());

@@ -5,6 +5,8 @@
 #include "fjwatch/config/config.hpp"
 #include "fjwatch/store/store.hpp"
 #include "fjwatch/util/units.hpp"
+#include "fjwatch/util/unix_time.hpp"
+#include "fjwatch/util/exit_codes.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>

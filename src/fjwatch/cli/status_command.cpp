@@ -2,9 +2,12 @@
 
 #include "fjwatch/cli/detail/cli_common.hpp"
 #include "fjwatch/config/config.hpp"
-#include "fjwatch/service/control.hpp"
+#include "fjwatch/service/control_client.hpp"
 #include "fjwatch/util/text.hpp"
 #include "fjwatch/util/units.hpp"
+#include "fjwatch/util/unix_time.hpp"
+#include "fjwatch/util/diagnostic.hpp"
+#include "fjwatch/util/exit_codes.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -23,11 +26,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int exit_ok = 0;
-constexpr int exit_failure = 1;
-constexpr int exit_usage = 64;
-constexpr int exit_unavailable = 69;
-constexpr int exit_config = 78;
 
 constexpr millis ask_timeout{3000};
 constexpr std::string_view status_usage = "usage: fjwatch status [-c FILE] [--json]\n";

@@ -3,9 +3,12 @@
 #include "fjwatch/cli/detail/cli_common.hpp"
 #include "fjwatch/cli/detail/watch_options.hpp"
 #include "fjwatch/files/atomic_file.hpp"
+#include "fjwatch/util/read_file.hpp"
 #include "fjwatch/util/units.hpp"
 #include "fjwatch/watchlist/watch_edit.hpp"
 #include "fjwatch/watchlist/watch_list.hpp"
+#include "fjwatch/util/diagnostic.hpp"
+#include "fjwatch/util/exit_codes.hpp"
 
 #include <algorithm>
 #include <ostream>
@@ -143,8 +146,9 @@ int edit_locked(command c, const watch_options& o, const config& cfg, std::ostre
                       " for " + format_duration(o.wait) + "; try again",
                   exit_temporary);
   }
-  auto text = read_text_file(file);
-  if (!text) return report(err, c, text.error().what, exit_failure);
+  // Opened without waiting: a FIFO in its place is refused at once, not read with the lock held.
+  auto text = read_file_if_exists(file, max_watch_list_bytes);
+  if (!text) return report(err, c, file.string() + ": cannot read: " + text.error().what, exit_failure);
   const std::string old_text = text->value_or("");
   const auto before = parse_watch_list(old_text, cfg.watchlist, action_names(cfg));
   if (!before.usable) {

@@ -1,9 +1,7 @@
 #include "fjwatch/config/config.hpp"
-
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <unistd.h>
+#include "fjwatch/config/control_address.hpp"
+#include "fjwatch/util/read_file.hpp"
+#include "fjwatch/util/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,6 +10,8 @@
 #include <system_error>
 
 #include "fjwatch/config/detail/config_reader.hpp"
+#include "fjwatch/http/url.hpp"
+#include "fjwatch/util/diagnostic.hpp"
 
 namespace fjwatch {
 using namespace std::chrono_literals;
@@ -19,7 +19,6 @@ namespace {
 
 constexpr std::size_t max_config_bytes = 1 << 20;
 constexpr std::size_t max_key_bytes = 64 << 10;
-constexpr std::size_t max_unix_path = 107;  // sizeof(sockaddr_un::sun_path) - 1
 
 constexpr std::array<std::string_view, 10> top_keys{
     "api",     "poll", "retry",   "watchlist", "state_dir", "control", "control_allow_remote",
@@ -102,35 +101,19 @@ void read_log(config_reader& r, const config_entry& e, log_config& log) {
   m.get_choice<log_format>("format", log.format, format_names);
 }
 
-// "localhost", 127.0.0.0/8, ::1 or ::ffff:127.x.x.x. Any other name counts as remote: what it
-// resolves to is not known here.
-bool loopback_host(const std::string& host) {
-  if (host == "localhost") return true;
-  in_addr v4{};
-  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  if (::inet_pton(AF_INET6, host.c_str(), &v6) != 1) return false;
-  if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
-  return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
-}
-
 // "", "host:port" (host a name, an IPv4 or a bracketed IPv6 address) or "unix:/absolute/path";
 // a host off loopback only with control_allow_remote: true.
 void check_control(config_reader& r, const config_entry& e, const std::string& control,
                    bool allow_remote) {
   if (control.empty()) return;
-  if (control.starts_with("unix:/")) {
-    if (control.size() - 5 > max_unix_path) r.report(e, "a unix socket path is at most 107 bytes");
-    return;
-  }
-  const std::size_t colon = control.rfind(':');
-  const std::size_t bracket = control.rfind(']');
-  const bool has_port =
-      colon != std::string::npos && (bracket == std::string::npos || colon > bracket);
-  const auto parts = parse_url("http://" + control);
-  if (!has_port || !parts || !parts->path.empty() || control.find('/') != std::string::npos) {
-    r.expected(e, "host:port, unix:/path or \"\"");
-  } else if (!allow_remote && !loopback_host(parts->host)) {
+  const auto address = parse_control_address(control);
+  if (!address) {
+    if (address.error().what.starts_with("expected ")) {
+      r.expected(e, "host:port, unix:/path or \"\"");
+    } else {
+      r.report(e, address.error().what);
+    }
+  } else if (!allow_remote && !address->local()) {
     r.report(e, "\"" + control +
                     "\" is not a loopback address; set control_allow_remote: true to listen there");
   }
@@ -140,14 +123,14 @@ void read_defaults(config_reader& r, const config_entry& e, config& c) {
   config_map m(r, e, defaults_keys);
   const config_entry* list = m.find("actions");
   if (list == nullptr) return;
+  auto& names = c.default_actions.emplace();
   for (const config_entry& item : r.list(*list)) {
     const auto name = r.text(item);
     if (!name) continue;
     if (c.find_action(*name) == nullptr) {
       r.report(item, "no action named \"" + *name + "\"");
-    } else if (std::find(c.default_actions.begin(), c.default_actions.end(), *name) ==
-               c.default_actions.end()) {
-      c.default_actions.push_back(*name);
+    } else if (std::find(names.begin(), names.end(), *name) == names.end()) {
+      names.push_back(*name);
     }
   }
 }
@@ -198,37 +181,6 @@ std::string join_problems(const std::vector<diagnostic>& problems) {
   return out;
 }
 
-// The whole file, or the errno text (or "larger than N bytes") why not.
-result<std::string> read_small_file(const std::string& path, std::size_t limit) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return fail(std::system_category().message(errno));
-  std::string out;
-  char buf[8192];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      return fail(std::system_category().message(err));
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-    if (out.size() > limit) {
-      ::close(fd);
-      return fail("larger than " + std::to_string(limit) + " bytes");
-    }
-  }
-  ::close(fd);
-  return result<std::string>(boost::system::in_place_value, std::move(out));
-}
-
-std::string_view trim(std::string_view s) {
-  const std::size_t first = s.find_first_not_of(" \t\r\n\f\v");
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t\r\n\f\v") - first + 1);
-}
-
 [[noreturn]] void throw_key_problem(const config& cfg, std::string message) {
   throw config_error({diagnostic{.file = cfg.source, .message = std::move(message)}});
 }
@@ -252,7 +204,7 @@ std::optional<std::string> key_from(const config& cfg, std::string_view place,
 
 std::optional<std::string> key_from_file(const config& cfg, const std::string& path,
                                          std::vector<std::string>& looked) {
-  const auto text = read_small_file(path, max_key_bytes);
+  const auto text = read_file(path, max_key_bytes);
   if (!text) {
     looked.push_back(path + " (" + text.error().what + ")");
     return std::nullopt;
@@ -296,7 +248,7 @@ std::string config_path_or_default(std::string given) {
 }
 
 config load_config(const std::filesystem::path& path) {
-  const auto text = read_small_file(path.string(), max_config_bytes);
+  const auto text = read_file(path, max_config_bytes);
   if (!text) {
     throw config_error(
         {diagnostic{.file = path.string(), .message = "cannot read: " + text.error().what}});

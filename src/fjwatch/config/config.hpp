@@ -1,11 +1,15 @@
 #pragma once
 // fjwatch.yaml as plain structs. Every key and its default is declared here, in one place.
 #include "fjwatch/domain/event.hpp"
+#include "fjwatch/log/log_level.hpp"
+#include "fjwatch/policy/after_done.hpp"
 #include "fjwatch/util/result.hpp"
 #include "fjwatch/util/units.hpp"
+#include "fjwatch/util/diagnostic.hpp"
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <set>
 #include <string>
@@ -28,8 +32,6 @@ struct api_config {
   friend bool operator==(const api_config&, const api_config&) = default;
 };
 
-enum class after_done_policy { stop, watch };
-
 struct poll_config {
   millis interval{5'000};        // first gap (100ms..1h)
   millis max_interval{60'000};   // gap ceiling (>= interval, <= 24h)
@@ -46,9 +48,6 @@ struct retry_config {
   millis max{300'000};    // (>= initial, <= 24h)
   friend bool operator==(const retry_config&, const retry_config&) = default;
 };
-
-enum class log_level { trace, debug, info, warn, error };
-enum class log_format { text, json };
 
 struct log_config {
   log_level level = log_level::info;
@@ -99,7 +98,9 @@ struct config {
   bool control_allow_remote = false;  // a control address off loopback is refused without it
   log_config log;
   std::vector<action_config> actions;
-  std::vector<std::string> default_actions;  // "defaults.actions": names from `actions`
+  // "defaults.actions": names from `actions`; nullopt when the file has no defaults.actions
+  // (entries that name no actions then get every action: see action_routing.hpp).
+  std::optional<std::vector<std::string>> default_actions;
   // Where each value was written, by its path ("api.timeout", "actions[1].secret_file[0]"): for
   // problems found after parsing (a secret that cannot be read). Not a setting: reloads ignore it.
   std::map<std::string, config_position, std::less<>> positions;

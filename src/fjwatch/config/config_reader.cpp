@@ -1,6 +1,8 @@
 #include "fjwatch/config/detail/config_reader.hpp"
 
 #include "fjwatch/util/text.hpp"
+#include "fjwatch/http/url.hpp"
+#include "fjwatch/util/diagnostic.hpp"
 
 #include <algorithm>
 #include <charconv>

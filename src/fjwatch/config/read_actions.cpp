@@ -5,6 +5,8 @@
 #include <set>
 
 #include "fjwatch/config/detail/config_reader.hpp"
+#include "fjwatch/http/token.hpp"
+#include "fjwatch/domain/event_template.hpp"
 
 namespace fjwatch {
 using namespace std::chrono_literals;

@@ -5,7 +5,8 @@
 namespace fjwatch {
 namespace {
 
-// Whether two configs agree on one top-level key, or on one key of a section.
+// Whether two configs agree on one top-level key, or on one key of a section; and taking one key
+// over from `next`.
 template <auto Key>
 bool same(const config& a, const config& b) {
   return a.*Key == b.*Key;
@@ -14,45 +15,62 @@ template <auto Section, auto Key>
 bool same_in(const config& a, const config& b) {
   return (a.*Section).*Key == (b.*Section).*Key;
 }
+template <auto Section, auto Key>
+void take_in(config& running, const config& next) {
+  (running.*Section).*Key = (next.*Section).*Key;
+}
 
-// One key: its name, whether it applies live, and whether two configs agree on it.
+// One key: its name, whether two configs agree on it, and for a live key how it is taken over.
 struct key_rule {
   std::string_view key;
-  bool live;
   bool (*same)(const config&, const config&);
+  void (*take)(config&, const config&) = nullptr;  // nullptr: restart only
 };
 
-constexpr bool live = true;
-constexpr bool restart = false;
+// A key of a section that a reload applies at once, or one that keeps its running value.
+template <auto Section, auto Key>
+constexpr key_rule live(std::string_view key) {
+  return {key, same_in<Section, Key>, take_in<Section, Key>};
+}
+template <auto Section, auto Key>
+constexpr key_rule restart(std::string_view key) {
+  return {key, same_in<Section, Key>};
+}
+template <auto Key>
+constexpr key_rule restart(std::string_view key) {
+  return {key, same<Key>};
+}
 
+// Every key of the config, in the order of the example config. A key added to `config` must be
+// added here; reload_keys() gives the docs their lists.
 constexpr std::array<key_rule, 27> rules{{
-    {"api.base_url", restart, same_in<&config::api, &api_config::base_url>},
-    {"api.api_key_file", restart, same_in<&config::api, &api_config::api_key_file>},
-    {"api.ca_file", restart, same_in<&config::api, &api_config::ca_file>},
-    {"api.timeout", restart, same_in<&config::api, &api_config::timeout>},
-    {"api.max_in_flight", restart, same_in<&config::api, &api_config::max_in_flight>},
-    {"api.pipeline", restart, same_in<&config::api, &api_config::pipeline>},
-    {"api.rate", live, same_in<&config::api, &api_config::rate_limit>},
-    {"api.allow_insecure_http", restart, same_in<&config::api, &api_config::allow_insecure_http>},
-    {"api.unreachable_after", restart, same_in<&config::api, &api_config::unreachable_after>},
-    {"api.max_server_pause", live, same_in<&config::api, &api_config::max_server_pause>},
-    {"poll.interval", live, same_in<&config::poll, &poll_config::interval>},
-    {"poll.max_interval", live, same_in<&config::poll, &poll_config::max_interval>},
-    {"poll.max_blind_interval", live, same_in<&config::poll, &poll_config::max_blind_interval>},
-    {"poll.multiplier", live, same_in<&config::poll, &poll_config::multiplier>},
-    {"poll.jitter", live, same_in<&config::poll, &poll_config::jitter>},
-    {"poll.give_up_after", live, same_in<&config::poll, &poll_config::give_up_after>},
-    {"poll.after_done", live, same_in<&config::poll, &poll_config::after_done>},
-    {"retry.initial", live, same_in<&config::retry, &retry_config::initial>},
-    {"retry.max", live, same_in<&config::retry, &retry_config::max>},
-    {"watchlist", restart, same<&config::watchlist>},
-    {"state_dir", restart, same<&config::state_dir>},
-    {"control", restart, same<&config::control>},
-    {"control_allow_remote", restart, same<&config::control_allow_remote>},
-    {"log.level", live, same_in<&config::log, &log_config::level>},
-    {"log.format", live, same_in<&config::log, &log_config::format>},
-    {"actions", restart, same<&config::actions>},
-    {"defaults.actions", restart, same<&config::default_actions>},
+    restart<&config::api, &api_config::base_url>("api.base_url"),
+    restart<&config::api, &api_config::api_key_file>("api.api_key_file"),
+    restart<&config::api, &api_config::ca_file>("api.ca_file"),
+    restart<&config::api, &api_config::timeout>("api.timeout"),
+    restart<&config::api, &api_config::max_in_flight>("api.max_in_flight"),
+    restart<&config::api, &api_config::pipeline>("api.pipeline"),
+    live<&config::api, &api_config::rate_limit>("api.rate"),
+    restart<&config::api, &api_config::allow_insecure_http>("api.allow_insecure_http"),
+    restart<&config::api, &api_config::unreachable_after>("api.unreachable_after"),
+    live<&config::api, &api_config::max_server_pause>("api.max_server_pause"),
+    live<&config::poll, &poll_config::interval>("poll.interval"),
+    live<&config::poll, &poll_config::max_interval>("poll.max_interval"),
+    live<&config::poll, &poll_config::max_blind_interval>("poll.max_blind_interval"),
+    live<&config::poll, &poll_config::multiplier>("poll.multiplier"),
+    live<&config::poll, &poll_config::jitter>("poll.jitter"),
+    live<&config::poll, &poll_config::give_up_after>("poll.give_up_after"),
+    live<&config::poll, &poll_config::after_done>("poll.after_done"),
+    live<&config::retry, &retry_config::initial>("retry.initial"),
+    live<&config::retry, &retry_config::max>("retry.max"),
+    restart<&config::watchlist>("watchlist"),
+    restart<&config::state_dir>("state_dir"),
+    restart<&config::control>("control"),
+    restart<&config::control_allow_remote>("control_allow_remote"),
+    live<&config::log, &log_config::level>("log.level"),
+    live<&config::log, &log_config::format>("log.format"),
+    restart<&config::actions>("actions"),
+    restart<&config::default_actions>("defaults.actions"),
 }};
 
 }  // namespace
@@ -60,17 +78,23 @@ constexpr std::array<key_rule, 27> rules{{
 std::vector<config_change> diff_config(const config& running, const config& next) {
   std::vector<config_change> out;
   for (const auto& r : rules) {
-    if (!r.same(running, next)) out.push_back({r.key, r.live});
+    if (!r.same(running, next)) out.push_back({r.key, r.take != nullptr});
   }
   return out;
 }
 
 void apply_live(config& running, const config& next) {
-  running.api.rate_limit = next.api.rate_limit;
-  running.api.max_server_pause = next.api.max_server_pause;
-  running.poll = next.poll;
-  running.retry = next.retry;
-  running.log = next.log;
+  for (const auto& r : rules) {
+    if (r.take != nullptr) r.take(running, next);
+  }
+}
+
+std::vector<std::string_view> reload_keys(bool live) {
+  std::vector<std::string_view> out;
+  for (const auto& r : rules) {
+    if ((r.take != nullptr) == live) out.push_back(r.key);
+  }
+  return out;
 }
 
 std::string join_keys(const std::vector<config_change>& changes, bool live) {

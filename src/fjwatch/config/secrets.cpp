@@ -1,18 +1,20 @@
 #include "fjwatch/config/secrets.hpp"
 
 #include "fjwatch/log/log.hpp"
+#include "fjwatch/util/read_file.hpp"
+#include "fjwatch/util/text.hpp"
+#include "fjwatch/util/diagnostic.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace fjwatch {
 namespace {
 
 constexpr std::string_view blanks = " \t\r\n";
+constexpr std::size_t max_secret_bytes = 64 << 10;
 
 // The secret text from a file (trimmed) or an environment variable; the failure says which.
 result<std::string> read_secret_text(const std::string& file, const std::string& env) {
@@ -22,14 +24,11 @@ result<std::string> read_secret_text(const std::string& file, const std::string&
     if (*v == '\0') return fail("$" + env + " is empty");
     return std::string(v);
   }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return fail(file + ": cannot read: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  const std::string s = text.str();
-  const auto first = s.find_first_not_of(blanks);
-  if (first == std::string::npos) return fail(file + ": empty");
-  return s.substr(first, s.find_last_not_of(blanks) - first + 1);
+  const auto text = read_file(file, max_secret_bytes);
+  if (!text) return fail(file + ": cannot read: " + text.error().what);
+  const auto secret = trim(*text, blanks);
+  if (secret.empty()) return fail(file + ": empty");
+  return std::string(secret);
 }
 
 // The path of the key that names the j-th secret of the i-th action, as config::positions has it.

@@ -4,6 +4,7 @@
 // problem run would meet; and named, so that no child process inherits one.
 #include "fjwatch/config/config.hpp"
 #include "fjwatch/signing/webhook.hpp"
+#include "fjwatch/util/diagnostic.hpp"
 
 #include <map>
 #include <string>

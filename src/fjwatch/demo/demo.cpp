@@ -4,6 +4,7 @@
 #include "fjwatch/log/log.hpp"
 #include "sim/receiver.hpp"
 #include "sim/sim.hpp"
+#include "fjwatch/domain/session_phase.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 

@@ -1,6 +1,5 @@
 #pragma once
-// Events fjwatch fires, their stable ids, their JSON payload and the log template.
-#include "fjwatch/util/result.hpp"
+// Events fjwatch fires: their types, fields, stable ids and JSON payload.
 #include "fjwatch/domain/session.hpp"
 
 #include <boost/json/object.hpp>
@@ -54,15 +53,5 @@ std::string event_id(event_type t, const event_facts& f);
 // session}}. Serialized once, when the event is created, and stored: every delivery of one event
 // sends the same bytes.
 std::string event_payload(event_type t, const event_facts& f, std::int64_t unix_ms);
-
-// Log templates: {event} {event_id} {session_id} {label} {title} {project} {status} {matched}
-// {total_for_matching} {available} {search_more_counter}. "{{" and "}}" are literal braces.
-// Returns an error naming the first unknown placeholder or unbalanced brace.
-result<void> check_template(std::string_view tmpl);
-// Renders a template checked by check_template from an event's fields (never from a serialised
-// payload: what a template shows does not depend on the body's format). A null status or label
-// renders empty.
-std::string render_template(std::string_view tmpl, event_type type, std::string_view event_id,
-                            const event_fields& fields);
 
 }  // namespace fjwatch

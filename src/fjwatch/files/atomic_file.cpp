@@ -16,7 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t max_bytes = 64u << 20;
 
 // "<path>: <what>: <strerror(errno)>".
 failure os_failure(const fs::path& p, std::string_view what, int err = errno) {
@@ -104,27 +103,6 @@ file_lock::~file_lock() {
 
 fs::path lock_path_for(const fs::path& file) {
   return dir_of(file) / ("." + file.filename().string() + ".lock");
-}
-
-result<std::optional<std::string>> read_text_file(const fs::path& file) {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer (the caller may hold a lock).
-  fd_guard f{::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
-  if (f.fd < 0 && errno == ENOENT) return std::optional<std::string>();
-  if (f.fd < 0) return os_failure(file, "cannot read");
-  struct stat st {};
-  if (::fstat(f.fd, &st) != 0) return os_failure(file, "cannot read");
-  if (!S_ISREG(st.st_mode)) return fail(file.string() + ": not a regular file");
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(f.fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return os_failure(file, "cannot read");
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > max_bytes) return fail(file.string() + ": larger than 64 MiB");
-  }
-  return std::optional<std::string>(std::move(text));
 }
 
 result<void> replace_text_file(const fs::path& file, std::string_view text) {

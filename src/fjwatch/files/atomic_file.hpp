@@ -35,10 +35,6 @@ class file_lock {
 // every editor locks the same inode while `file` itself is replaced by rename.
 std::filesystem::path lock_path_for(const std::filesystem::path& file);
 
-// The whole regular file (at most 64 MiB); nullopt when it does not exist. Fails naming the file,
-// at once, for anything but a regular file (a FIFO is not opened for reading and waited on).
-result<std::optional<std::string>> read_text_file(const std::filesystem::path& file);
-
 // Replaces `file` with `text` atomically: writes ".<name>.XXXXXX" in the same directory, fsyncs
 // it, gives it the old file's mode and owner (a new file gets 0666 minus the umask), renames it
 // over `file` and fsyncs the directory. When the owner cannot be kept (not root) this goes on

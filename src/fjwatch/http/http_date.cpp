@@ -2,7 +2,8 @@
 #include <array>
 #include <limits>
 
-#include "fjwatch/api/fj_response.hpp"
+#include "fjwatch/http/http_date.hpp"
+#include "fjwatch/util/text.hpp"
 
 namespace fjwatch {
 namespace {
@@ -148,12 +149,6 @@ std::optional<chr::system_clock::time_point> asctime_date(std::string_view text)
   return make_time(year, month, day, t);
 }
 
-std::string_view trim_ows(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 // Digits only; values past `cap` are clamped to it.
 std::optional<std::int64_t> clamped_digits(std::string_view text, std::int64_t cap) {
   if (text.empty()) return std::nullopt;
@@ -180,7 +175,7 @@ std::optional<chr::system_clock::time_point> parse_http_date(std::string_view te
 
 std::optional<chr::milliseconds> parse_retry_after(std::string_view value,
                                                    chr::system_clock::time_point now) {
-  value = trim_ows(value);
+  value = trim(value, " \t");
   constexpr std::int64_t max_seconds = chr::duration_cast<chr::seconds>(max_wait).count();
   if (auto seconds = clamped_digits(value, max_seconds)) return chr::seconds(*seconds);
   const auto when = parse_http_date(value, now);
@@ -191,7 +186,7 @@ std::optional<chr::milliseconds> parse_retry_after(std::string_view value,
 }
 
 std::optional<std::int64_t> parse_header_int(std::string_view value) {
-  value = trim_ows(value);
+  value = trim(value, " \t");
   constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
   if (value.empty()) return std::nullopt;
   std::int64_t result = 0;

@@ -1,6 +1,7 @@
 // HTTP/1.1 request bytes, a lean response parser for http_connection, and how a response keeps
 // its header fields.
 #include "fjwatch/http/wire.hpp"
+#include "fjwatch/http/token.hpp"
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>

@@ -2,8 +2,8 @@
 // The bytes of HTTP/1.1 on a client connection: a request written into a buffer the connection
 // reuses, and a response parser that keeps only what http_response holds. Beast's own message
 // types allocate a node per header field on both sides; a poll needs none of that.
-// Internal to http.cpp.
-#include "fjwatch/net/http_connection.hpp"
+// Used by net/http_connection.cpp; fuzzed on its own.
+#include "fjwatch/http/message.hpp"
 
 #include <boost/beast/http/basic_parser.hpp>
 

@@ -2,6 +2,8 @@
 
 #include "fjwatch/util/text.hpp"
 #include "fjwatch/util/units.hpp"
+#include "fjwatch/util/unix_time.hpp"
+#include "fjwatch/util/diagnostic.hpp"
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>

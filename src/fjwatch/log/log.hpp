@@ -2,7 +2,8 @@
 // The daemon's logger: one line per happening, `event.name key=value ...` text or JSON lines, on
 // stderr (journald under systemd). Registered secrets are masked in every line, whatever the
 // caller passed.
-#include "fjwatch/config/config.hpp"
+#include "fjwatch/log/log_level.hpp"
+#include "fjwatch/util/diagnostic.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -2,6 +2,7 @@
 #include "fjwatch/net/http_connection.hpp"
 
 #include "fjwatch/http/wire.hpp"
+#include "fjwatch/http/url.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>

@@ -3,6 +3,9 @@
 #include "fjwatch/process/command.hpp"
 #include "fjwatch/net/http_connection.hpp"
 #include "fjwatch/log/log.hpp"
+#include "fjwatch/http/url.hpp"
+#include "fjwatch/policy/webhook_retry.hpp"
+#include "fjwatch/domain/event_template.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>

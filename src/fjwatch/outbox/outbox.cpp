@@ -2,7 +2,10 @@
 
 #include "fjwatch/outbox/detail/action_runner.hpp"
 #include "fjwatch/policy/cadence.hpp"
+#include "fjwatch/config/policies.hpp"
 #include "fjwatch/log/log.hpp"
+#include "fjwatch/util/unix_time.hpp"
+#include "fjwatch/policy/webhook_retry.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -199,9 +202,8 @@ asio::awaitable<bool> outbox::commit(lane& l, std::vector<attempt_record>& recor
       on_fatal_(e.what());
       co_return false;
     }
-    const cadence_policy p{.retry_initial = cfg_.retry.initial, .retry_max = cfg_.retry.max};
     const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-    const millis wait = backoff(failures, p, u, std::nullopt);
+    const millis wait = full_disk_retry(failures, cadence_of(cfg_), u);
     log::error("store.full", {{"database", db_.path().string()}, {"reason", full},
                               {"action", l.action.name},
                               {"outcomes_held", static_cast<std::int64_t>(records.size())},

@@ -4,6 +4,7 @@
 // holds up another. Rows are written in the same transaction as their event, so a crash never
 // loses one; an attempt whose outcome was not yet recorded may run again after a restart.
 #include "fjwatch/config/config.hpp"
+#include "fjwatch/status/delivery_counts.hpp"
 #include "fjwatch/store/store.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -20,18 +21,9 @@
 
 namespace fjwatch {
 
-struct secrets;  // fjwatch/secrets.hpp
+struct secrets;  // config/secrets.hpp
 
 class action_runner;
-
-// One action's attempts judged since start, by outcome (metrics).
-struct delivery_counts {
-  std::string action;
-  std::uint64_t delivered = 0;
-  std::uint64_t retried = 0;  // failed, to be tried again
-  std::uint64_t failed = 0;   // failed for good: the schedule is used up
-  std::uint64_t gone = 0;     // the receiver answered 410 Gone
-};
 
 class outbox {
  public:

@@ -58,48 +58,8 @@ millis backoff(int failures, const cadence_policy& p, double u, std::optional<mi
   return std::max(wait, millis(1));
 }
 
-token_bucket::token_bucket(double per_second, double burst)
-    : per_second_(per_second), burst_(std::max(burst, 1.0)), tokens_(std::max(burst, 1.0)) {}
-
-void token_bucket::refill(clock::time_point now) {
-  if (last_ && now > *last_) {
-    const double elapsed = std::chrono::duration<double>(now - *last_).count();
-    tokens_ = std::min(burst_, tokens_ + elapsed * per_second_);
-  }
-  if (!last_ || now > *last_) last_ = now;
-}
-
-bool token_bucket::try_take(clock::time_point now) {
-  refill(now);
-  if (tokens_ < 1.0) return false;
-  tokens_ -= 1.0;
-  return true;
-}
-
-token_bucket::clock::duration token_bucket::take(clock::time_point now) {
-  refill(now);
-  tokens_ -= 1.0;
-  if (tokens_ >= 0) return clock::duration::zero();
-  // The deficit is repaid at per_second_: that is how long this caller waits.
-  return std::chrono::duration_cast<clock::duration>(
-      std::chrono::duration<double>(-tokens_ / per_second_));
-}
-
-bool server_budget::update(std::int64_t remaining, millis reset) {
-  const auto before = next_allowed();
-  gap_ = clock::duration::zero();
-  if (remaining > 0 && reset > millis::zero()) {
-    const auto gap = std::chrono::duration_cast<clock::duration>(reset) / remaining;
-    if (gap > min_gap_) gap_ = gap;
-  }
-  return next_allowed() < before;
-}
-
-server_budget::clock::time_point server_budget::next_allowed() const {
-  if (gap_ == clock::duration::zero() || last_ == clock::time_point::min()) {
-    return clock::time_point::min();
-  }
-  return last_ + gap_;
+millis full_disk_retry(int failures, const cadence_policy& p, double u) {
+  return backoff(failures, p, u, std::nullopt);
 }
 
 }  // namespace fjwatch

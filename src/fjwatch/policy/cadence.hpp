@@ -1,7 +1,6 @@
 #pragma once
-// When to poll next: the cadence while a search runs, backoff after failures, the token bucket
-// that paces every request and the server's budget that may space them further. Pure functions
-// of their arguments (randomness comes in as u).
+// When to poll a session next: the cadence while a search runs and the backoff after failures.
+// Pure functions of their arguments (randomness comes in as u).
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -57,50 +56,10 @@ millis jittered_within(millis gap, double jitter, double u, millis lo, millis hi
 // Retry-After) and never less than 1 ms.
 millis backoff(int failures, const cadence_policy& p, double u, std::optional<millis> floor);
 
-// A token bucket over every API request: `per_second` tokens per second, at most `burst` saved.
-// take() always takes a token and returns how long the caller must wait before using it (zero when
-// one was saved); waits of concurrent callers queue up one after another, so the long-run rate
-// never exceeds per_second.
-class token_bucket {
- public:
-  using clock = std::chrono::steady_clock;
-  token_bucket(double per_second, double burst);
-  clock::duration take(clock::time_point now);
-  // Takes a token only if one is saved now (no wait); false leaves the bucket as it was.
-  bool try_take(clock::time_point now);
-
- private:
-  void refill(clock::time_point now);
-
-  double per_second_;
-  double burst_;
-  double tokens_;
-  std::optional<clock::time_point> last_;
-};
-
-// The server's own budget, from RateLimit-Remaining and RateLimit-Reset: with `remaining`
-// requests left in a window that ends in `reset`, requests are spaced reset / remaining apart,
-// rather than spent at once and then waited out. Only a budget tighter than `min_gap` (api.rate's
-// spacing) binds. Each answer replaces what the previous one said, and the spacing runs from the
-// last request taken, so nothing is committed ahead (and since a gap is never longer than what
-// is left of the window, none reaches past its end).
-class server_budget {
- public:
-  using clock = std::chrono::steady_clock;
-  explicit server_budget(clock::duration min_gap) : min_gap_(min_gap) {}
-
-  // What an answer said. Returns true when the earliest next request moved earlier (a waiting
-  // caller should look again).
-  bool update(std::int64_t remaining, millis reset);
-  // The earliest the next request may go; clock::time_point::min() when the budget does not bind.
-  clock::time_point next_allowed() const;
-  // A request goes now.
-  void took(clock::time_point now) { last_ = now; }
-
- private:
-  clock::duration min_gap_;
-  clock::duration gap_{};  // zero: not binding
-  clock::time_point last_ = clock::time_point::min();
-};
+// The wait before writing again after the n-th write in a row failed for a full disk (n >= 1):
+// backoff() within retry_initial..retry_max, with no server floor. What waits is held meanwhile
+// (a session's change, a lane's outcomes, a watch list's additions) and written once there is
+// room.
+millis full_disk_retry(int failures, const cadence_policy& p, double u);
 
 }  // namespace fjwatch

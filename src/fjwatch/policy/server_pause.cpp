@@ -1,4 +1,5 @@
 #include "fjwatch/policy/server_pause.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
 
 #include <algorithm>
 

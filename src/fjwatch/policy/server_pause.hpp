@@ -3,6 +3,7 @@
 // the pause of every poll that a 429 or an exhausted RateLimit window asks for. Pure: no clock of
 // its own, no I/O.
 #include "fjwatch/domain/session.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
 
 #include <chrono>
 #include <cstdint>

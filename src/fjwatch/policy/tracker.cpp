@@ -1,4 +1,6 @@
 #include "fjwatch/policy/tracker.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
+#include "fjwatch/domain/session_phase.hpp"
 
 #include <tuple>
 #include <utility>
@@ -78,21 +80,6 @@ progress_change apply_snapshot(tracked_session& s, const session_snapshot& snap,
 
 }  // namespace
 
-tracker_policy make_tracker_policy(const config& cfg, bool status_events) {
-  tracker_policy p;
-  p.cadence = cadence_policy{.interval = cfg.poll.interval,
-                             .max_interval = cfg.poll.max_interval,
-                             .max_blind_interval = cfg.poll.max_blind_interval,
-                             .multiplier = cfg.poll.multiplier,
-                             .jitter = cfg.poll.jitter,
-                             .retry_initial = cfg.retry.initial,
-                             .retry_max = cfg.retry.max};
-  p.give_up_after = cfg.poll.give_up_after;
-  p.after_done = cfg.poll.after_done;
-  p.status_events = status_events;
-  return p;
-}
-
 poll_decision decide(tracked_session& s, const poll_outcome& o, const tracker_policy& p,
                      std::int64_t now_ms, double u1, double u2) {
   using kind = poll_outcome::kind;
@@ -140,17 +127,6 @@ poll_decision decide(tracked_session& s, const poll_outcome& o, const tracker_po
   }
   d.delay = jittered_within(gap, c.jitter, u2, c.interval, ceiling);
   return d;
-}
-
-tracked_session from_row(const session_row& row) {
-  tracked_session s;
-  s.status = row.status;
-  s.matched = row.matched;
-  s.total_for_matching = row.total_for_matching;
-  s.search_more_counter = row.search_more_counter;
-  s.waiting_since_ms = row.waiting_since_ms;
-  s.phase = row.phase;
-  return s;
 }
 
 }  // namespace fjwatch

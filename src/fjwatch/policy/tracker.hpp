@@ -1,11 +1,12 @@
 #pragma once
 // One session's life as a state machine: what a poll outcome means (events to fire, what to
 // persist, when to poll next). No I/O and no clock: the caller passes `now` and randomness.
-#include "fjwatch/policy/cadence.hpp"
-#include "fjwatch/config/config.hpp"
 #include "fjwatch/domain/event.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
 #include "fjwatch/domain/session.hpp"
-#include "fjwatch/store/store.hpp"
+#include "fjwatch/domain/session_phase.hpp"
+#include "fjwatch/policy/after_done.hpp"
+#include "fjwatch/policy/cadence.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -43,8 +44,6 @@ struct tracker_policy {
   bool status_events = false;  // some action listens to session.status_changed
 };
 
-tracker_policy make_tracker_policy(const config& cfg, bool status_events);
-
 struct poll_decision {
   std::vector<event_type> events;  // to record, in this order
   bool persist = false;  // status, counter, total or phase changed (or matched fell): write the
@@ -66,8 +65,5 @@ struct poll_decision {
 // u1, u2 are uniform in [0, 1).
 poll_decision decide(tracked_session& s, const poll_outcome& o, const tracker_policy& p,
                      std::int64_t now_ms, double u1, double u2);
-
-// The in-memory state of a stored row.
-tracked_session from_row(const session_row& row);
 
 }  // namespace fjwatch

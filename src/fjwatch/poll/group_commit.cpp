@@ -2,9 +2,12 @@
 // event) are gathered for a few milliseconds and written in one transaction, so a first round of
 // polls over many sessions costs one fsync per batch instead of one per session. Until its batch
 // is durable a session stays in flight: it is neither polled again nor shown as moved on.
+#include "fjwatch/config/action_routing.hpp"
 #include "fjwatch/log/log.hpp"
 #include "fjwatch/poll/scheduler.hpp"
 #include "fjwatch/poll/detail/slot.hpp"
+#include "fjwatch/util/unix_time.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
 
 #include <algorithm>
 
@@ -74,7 +77,7 @@ session_commit scheduler::commit_for(const slot& s, const tracked_session& next,
     c.events.push_back(new_event{.id = event_id(type, facts), .type = type, .session_id = c.row.id,
                                  .created_ms = now, .payload = event_payload(type, facts, now),
                                  .fields = facts,  // sliced: the raw session goes in the payload only
-                                 .actions = actions_for(s, type)});
+                                 .actions = actions_for(cfg_, s.actions(), type)});
   }
   return c;
 }
@@ -153,25 +156,6 @@ void scheduler::apply(std::uint32_t index, const tracked_session& next, const po
   set_tracked(s, next);
   s.etag = std::move(etag);
   if (!d.stop) schedule(index, d.delay);
-}
-
-std::vector<std::string> scheduler::actions_for(const slot& s, event_type t) const {
-  std::vector<std::string> names;
-  auto consider = [&](const action_config& a) {
-    if (std::ranges::count(a.on, t) > 0) names.push_back(a.name);
-  };
-  if (const auto& own = s.actions()) {
-    for (const auto& n : *own) {
-      if (const auto* a = cfg_.find_action(n)) consider(*a);
-    }
-  } else if (!cfg_.default_actions.empty()) {
-    for (const auto& n : cfg_.default_actions) {
-      if (const auto* a = cfg_.find_action(n)) consider(*a);
-    }
-  } else {
-    for (const auto& a : cfg_.actions) consider(a);
-  }
-  return names;
 }
 
 }  // namespace fjwatch

@@ -1,7 +1,16 @@
 #include "fjwatch/poll/scheduler.hpp"
 
+#include "fjwatch/config/action_routing.hpp"
 #include "fjwatch/log/log.hpp"
 #include "fjwatch/poll/detail/slot.hpp"
+#include "fjwatch/util/unix_time.hpp"
+#include "fjwatch/http/url.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
+#include "fjwatch/domain/session_phase.hpp"
+#include "fjwatch/config/policies.hpp"
+#include "fjwatch/poll/tracked_row.hpp"
+#include "fjwatch/policy/token_bucket.hpp"
+#include "fjwatch/policy/server_budget.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -41,11 +50,7 @@ scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_k
       bucket_(bucket_for(cfg)),
       budget_(budget_for(cfg)),
       rng_(std::random_device{}()) {
-  bool status_events = false;
-  for (const auto& a : cfg.actions) {
-    status_events = status_events || std::ranges::count(a.on, event_type::status_changed) > 0;
-  }
-  policy_ = make_tracker_policy(cfg, status_events);
+  policy_ = tracker_of(cfg, any_action_on(cfg, event_type::status_changed));
   auto url = parse_url(cfg.api.base_url);
   if (!url) throw std::runtime_error("api.base_url: " + url.error().what);
   target_ = api_target{*url, cfg.api.timeout};
@@ -55,7 +60,7 @@ scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_k
 scheduler::~scheduler() = default;
 
 void scheduler::reconfigure() {
-  policy_ = make_tracker_policy(cfg_, policy_.status_events);
+  policy_ = tracker_of(cfg_, policy_.status_events);
   bucket_ = bucket_for(cfg_);
   budget_ = budget_for(cfg_);
 }
@@ -305,7 +310,7 @@ void scheduler::handle(std::uint32_t index, std::uint32_t generation, const poll
 // as they were, and its next poll (after a backoff over the run of failed writes, within
 // retry.initial..retry.max) sees the same change again and records it then.
 void scheduler::defer_after_full(std::uint32_t index, const std::string& what) {
-  const auto delay = backoff(store_failures_, policy_.cadence, uniform(), std::nullopt);
+  const auto delay = full_disk_retry(store_failures_, policy_.cadence, uniform());
   auto& s = slots_[index];
   s.set_error("store_full: " + what);
   log::error("store.full", {{"database", db_.path().string()}, {"reason", what},

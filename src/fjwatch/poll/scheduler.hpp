@@ -7,12 +7,16 @@
 #include "fjwatch/policy/cadence.hpp"
 #include "fjwatch/config/config.hpp"
 #include "fjwatch/domain/id_index.hpp"
-#include "fjwatch/status/metrics.hpp"
+#include "fjwatch/status/poll_stats.hpp"
 #include "fjwatch/policy/server_pause.hpp"
 #include "fjwatch/status/service_status.hpp"
 #include "fjwatch/store/store.hpp"
 #include "fjwatch/policy/tracker.hpp"
 #include "fjwatch/watchlist/watch_list.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
+#include "fjwatch/domain/session_phase.hpp"
+#include "fjwatch/policy/token_bucket.hpp"
+#include "fjwatch/policy/server_budget.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -30,51 +34,6 @@
 #include <vector>
 
 namespace fjwatch {
-
-// One watched session as the operator sees it (demo table, status).
-struct session_view {
-  std::string id;
-  std::string label;
-  std::optional<matching_status> status;
-  session_phase phase = session_phase::active;
-  std::int64_t matched = 0;
-  std::int64_t total_for_matching = 0;
-  std::uint32_t polls = 0;
-  std::uint32_t events = 0;
-  std::int64_t last_poll_ms = 0;  // unix ms, 0 = never
-  std::int64_t next_poll_ms = 0;  // unix ms, 0 = none scheduled
-  std::string last_error;
-};
-
-// Upper bounds, in seconds, of the poll latency histogram's buckets.
-inline std::vector<double> poll_latency_bounds() {
-  return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
-}
-
-// Counted where the thing happens, as plain integers (one thread); read by the control endpoint.
-struct scheduler_stats {
-  std::array<std::uint64_t, 8> polls_by_outcome{};  // indexed by poll_outcome::kind
-  histogram poll_latency{poll_latency_bounds()};     // seconds, request start to outcome
-  std::uint64_t connections_opened = 0;
-  std::uint64_t events_recorded = 0;
-  std::uint64_t state_commits = 0;        // transactions of the group commit
-  std::uint64_t state_rows_committed = 0;  // session rows they wrote
-  std::array<std::uint64_t, 4> events_by_type{};    // indexed by event_type
-  std::uint64_t server_rate_limit_pauses = 0;  // a 429 or RateLimit-Remaining: 0 paused every poll
-  // The latest such pause (capped at api.max_server_pause); nullopt before the first. Its end
-  // may have passed.
-  std::optional<server_pause> api_pause;
-  std::uint64_t bucket_waits = 0;              // a poll waited for the api.rate token bucket
-  bool auth_failing = false;
-  // Since when every poll failed with a network error or a 5xx (the streak ends at the next
-  // answer of any other kind); nullopt while the API answers.
-  std::optional<std::chrono::steady_clock::time_point> api_failing_since;
-  std::string api_last_failure;  // "server_error: HTTP 503", the last poll of that streak
-  // The store's disk-full state (store::write_problem(), store::full_failures()), filled in by
-  // the daemon.
-  std::string store_write_problem;
-  std::uint64_t store_full_failures = 0;
-};
 
 class scheduler {
  public:
@@ -139,7 +98,7 @@ class scheduler {
   void handle_auth(std::uint32_t index, const poll_outcome& o);
   void handle_rate_headers(const poll_outcome& o);
   void count_poll(const poll_outcome& o);
-  // The group commit (scheduler_commit.cpp): a poll whose outcome must be written waits, its
+  // The group commit (group_commit.cpp): a poll whose outcome must be written waits, its
   // slot still in flight, until the batch's one transaction is durable; then it is applied.
   struct staged;
   void stage(std::uint32_t index, const tracked_session& next, const poll_outcome& o,
@@ -153,14 +112,13 @@ class scheduler {
              std::string etag);
   // The disk is full: the batch's sessions keep their state and are polled again later.
   void defer_after_full(std::uint32_t index, const std::string& what);
-  std::vector<std::string> actions_for(const slot& s, event_type t) const;
   void release(std::uint32_t index);
   // Every change of a slot's state or of whether it is watched goes through these two, which keep
   // counts_ in step. count_of is the field of `c` that a session in state `t` counts in.
   static std::size_t& count_of(session_counts& c, const tracked_session& t);
   void set_tracked(slot& s, const tracked_session& t);
   void set_watched(slot& s, bool watched);
-  // What index_ reads a slot's id with (defined in scheduler_internal.hpp).
+  // What index_ reads a slot's id with (defined in detail/slot.hpp).
   struct slot_ids {
     const std::vector<slot>* slots;
     const session_id& operator()(std::uint32_t i) const;

@@ -3,6 +3,9 @@
 #include "fjwatch/poll/scheduler.hpp"
 
 #include "fjwatch/poll/detail/slot.hpp"
+#include "fjwatch/util/unix_time.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
+#include "fjwatch/domain/session_phase.hpp"
 
 #include <cassert>
 

@@ -1,5 +1,5 @@
 // The client of the control endpoint that `fjwatch status` uses.
-#include "fjwatch/service/control.hpp"
+#include "fjwatch/service/control_client.hpp"
 
 #include "fjwatch/service/detail/control_target.hpp"
 

@@ -1,6 +1,6 @@
 // The control endpoint's listener and connections. One generic stream socket type serves TCP
 // and unix sockets alike.
-#include "fjwatch/service/control.hpp"
+#include "fjwatch/service/control_server.hpp"
 
 #include "fjwatch/service/detail/control_target.hpp"
 

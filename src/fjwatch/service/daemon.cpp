@@ -2,7 +2,10 @@
 
 #include <malloc.h>
 
+#include "fjwatch/config/policies.hpp"
 #include "fjwatch/log/log.hpp"
+#include "fjwatch/util/unix_time.hpp"
+#include "fjwatch/watchlist/watch_diff.hpp"
 
 #include <chrono>
 #include <algorithm>
@@ -136,8 +139,8 @@ void daemon::reload_watch_list() {
 // unless a change of the file or SIGHUP reads it first.
 void daemon::retry_watch_list(const std::string& what) {
   ++watch_list_failures_;
-  const cadence_policy p{.retry_initial = cfg_.retry.initial, .retry_max = cfg_.retry.max};
-  const millis wait = backoff(watch_list_failures_, p, 1.0, std::nullopt);
+  // One timer, nothing to spread apart: the top of the backoff's window (u = 1).
+  const millis wait = full_disk_retry(watch_list_failures_, cadence_of(cfg_), 1.0);
   log::error("store.full", {{"database", db_->path().string()}, {"reason", what},
                             {"watchlist", cfg_.watchlist},
                             {"retry_in_ms", static_cast<std::int64_t>(wait.count())}});

@@ -4,7 +4,7 @@
 // SIGUSR1/SIGUSR2 are ignored) and systemd notification.
 #include "fjwatch/outbox/outbox.hpp"
 #include "fjwatch/config/config.hpp"
-#include "fjwatch/service/control.hpp"
+#include "fjwatch/service/control_server.hpp"
 #include "fjwatch/files/file_watch.hpp"
 #include "fjwatch/poll/scheduler.hpp"
 #include "fjwatch/config/secrets.hpp"
@@ -13,6 +13,8 @@
 #include "fjwatch/store/store.hpp"
 #include "fjwatch/systemd/notify.hpp"
 #include "fjwatch/watchlist/watch_list.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
+#include "fjwatch/watchlist/watch_diff.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -58,7 +60,7 @@ class daemon {
   // Re-reads the watch list now: added ids start polling, removed ids stop, others undisturbed.
   void reload_watch_list();
   // SIGHUP: RELOADING=1, re-reads the config file (cfg().source) and applies its live keys (see
-  // reload.hpp; a changed restart-only key is logged and keeps its running value; a config with
+  // config/reload_diff.hpp; a changed restart-only key is logged and keeps its running value; a config with
   // problems is logged, problem by problem, and changes nothing), re-reads the watch list, READY=1.
   void reload();
   // The STATUS= line for systemd, e.g. "watching 3: 2 processing, 1 done; 0 deliveries pending;

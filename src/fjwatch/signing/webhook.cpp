@@ -1,6 +1,7 @@
 #include "fjwatch/signing/webhook.hpp"
 
-#include "fjwatch/api/fj_response.hpp"
+#include "fjwatch/util/text.hpp"
+
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -34,13 +35,6 @@ struct wiped_buffer {
   wiped_buffer& operator=(const wiped_buffer&) = delete;
   ~wiped_buffer() { OPENSSL_cleanse(data.data(), data.size()); }
 };
-
-std::string_view trim_space(std::string_view s) {
-  constexpr std::string_view space = " \t\r\n";
-  const auto first = s.find_first_not_of(space);
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(space) - first + 1);
-}
 
 bool is_base64_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
@@ -129,7 +123,7 @@ bool within_tolerance(std::int64_t ts, std::int64_t now, std::int64_t tolerance)
 webhook_secret::~webhook_secret() { OPENSSL_cleanse(bytes_.data(), bytes_.size()); }
 
 result<webhook_secret> parse_webhook_secret(std::string_view text) {
-  text = trim_space(text);
+  text = trim(text, " \t\r\n");
   if (text.starts_with("whsk_") || text.starts_with("whpk_")) {
     return fail(
         "webhook secret is an ed25519 key (whsk_/whpk_); a webhook action needs a whsec_ "
@@ -194,44 +188,6 @@ bool verify_webhook(std::string_view msg_id, std::string_view timestamp, std::st
     }
   }
   return found;
-}
-
-std::vector<ms> default_retry_schedule() {
-  using namespace std::chrono_literals;
-  return {5s, 30s, 2min, 10min, 30min, 1h, 2h, 4h, 8h, 8h};
-}
-
-std::optional<ms> next_retry_delay(int attempts_made, std::span<const ms> schedule, double u,
-                                   std::optional<ms> retry_after) {
-  if (attempts_made < 1) throw std::invalid_argument("next_retry_delay: attempts_made < 1");
-  if (static_cast<std::size_t>(attempts_made) > schedule.size()) return std::nullopt;
-  const std::int64_t base = std::max<std::int64_t>(schedule[attempts_made - 1].count(), 0);
-  const std::int64_t fifth = base / 5;
-  const std::int64_t width = 2 * fifth;
-  if (!(u >= 0.0)) u = 0.0;  // also NaN
-  // u * width can round up to width when u is just below 1: keep the upper bound open.
-  const auto scaled =
-      static_cast<std::int64_t>(std::floor(static_cast<double>(width) * std::min(u, 1.0)));
-  const std::int64_t jitter = std::min(scaled, std::max<std::int64_t>(width - 1, 0));
-  ms delay(base - fifth + jitter);
-  if (retry_after) {
-    delay = std::max(delay, std::clamp(*retry_after, ms(0), max_webhook_retry_after));
-  }
-  return delay;
-}
-
-delivery_verdict classify_webhook_status(int http_status) {
-  if (http_status >= 200 && http_status <= 299) return delivery_verdict::delivered;
-  if (http_status == 410) return delivery_verdict::gone;
-  return delivery_verdict::retry;
-}
-
-std::optional<ms> webhook_retry_after(int status, std::string_view retry_after_header,
-                                      chr::system_clock::time_point now) {
-  if (status != 429 && status != 503) return std::nullopt;
-  const auto wait = parse_retry_after(retry_after_header, now);
-  if (!wait) return std::nullopt;
-  return std::min(*wait, max_webhook_retry_after);
 }
 
 }  // namespace fjwatch

@@ -1,6 +1,10 @@
 // The pages of the control endpoint, built from plain values: no sockets, no clock of their own.
-#include "fjwatch/service/control.hpp"
+#include "fjwatch/status/control_pages.hpp"
+
+#include "fjwatch/domain/event.hpp"
 #include "fjwatch/status/metrics.hpp"
+#include "fjwatch/util/unix_time.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>

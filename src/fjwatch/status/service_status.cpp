@@ -1,6 +1,8 @@
 #include "fjwatch/status/service_status.hpp"
 
 #include "fjwatch/util/units.hpp"
+#include "fjwatch/util/unix_time.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
 
 #include <initializer_list>
 #include <utility>

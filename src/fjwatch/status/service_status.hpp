@@ -2,6 +2,7 @@
 // The one-line summary systemd shows for the service (STATUS=), and how the API's health is judged
 // from the poll counters between two looks. Pure: no I/O, no clock.
 #include "fjwatch/domain/session.hpp"
+#include "fjwatch/domain/poll_outcome.hpp"
 
 #include <array>
 #include <cstddef>

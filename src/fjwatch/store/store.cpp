@@ -2,6 +2,7 @@
 #include "fjwatch/util/units.hpp"
 
 #include "fjwatch/store/detail/store_sql.hpp"
+#include "fjwatch/util/unix_time.hpp"
 
 #include <sqlite3.h>
 
@@ -17,8 +18,6 @@ using store_sql::query;
 
 namespace {
 
-constexpr std::array<std::string_view, 4> phase_names{"active", "done_stopped", "not_found",
-                                                      "timed_out"};
 constexpr std::array<std::string_view, 3> state_names{"pending", "delivered", "failed"};
 
 // The enumerator whose name (as stored) is text; nullopt for any other text.
@@ -132,7 +131,7 @@ session_row read_session(const use& u) {
   r.waiting_since_ms = u.int_at(10);
   r.last_change_ms = u.int_at(11);
   std::string phase = u.text_at(12);
-  auto p = parse_name<session_phase>(phase_names, phase);
+  auto p = parse_session_phase(phase);
   if (!p) u.bad_value("session phase", phase);
   r.phase = *p;
   return r;
@@ -231,11 +230,6 @@ std::vector<std::string> write_commit(detail::store_statements& stmts, const ses
 }
 
 }  // namespace
-
-std::string_view to_string(session_phase p) {
-  auto i = static_cast<std::size_t>(p);
-  return i < phase_names.size() ? phase_names[i] : "unknown";
-}
 
 std::string_view to_string(delivery_state s) {
   auto i = static_cast<std::size_t>(s);

@@ -3,6 +3,7 @@
 // events fired, and one delivery row per (event, action): the outbox.
 #include "fjwatch/domain/event.hpp"
 #include "fjwatch/domain/session.hpp"
+#include "fjwatch/domain/session_phase.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -21,12 +22,8 @@ struct sqlite3;
 namespace fjwatch {
 
 namespace detail {
-struct store_statements;  // the prepared-statement cache, defined in src/store_internal.hpp
+struct store_statements;  // the prepared-statement cache, defined in store/detail/store_sql.hpp
 }  // namespace detail
-
-// Where a session stands. Only `active` sessions are polled.
-enum class session_phase : std::uint8_t { active, done_stopped, not_found, timed_out };
-std::string_view to_string(session_phase p);
 
 struct session_row {
   std::string id;                          // 24 lowercase hex

@@ -44,6 +44,14 @@ inline std::string escaped(std::string_view text, escape_style style) {
   return out;
 }
 
+// `text` without the characters of `set` at either end ("" when it holds nothing else). The
+// default set is ASCII whitespace; HTTP's optional whitespace is " \t".
+inline std::string_view trim(std::string_view text, std::string_view set = " \t\r\n\f\v") {
+  const std::size_t first = text.find_first_not_of(set);
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(set) - first + 1);
+}
+
 // Whether append_escaped(style) would change `text`.
 bool needs_escape(std::string_view text, escape_style style);
 

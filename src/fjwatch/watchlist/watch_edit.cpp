@@ -2,6 +2,7 @@
 
 #include "fjwatch/watchlist/watch_list.hpp"
 #include "fjwatch/watchlist/detail/watch_layout.hpp"
+#include "fjwatch/util/diagnostic.hpp"
 
 #include <algorithm>
 #include <cstdio>

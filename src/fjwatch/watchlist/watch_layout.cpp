@@ -1,5 +1,7 @@
 #include "fjwatch/watchlist/detail/watch_layout.hpp"
 
+#include "fjwatch/util/text.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 namespace fjwatch::watch_layout {
@@ -56,12 +58,8 @@ std::pair<std::string_view, std::string_view> split_comment(std::string_view res
       break;
     }
   }
-  auto trim = [](std::string_view s) {
-    const auto b = s.find_first_not_of(" \t");
-    return b == s.npos ? std::string_view() : s.substr(b, s.find_last_not_of(" \t") - b + 1);
-  };
-  if (hash == rest.npos) return {trim(rest), {}};
-  return {trim(rest.substr(0, hash)), trim(rest.substr(hash))};
+  if (hash == rest.npos) return {trim(rest, " \t"), {}};
+  return {trim(rest.substr(0, hash), " \t"), trim(rest.substr(hash), " \t")};
 }
 
 // The part after `sessions:` when `body` is that key (bare or quoted), else nullopt.

@@ -1,10 +1,11 @@
 #pragma once
 // Pieces shared by the command-line commands that read the config and the daemon's files
-// (cli_outbox.cpp, cli_watch.cpp): option parsing, the config, the database, tables and times.
+// (outbox_commands.cpp, watch_commands.cpp, list_command.cpp): option parsing, the config, the database, tables and times.
 // Internal to the cli module.
 #include "fjwatch/config/config.hpp"
 #include "fjwatch/util/result.hpp"
 #include "fjwatch/store/store.hpp"
+#include "fjwatch/util/exit_codes.hpp"
 
 #include <cstdint>
 #include <exception>
@@ -19,13 +20,6 @@
 
 namespace fjwatch::cli {
 
-// sysexits
-constexpr int exit_ok = 0;
-constexpr int exit_failure = 1;
-constexpr int exit_usage = 64;
-constexpr int exit_data = 65;
-constexpr int exit_temporary = 75;
-constexpr int exit_config = 78;
 
 // The word after args[i], moving i onto it; fails naming the option when there is none.
 result<std::string> option_value(std::span<const std::string> args, std::size_t& i, std::string_view what);

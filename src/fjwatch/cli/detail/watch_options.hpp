@@ -1,6 +1,6 @@
 #pragma once
-// What `fjwatch add`, `remove` and `list` were asked for, shared by cli_watch.cpp (parsing, the
-// edits) and cli_list.cpp (the listing). Internal to the cli module.
+// What `fjwatch add`, `remove` and `list` were asked for, shared by watch_commands.cpp (parsing, the
+// edits) and list_command.cpp (the listing). Internal to the cli module.
 #include "fjwatch/util/units.hpp"
 
 #include <optional>

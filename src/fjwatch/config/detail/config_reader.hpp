@@ -16,6 +16,7 @@
 #include "fjwatch/config/config.hpp"
 #include "fjwatch/util/result.hpp"
 #include "fjwatch/util/units.hpp"
+#include "fjwatch/util/diagnostic.hpp"
 
 namespace fjwatch {
 
@@ -139,7 +140,7 @@ std::optional<YAML::Node> parse_yaml(std::string_view text, config_reader& reade
 void check_http_url(config_reader& reader, const config_entry& e, const std::string& url,
                     bool allow_http, const std::string& allow_key, bool allow_query);
 
-// The `actions` list (src/config_actions.cpp): every problem reported, the valid actions returned.
+// The `actions` list (read_actions.cpp): every problem reported, the valid actions returned.
 std::vector<action_config> read_actions(config_reader& reader, const config_entry& list);
 
 template <class E>

@@ -5,6 +5,7 @@
 #include "fjwatch/config/secrets.hpp"
 #include "fjwatch/store/store.hpp"
 #include "fjwatch/signing/webhook.hpp"
+#include "fjwatch/policy/webhook_retry.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>

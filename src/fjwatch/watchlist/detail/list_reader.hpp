@@ -2,9 +2,10 @@
 // Internal to the watch list parser: the reader that turns YAML events into a watch list (with
 // every diagnostic), the checks that run before any YAML is parsed, and the fast path that
 // produces the events of a plain list without yaml-cpp. Shared by watch_list.cpp,
-// watch_list_reader.cpp, watch_list_plain.cpp and their tests.
+// list_reader.cpp, plain_list.cpp and their tests.
 #include "fjwatch/domain/id_index.hpp"
 #include "fjwatch/watchlist/watch_list.hpp"
+#include "fjwatch/util/diagnostic.hpp"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/mark.h>
@@ -22,7 +23,7 @@
 namespace fjwatch::detail {
 
 constexpr int max_depth = 64;                  // collections inside collections
-constexpr std::size_t max_bytes = 64u << 20;   // whole file
+constexpr std::size_t max_bytes = max_watch_list_bytes;   // whole file
 constexpr std::size_t max_problems = 100;      // diagnostics kept; one more says there were more
 constexpr std::size_t max_entry_nodes = 4096;  // YAML nodes in one entry of `sessions`
 constexpr auto warning = diagnostic::severity::warning;
@@ -185,7 +186,7 @@ class list_reader final : public YAML::EventHandler {
 watch_load parse_watch_list_yaml(std::string_view text, const std::string& name,
                                  const std::set<std::string, std::less<>>& known_actions);
 
-// The fast path (watch_list_plain.cpp). A text of the plain shape is a `sessions:` list of bare
+// The fast path (plain_list.cpp). A text of the plain shape is a `sessions:` list of bare
 // ids, with comments; find_plain_shape() says where its key and ids are (nullopt for any other
 // text), and stream_plain() sends `h` the events yaml-cpp would give for it. The shape needs no
 // prescan (it has no flow collections and no NUL).

@@ -1,19 +1,15 @@
 #pragma once
-// The control endpoint: GET /healthz, /metrics and /sessions over HTTP/1.1 on loopback TCP or a
-// unix socket, served on the daemon's io_context, plus the client `fjwatch status` uses. The
-// pages are built by pure functions (tested without sockets) from what the daemon reads out of
-// its scheduler, outbox and store at the time of each request.
-#include "fjwatch/outbox/outbox.hpp"
-#include "fjwatch/util/result.hpp"
-#include "fjwatch/poll/scheduler.hpp"
+// The pages of the control endpoint (/healthz, /metrics, /sessions), built by pure functions
+// (tested without sockets) from what the daemon reads out of its scheduler, outbox and store at
+// the time of each request.
+#include "fjwatch/status/delivery_counts.hpp"
+#include "fjwatch/status/poll_stats.hpp"
+#include "fjwatch/status/service_status.hpp"
 #include "fjwatch/util/units.hpp"
-
-#include <boost/asio/io_context.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,59 +79,5 @@ struct control_reply {
 control_reply answer_control(std::string_view method, std::string_view target,
                              const control_source& source, std::chrono::steady_clock::time_point now,
                              millis unreachable_after);
-
-struct control_options {
-  std::string address;        // config `control`: "host:port" or "unix:/path"
-  bool allow_remote = false;  // config `control_allow_remote`
-  millis unreachable_after = default_unreachable_after;
-  millis header_timeout{2000};  // a request's header, from the start of the wait for it
-  millis io_timeout{5000};      // a request's body, and each response's write
-  // Open connections at most. One more closes the connection that has waited longest for a
-  // request's header; when every one is busy answering, the newcomer is closed at once.
-  std::size_t max_connections = 128;
-  std::uint32_t max_header_bytes = 8 * 1024;  // larger: 431, then the connection closes
-  std::uint32_t max_body_bytes = 4 * 1024;    // larger: 413, then the connection closes
-  int max_requests_per_connection = 100;
-};
-
-// The endpoint. Single-threaded: every member is called on the io_context's thread.
-class control_server {
- public:
-  control_server(boost::asio::io_context& ioc, control_options opts, control_source source);
-  ~control_server();
-  control_server(const control_server&) = delete;
-  control_server& operator=(const control_server&) = delete;
-
-  // Binds, listens and starts accepting. Throws std::runtime_error "control endpoint <address>:
-  // <why>" when the address cannot be bound, resolves off loopback without allow_remote, or
-  // names a unix path that is not a socket or where another process listens. A stale socket
-  // file (nobody listening) is replaced; the new one gets mode 0660.
-  void start();
-  // Closes the listener and every connection, removes the unix socket file it made. Idempotent.
-  void stop();
-  // Some accept or connection coroutine has not finished yet.
-  bool running() const;
-  // Connections accepted and not yet finished.
-  std::size_t open_connections() const;
-  // Where it listens: "127.0.0.1:9470", "[::1]:9470" or "unix:/path" (the actual port when the
-  // address said 0); "" before start().
-  const std::string& where() const;
-
- private:
-  struct impl;
-  std::shared_ptr<impl> impl_;
-};
-
-// One answer read by control_get.
-struct control_response {
-  int status = 0;
-  std::string content_type;
-  std::string body;
-};
-
-// GET `target` from the endpoint at `address` (as in the config), within `timeout` from connect
-// to the last byte. Fails with "connect: Connection refused", "timeout after 2s", ... .
-result<control_response> control_get(const std::string& address, std::string_view target,
-                                     millis timeout);
 
 }  // namespace fjwatch
