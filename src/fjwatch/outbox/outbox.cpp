@@ -4,6 +4,7 @@
 #include "fjwatch/policy/cadence.hpp"
 #include "fjwatch/config/policies.hpp"
 #include "fjwatch/log/log.hpp"
+#include "fjwatch/policy/delivery_breaker.hpp"
 #include "fjwatch/util/unix_time.hpp"
 #include "fjwatch/policy/webhook_retry.hpp"
 
@@ -27,25 +28,25 @@ namespace {
 constexpr std::size_t batch_size = 64;
 // An idle lane looks again this often, so rows re-queued from the CLI are not left waiting.
 constexpr auto rescan_every = 5s;
-// Consecutive failed attempts after which a target is paused (the circuit opens).
-constexpr int breaker_threshold = 5;
+
+std::vector<millis> schedule_of(const action_config& a) {
+  return a.retry_schedule.empty() ? default_retry_schedule() : a.retry_schedule;
+}
 
 }  // namespace
 
 struct outbox::lane {
   lane(asio::io_context& ioc, const action_config& a, std::unique_ptr<action_runner> r)
-      : action(a), runner(std::move(r)), timer(ioc), schedule(a.retry_schedule) {
-    if (schedule.empty()) schedule = default_retry_schedule();
+      : action(a), runner(std::move(r)), timer(ioc), schedule(schedule_of(a)), breaker(schedule) {
     counts.action = a.name;
   }
   const action_config& action;
   std::unique_ptr<action_runner> runner;
   asio::steady_timer timer;
   std::vector<millis> schedule;
-  bool idle = false;           // waiting for rows (notify() may wake it), not cooling down
-  int failures_in_a_row = 0;   // for the circuit breaker
-  int pauses = 0;              // how often the breaker opened since the last success
-  delivery_counts counts;      // metrics
+  delivery_breaker breaker;  // pauses the target after failures in a row
+  bool idle = false;         // waiting for rows (notify() may wake it), not cooling down
+  delivery_counts counts;    // metrics
 };
 
 outbox::outbox(asio::io_context& ioc, const config& cfg, const secrets& keys, store& db,
@@ -138,7 +139,12 @@ asio::awaitable<millis> outbox::deliver_batch(lane& l, const std::vector<deliver
       if (stopping_ && outcomes[i].verdict == delivery_verdict::retry) continue;
       records.push_back(judge(l, wave[i], outcomes[i]));
     }
-    if (l.failures_in_a_row >= breaker_threshold) pause = open_circuit(l, outcomes.back().result);
+    if (const auto opened = l.breaker.trip()) {
+      pause = *opened;
+      log::warn("delivery.target_paused", {{"action", l.action.name},
+                                           {"pause_ms", static_cast<std::int64_t>(pause.count())},
+                                           {"last_result", outcomes.back().result}});
+    }
     if (record_each_wave && !co_await commit(l, records)) co_return millis{0};
   }
   if (!co_await commit(l, records)) co_return millis{0};
@@ -168,18 +174,6 @@ asio::awaitable<std::vector<attempt_outcome>> outbox::attempt_wave(lane& l,
   if (left > 0) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
   if (error) std::rethrow_exception(error);
   co_return outcomes;
-}
-
-// The target failed breaker_threshold times in a row: its rows wait for the next step of its
-// schedule (growing with each opening), other lanes go on.
-millis outbox::open_circuit(lane& l, const std::string& last_result) {
-  const millis pause = l.schedule[std::min<std::size_t>(l.pauses, l.schedule.size() - 1)];
-  ++l.pauses;
-  l.failures_in_a_row = 0;
-  log::warn("delivery.target_paused", {{"action", l.action.name},
-                                       {"pause_ms", static_cast<std::int64_t>(pause.count())},
-                                       {"last_result", last_result}});
-  return pause;
 }
 
 // Writes `records` in one transaction and clears them. While the disk is full the lane holds
@@ -223,9 +217,7 @@ attempt_record outbox::judge(lane& l, const delivery& d, const attempt_outcome& 
       r.state = delivery_state::delivered;
       ++delivered_;
       ++l.counts.delivered;
-      if (l.pauses > 0) log::info("delivery.target_resumed", {{"action", d.action}});
-      l.failures_in_a_row = 0;
-      l.pauses = 0;
+      if (l.breaker.record(o.verdict)) log::info("delivery.target_resumed", {{"action", d.action}});
       if (l.action.kind != action_kind::log) {
         log::info("delivery.ok", {{"action", d.action}, {"event_id", d.event_id},
                                   {"attempts", attempts}, {"result", o.result}});
@@ -239,7 +231,7 @@ attempt_record outbox::judge(lane& l, const delivery& d, const attempt_outcome& 
       return r;
     case delivery_verdict::retry: break;
   }
-  ++l.failures_in_a_row;
+  l.breaker.record(o.verdict);
   const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
   if (const auto wait = next_retry_delay(attempts, l.schedule, u, o.retry_after)) {
     r.state = delivery_state::pending;

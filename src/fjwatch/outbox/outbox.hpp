@@ -51,7 +51,6 @@ class outbox {
   boost::asio::awaitable<millis> deliver_batch(lane& l, const std::vector<delivery>& due);
   boost::asio::awaitable<std::vector<struct attempt_outcome>> attempt_wave(
       lane& l, std::span<const delivery> wave);
-  millis open_circuit(lane& l, const std::string& last_result);
   boost::asio::awaitable<bool> commit(lane& l, std::vector<attempt_record>& records);
   attempt_record judge(lane& l, const delivery& d, const struct attempt_outcome& o);
   boost::asio::awaitable<void> sleep(lane& l, std::chrono::steady_clock::time_point until,

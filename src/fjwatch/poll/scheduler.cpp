@@ -24,7 +24,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// The longest gap between two 401 probes.
 constexpr millis max_probe_gap = 10min;
+
+// The first gap after a 401: retry.initial, but at least a second.
+millis first_probe_gap(const config& cfg) { return std::max(cfg.retry.initial, millis(1000)); }
 
 token_bucket bucket_for(const config& cfg) {
   return token_bucket(cfg.api.rate_limit.per_second, std::max(1.0, cfg.api.rate_limit.per_second));
@@ -49,6 +53,7 @@ scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_k
       commit_timer_(ioc),
       bucket_(bucket_for(cfg)),
       budget_(budget_for(cfg)),
+      auth_(first_probe_gap(cfg), max_probe_gap),
       rng_(std::random_device{}()) {
   policy_ = tracker_of(cfg, any_action_on(cfg, event_type::status_changed));
   auto url = parse_url(cfg.api.base_url);
@@ -63,6 +68,7 @@ void scheduler::reconfigure() {
   policy_ = tracker_of(cfg_, policy_.status_events);
   bucket_ = bucket_for(cfg_);
   budget_ = budget_for(cfg_);
+  auth_.set_first_gap(first_probe_gap(cfg_));
 }
 
 double scheduler::uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
@@ -167,8 +173,8 @@ void scheduler::wake_leader() {
 }
 
 scheduler::clock::time_point scheduler::next_wake() const {
-  if (heap_.empty() || (auth_failing_ && probe_in_flight_)) return clock::time_point::max();
-  return std::max({heap_.top().due, paused_until_, budget_.next_allowed()});
+  if (heap_.empty()) return clock::time_point::max();
+  return std::max({heap_.top().due, paused_until_, auth_.next_allowed(), budget_.next_allowed()});
 }
 
 bool scheduler::due_now(clock::time_point now) {
@@ -179,8 +185,8 @@ bool scheduler::due_now(clock::time_point now) {
     if (s.watched && !s.in_flight && s.generation == top.generation) break;
     heap_.pop();
   }
-  const bool paused = now < paused_until_ || (auth_failing_ && probe_in_flight_) ||
-                      now < budget_.next_allowed();
+  const bool paused =
+      now < paused_until_ || now < auth_.next_allowed() || now < budget_.next_allowed();
   return !heap_.empty() && heap_.top().due <= now && !paused;
 }
 
@@ -189,10 +195,7 @@ std::uint32_t scheduler::pop_due(clock::time_point now) {
   heap_.pop();
   budget_.took(now);
   slots_[index].in_flight = true;
-  if (auth_failing_) {
-    probe_in_flight_ = true;
-    probe_slot_ = index;
-  }
+  auth_.started(index);
   return index;
 }
 
@@ -277,7 +280,7 @@ void scheduler::handle(std::uint32_t index, std::uint32_t generation, const poll
   }
   count_poll(o);
   handle_rate_headers(o);
-  if (o.what == poll_outcome::kind::unauthorized || auth_failing_) {
+  if (o.what == poll_outcome::kind::unauthorized || auth_.failing()) {
     handle_auth(index, o);
     if (o.what == poll_outcome::kind::unauthorized) return;
   }
@@ -319,41 +322,25 @@ void scheduler::defer_after_full(std::uint32_t index, const std::string& what) {
   schedule(index, delay);
 }
 
-// 401 concerns every session: everything waits, one probe at a time with growing gaps. Only the
-// probe's answer moves the state; polls that were already in flight when the key failed do not.
+// 401 concerns every session: everything waits, one probe at a time with growing gaps
+// (policy/auth_probe.hpp decides); a 401 is retried with the probe, never on its own.
 void scheduler::handle_auth(std::uint32_t index, const poll_outcome& o) {
-  const auto now = clock::now();
-  const bool was_probe = probe_in_flight_ && index == probe_slot_;
-  if (was_probe) {
-    probe_in_flight_ = false;
-    wake_leader();  // it sleeps without a deadline while a probe is out: its wake time moves
+  using kind = poll_outcome::kind;
+  const auto step = auth_.answered(index, o.what == kind::unauthorized,
+                                   o.what == kind::network_error, clock::now());
+  // The leader sleeps without a deadline while a probe is out: its wake time moved.
+  if (step.probe_answered) wake_leader();
+  if (step.what == auth_probe::change::rejected) {
+    log::error("api.unauthorized", {{"session", slots_[index].id.view()},
+                                    {"request_id", o.request_id},
+                                    {"action", "pausing every session; probing with one request"}});
+  } else if (step.what == auth_probe::change::accepted) {
+    log::info("api.authorized", {{"action", "resuming every session"}});
   }
-  if (o.what == poll_outcome::kind::unauthorized) {
-    if (!auth_failing_) {
-      auth_failing_ = true;
-      probe_gap_ = std::max(cfg_.retry.initial, millis(1000));
-      paused_until_ = now + probe_gap_;
-      log::error("api.unauthorized", {{"session", slots_[index].id.view()},
-                                      {"request_id", o.request_id},
-                                      {"action", "pausing every session; probing with one request"}});
-    } else if (was_probe) {
-      probe_gap_ = std::min(probe_gap_ * 2, max_probe_gap);
-      paused_until_ = now + probe_gap_;
-    }
+  if (o.what == kind::unauthorized) {
     slots_[index].set_error("unauthorized: API key rejected");
     schedule(index, clock::duration::zero());
-    return;
   }
-  if (!was_probe) return;
-  // A network error proves nothing about the key: probe again after the same gap.
-  if (o.what == poll_outcome::kind::network_error) {
-    paused_until_ = now + probe_gap_;
-    return;
-  }
-  auth_failing_ = false;
-  paused_until_ = now;
-  log::info("api.authorized", {{"action", "resuming every session"}});
-  wake_leader();
 }
 
 // RateLimit-Remaining: 0 and 429 pause every request until the server's reset time (capped at

@@ -4,6 +4,7 @@
 // one token bucket. No timer or coroutine per session. Single-threaded: everything runs on the
 // io_context's one thread.
 #include "fjwatch/api/api_client.hpp"
+#include "fjwatch/policy/auth_probe.hpp"
 #include "fjwatch/policy/cadence.hpp"
 #include "fjwatch/config/config.hpp"
 #include "fjwatch/domain/id_index.hpp"
@@ -65,7 +66,7 @@ class scheduler {
   std::vector<session_view> view() const;
   scheduler_stats stats() const;
   // O(1) health facts (see scheduler_stats).
-  bool auth_failing() const { return auth_failing_; }
+  bool auth_failing() const { return auth_.failing(); }
   std::optional<clock::time_point> api_failing_since() const { return stats_.api_failing_since; }
   // Watched sessions by status and phase; O(1) (kept up to date as sessions change).
   session_counts counts() const;
@@ -155,11 +156,8 @@ class scheduler {
 
   token_bucket bucket_;
   server_budget budget_;              // RateLimit-Remaining over RateLimit-Reset
-  clock::time_point paused_until_{};  // RateLimit-Remaining: 0, 429, or a 401 probe gap
-  bool auth_failing_ = false;
-  bool probe_in_flight_ = false;
-  std::uint32_t probe_slot_ = 0;  // the session whose poll is the current 401 probe
-  millis probe_gap_{0};
+  clock::time_point paused_until_{};  // the server asked: RateLimit-Remaining: 0 or a 429
+  auth_probe auth_;                   // the 401 pause and its probe
   bool rate_paused_logged_ = false;
   bool retry_after_warned_ = false;  // the one warning for a Retry-After in neither form
   std::mt19937_64 rng_;

@@ -46,7 +46,7 @@ std::vector<session_view> scheduler::view() const {
 
 scheduler_stats scheduler::stats() const {
   auto s = stats_;
-  s.auth_failing = auth_failing_;
+  s.auth_failing = auth_.failing();
   for (const auto& w : workers_) s.connections_opened += w->client.connections_opened();
   return s;
 }
