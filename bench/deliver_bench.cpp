@@ -82,7 +82,8 @@ struct bench_rig : t::rig {
     hook_timeout("15s");
   }
   void hook_timeout(const std::string& timeout, int in_flight = 4) {
-    cfg.more_actions = t::webhook_action({.url = url, .timeout = timeout, .max_in_flight = in_flight});
+    cfg.more_actions =
+        t::webhook_action({.url = url, .timeout = timeout, .max_in_flight = in_flight});
   }
   std::string url;
 };

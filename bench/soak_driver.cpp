@@ -48,11 +48,17 @@ std::string hook_yaml(t::receiver_thread& rx) {
 class soak {
  public:
   explicit soak(t::soak_options o)
-      : o_(std::move(o)), plan_(t::make_plan(o_.plan)), added_t_(plan_.size(), -1),
-        rig_(api_options()), d_(rig_, o_.out / "daemon.log", log_tally_),
-        chaos_({.outage_every = o_.outage_every, .outage_for = o_.outage_for,
-                .last_start = end() - o_.outage_for, .seed = o_.plan.seed}),
-        csv_(o_.out / "samples.csv"), rng_(o_.plan.seed) {
+      : o_(std::move(o)),
+        plan_(t::make_plan(o_.plan)),
+        added_t_(plan_.size(), -1),
+        rig_(api_options()),
+        d_(rig_, o_.out / "daemon.log", log_tally_),
+        chaos_({.outage_every = o_.outage_every,
+                .outage_for = o_.outage_for,
+                .last_start = end() - o_.outage_for,
+                .seed = o_.plan.seed}),
+        csv_(o_.out / "samples.csv"),
+        rng_(o_.plan.seed) {
     rig_.dir.write("hook.secret", std::string(t::webhook_secret) + "\n");
     rig_.dir.write("hook-ca.pem", rx_->ca_pem());
     auto& c = rig_.cfg;
@@ -151,9 +157,9 @@ class soak {
     for (const auto i : active_) {
       const auto& p = plan_[i];
       const double last = added_t_[i] + static_cast<double>(p.events.back().at.count()) / 1000;
-      const bool done = t >= last + 30 && std::all_of(p.events.begin(), p.events.end(), [&](auto& e) {
-                          return accepted_.contains(e.id);
-                        });
+      const bool done =
+          t >= last + 30 && std::all_of(p.events.begin(), p.events.end(),
+                                        [&](auto& e) { return accepted_.contains(e.id); });
       if (done) {
         args.push_back(p.id);
       } else {
@@ -221,7 +227,8 @@ class soak {
     std::map<std::string, std::int64_t> added_ms;
     for (const auto& s : rig_.api->report()) added_ms[s.id] = s.added_unix_ms;
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
     std::set<std::string> out;
     for (const auto& p : plan_) {
       const auto it = added_ms.find(p.id);
@@ -279,7 +286,8 @@ class soak {
       fjwatch::store db(state);
       r_.pending = db.count_deliveries(fjwatch::delivery_state::pending);
       r_.failed = db.count_deliveries(fjwatch::delivery_state::failed);
-      for (const auto& [id, n] : db.count_events_by_session(fjwatch::event_type::done)) r_.events_in_db += n;
+      for (const auto& [id, n] : db.count_events_by_session(fjwatch::event_type::done))
+        r_.events_in_db += n;
     }
     r_.options_line = options_line();
     r_.duration_s = end();

@@ -9,7 +9,7 @@ packages=(
   libssl-dev libspdlog-dev libyaml-cpp-dev libsqlite3-dev libsystemd-dev
   prometheus  # for promtool: the tests check /metrics with `promtool check metrics`
   dpkg-dev file  # CPack's .deb (dpkg-shlibdeps finds the dependencies; CPack needs `file`)
-  python3        # the layers tests: includes follow ARCHITECTURE.md, cited files exist
+  python3 clang-format  # the layers tests: includes, cited files, the code's format
 )
 
 missing=()

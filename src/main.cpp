@@ -110,9 +110,10 @@ int main(int argc, char** argv) {
   if (args->command == "check") return fjwatch::run_check(args->config_path, std::cout, std::cerr);
   if (args->command == "run") return fjwatch::run_daemon(args->config_path);
   if (args->command == "demo") {
-    return fjwatch::run_demo(std::cout,
-                             fjwatch::demo_options{.time_scale = std::chrono::milliseconds(1000 / args->speed),
-                                                   .live = isatty(STDOUT_FILENO) == 1});
+    return fjwatch::run_demo(
+        std::cout,
+        fjwatch::demo_options{.time_scale = std::chrono::milliseconds(1000 / args->speed),
+                              .live = isatty(STDOUT_FILENO) == 1});
   }
   std::cerr << "fjwatch: unknown command \"" << args->command << "\"\n" << usage_text;
   return exit_usage;

@@ -19,8 +19,9 @@ namespace fjwatch::testing {
 // little off round numbers keep each kind at its share.
 inline std::vector<sim::fault_fraction> api_fault_mix(double total) {
   const std::vector<std::pair<sim::fault, double>> mix{
-      {sim::fault::http_503, 0.347}, {sim::fault::reset, 0.203},    {sim::fault::malformed_json, 0.197},
-      {sim::fault::slow, 0.131},     {sim::fault::http_500, 0.101}, {sim::fault::rate_limited, 0.021}};
+      {sim::fault::http_503, 0.347},       {sim::fault::reset, 0.203},
+      {sim::fault::malformed_json, 0.197}, {sim::fault::slow, 0.131},
+      {sim::fault::http_500, 0.101},       {sim::fault::rate_limited, 0.021}};
   std::vector<sim::fault_fraction> out;
   for (const auto& [kind, share] : mix) out.push_back({kind, total * share});
   return out;

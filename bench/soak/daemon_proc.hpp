@@ -106,7 +106,8 @@ class daemon_proc {
     tally_log_line(tally_, line);
     const auto name = log_event_name(line);
     count(name);
-    if (name == "poll.failed") count("poll.failed outcome=" + log_field(line, "outcome").value_or(""));
+    if (name == "poll.failed")
+      count("poll.failed outcome=" + log_field(line, "outcome").value_or(""));
   }
 
   void count(std::string_view name) {

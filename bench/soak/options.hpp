@@ -78,8 +78,10 @@ inline soak_options parse_args(int argc, char** argv) {
       throw std::invalid_argument(soak_usage);
     }
   }
-  if (!duration || o.plan.duration < std::chrono::seconds(60) || o.plan.sessions < 1 || o.faults < 0 || o.faults > 0.5)
-    throw std::invalid_argument(std::string("--duration of 1m at least, --sessions >= 1, --faults 0..0.5\n") + soak_usage);
+  if (!duration || o.plan.duration < std::chrono::seconds(60) || o.plan.sessions < 1 ||
+      o.faults < 0 || o.faults > 0.5)
+    throw std::invalid_argument(
+        std::string("--duration of 1m at least, --sessions >= 1, --faults 0..0.5\n") + soak_usage);
   return o;
 }
 

@@ -112,10 +112,10 @@ inline std::vector<planned_session> make_plan(const plan_options& o) {
     std::optional<sim::session_script> cycle;
     if (fetch_more(rng)) cycle = fetch_more_within(p.id, room, rng);
     p.fetch_more = cycle.has_value();
-    p.script = cycle ? std::move(*cycle)
-                     : fit_within(sim::realistic_session(p.id, o.seed,
-                                                         static_cast<std::int64_t>(i) + 1),
-                                  room);
+    p.script =
+        cycle ? std::move(*cycle)
+              : fit_within(sim::realistic_session(p.id, o.seed, static_cast<std::int64_t>(i) + 1),
+                           room);
     p.events = done_events(p.script);
     plan.push_back(std::move(p));
   }

@@ -52,7 +52,8 @@ inline std::string integrity_check(const std::filesystem::path& db_file) {
     out += (out.empty() ? "" : "; ") + std::string(text ? text : "");
     rc = SQLITE_OK;
   }
-  if (rc != SQLITE_DONE) out += std::string(out.empty() ? "" : "; ") + "error: " + sqlite3_errmsg(db);
+  if (rc != SQLITE_DONE)
+    out += std::string(out.empty() ? "" : "; ") + "error: " + sqlite3_errmsg(db);
   sqlite3_finalize(s);
   sqlite3_close(db);
   return out;
@@ -77,10 +78,10 @@ inline void write_segments(std::ostream& out, const std::vector<proc_sample>& sa
       fds.push_back(static_cast<double>(samples[i].fds));
     }
     const auto r = figures_of(rss), f = figures_of(fds);
-    out << "| " << segment << " | " << fixed(from, 0) << " | " << rss.size() << " | " << fixed(r.first)
-        << " / " << fixed(r.median) << " / " << fixed(r.last) << " / " << fixed(r.max) << " | "
-        << fixed(f.first, 0) << " / " << fixed(f.median, 0) << " / " << fixed(f.last, 0) << " / "
-        << fixed(f.max, 0) << " |\n";
+    out << "| " << segment << " | " << fixed(from, 0) << " | " << rss.size() << " | "
+        << fixed(r.first) << " / " << fixed(r.median) << " / " << fixed(r.last) << " / "
+        << fixed(r.max) << " | " << fixed(f.first, 0) << " / " << fixed(f.median, 0) << " / "
+        << fixed(f.last, 0) << " / " << fixed(f.max, 0) << " |\n";
   }
 }
 
@@ -93,9 +94,11 @@ inline std::vector<std::string> failures(const soak_results& r, const delivery_t
   check(r.verdict.lost > 0, std::to_string(r.verdict.lost) + " events lost");
   check(r.integrity != "ok", "integrity_check: " + r.integrity);
   check(r.verdict.unexpected > 0, std::to_string(r.verdict.unexpected) + " unexpected event ids");
-  check(log.differing() + r.hooks.sent.differing() > 0, "a repeated event differed from its first copy");
+  check(log.differing() + r.hooks.sent.differing() > 0,
+        "a repeated event differed from its first copy");
   check(r.hooks.bad_signatures > 0, std::to_string(r.hooks.bad_signatures) + " bad signatures");
-  check(!r.unexpected_exits.empty(), std::to_string(r.unexpected_exits.size()) + " unexpected daemon exits");
+  check(!r.unexpected_exits.empty(),
+        std::to_string(r.unexpected_exits.size()) + " unexpected daemon exits");
   check(!r.drained, "no quiescence within the drain limit");
   check(r.stop_code != 0, "the final SIGTERM stop exited with " + std::to_string(r.stop_code));
   check(r.pending + r.failed > 0, "outbox at the end: " + std::to_string(r.pending) + " pending, " +
@@ -108,14 +111,16 @@ inline void write_deliveries(std::ostream& out, const soak_results& r, const del
   const auto& v = r.verdict;
   const auto& h = r.hooks;
   out << "- sessions: " << r.sessions << " added, " << r.removed << " removed after their events\n";
-  out << "- events expected: " << r.expected << " (" << r.expected - r.fetch_more_done << " done_0, "
-      << r.fetch_more_done << " done_1 of Fetch More cycles); not yet happened at the drain: " << r.not_yet << "\n";
-  out << "- log action: " << log.ids() << " event ids in " << log.copies() << " lines: " << log.duplicates()
-      << " duplicates, " << log.differing() << " with a different text\n";
-  out << "- webhook: " << h.accepted.ids() << " ids accepted in " << h.accepted.copies() << " 2xx answers: "
-      << h.accepted.duplicates() << " duplicates; " << h.sent.copies() << " requests in all, "
-      << h.sent.differing() << " ids whose body changed between attempts, " << h.bad_signatures
-      << " bad signatures; answers:";
+  out << "- events expected: " << r.expected << " (" << r.expected - r.fetch_more_done
+      << " done_0, " << r.fetch_more_done
+      << " done_1 of Fetch More cycles); not yet happened at the drain: " << r.not_yet << "\n";
+  out << "- log action: " << log.ids() << " event ids in " << log.copies()
+      << " lines: " << log.duplicates() << " duplicates, " << log.differing()
+      << " with a different text\n";
+  out << "- webhook: " << h.accepted.ids() << " ids accepted in " << h.accepted.copies()
+      << " 2xx answers: " << h.accepted.duplicates() << " duplicates; " << h.sent.copies()
+      << " requests in all, " << h.sent.differing() << " ids whose body changed between attempts, "
+      << h.bad_signatures << " bad signatures; answers:";
   for (const auto& [answer, n] : h.answers) out << " " << answer << " x" << n;
   out << "\n- **lost events: " << v.lost << "** (log " << v.lost_log << ", webhook " << v.lost_hook
       << "); unexpected ids: " << v.unexpected << "\n";
@@ -124,18 +129,21 @@ inline void write_deliveries(std::ostream& out, const soak_results& r, const del
 
 // The daemon's processes, the end state, and the faults that were served.
 inline void write_run(std::ostream& out, const soak_results& r) {
-  const double ready_max = r.ready_s.empty() ? 0 : *std::max_element(r.ready_s.begin(), r.ready_s.end());
-  out << "- kills: " << r.kills << "; starts to daemon.ready: median " << fixed(median_of(r.ready_s), 2)
-      << " s, max " << fixed(ready_max, 2) << " s; unexpected exits: " << r.unexpected_exits.size()
-      << "; final stop exit code " << r.stop_code << "\n";
+  const double ready_max =
+      r.ready_s.empty() ? 0 : *std::max_element(r.ready_s.begin(), r.ready_s.end());
+  out << "- kills: " << r.kills << "; starts to daemon.ready: median "
+      << fixed(median_of(r.ready_s), 2) << " s, max " << fixed(ready_max, 2)
+      << " s; unexpected exits: " << r.unexpected_exits.size() << "; final stop exit code "
+      << r.stop_code << "\n";
   for (const auto& e : r.unexpected_exits) out << "  - " << e << "\n";
-  out << "- drain after the duration: " << fixed(r.drain_s, 0) << " s" << (r.drained ? "" : " (limit reached)")
-      << "; outbox at the end: " << r.pending << " pending, " << r.failed << " failed; done events in the database: "
-      << r.events_in_db << "\n";
+  out << "- drain after the duration: " << fixed(r.drain_s, 0) << " s"
+      << (r.drained ? "" : " (limit reached)") << "; outbox at the end: " << r.pending
+      << " pending, " << r.failed << " failed; done events in the database: " << r.events_in_db
+      << "\n";
   out << "- PRAGMA integrity_check: " << r.integrity << "\n";
-  out << "- API: " << r.api.requests << " requests, " << r.api.errors_5xx << " 5xx, " << r.api.rate_limited_429
-      << " 429, " << r.api.resets << " resets, " << r.api.tls_handshakes << " TLS handshakes; simulator log lines: "
-      << r.sim_log_lines << "\n- daemon log lines:";
+  out << "- API: " << r.api.requests << " requests, " << r.api.errors_5xx << " 5xx, "
+      << r.api.rate_limited_429 << " 429, " << r.api.resets << " resets, " << r.api.tls_handshakes
+      << " TLS handshakes; simulator log lines: " << r.sim_log_lines << "\n- daemon log lines:";
   for (const auto& [name, n] : r.daemon_events) {
     if (name.starts_with("poll.") || name.starts_with("delivery.") || name.starts_with("api."))
       out << " " << name << " x" << n;
@@ -157,10 +165,14 @@ inline bool write_report(std::ostream& out, const soak_results& r, const deliver
   const double warm = std::max(60.0, r.duration_s / 5);
   const auto flat = check_flat(samples, warm, r.duration_s, settle);
   out << "\nFlatness (samples from " << fixed(warm, 0) << " s to the end of the duration, each "
-      << fixed(settle, 0) << " s or more into its daemon's life, " << flat.samples << " samples): RSS median "
-      << fixed(flat.rss_first_mib) << " MiB in the first quarter, " << fixed(flat.rss_last_mib)
-      << " MiB in the last; fds " << fixed(flat.fds_first, 0) << " then " << fixed(flat.fds_last, 0) << ": "
-      << (flat.samples < 8 ? "too few samples" : flat.flat ? "flat" : "NOT FLAT") << "\n\n";
+      << fixed(settle, 0) << " s or more into its daemon's life, " << flat.samples
+      << " samples): RSS median " << fixed(flat.rss_first_mib) << " MiB in the first quarter, "
+      << fixed(flat.rss_last_mib) << " MiB in the last; fds " << fixed(flat.fds_first, 0)
+      << " then " << fixed(flat.fds_last, 0) << ": "
+      << (flat.samples < 8 ? "too few samples"
+          : flat.flat      ? "flat"
+                           : "NOT FLAT")
+      << "\n\n";
   const auto why = failures(r, log);
   out << (why.empty() ? "RESULT: PASS" : "RESULT: FAIL") << "\n";
   for (const auto& w : why) out << "- " << w << "\n";

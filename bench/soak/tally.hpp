@@ -83,10 +83,10 @@ inline webhook_tally tally_webhooks(const std::vector<sim::received>& got) {
 
 // Expected events against what each action delivered.
 struct loss_verdict {
-  std::size_t lost_log = 0;    // expected, never in a log action line
-  std::size_t lost_hook = 0;   // expected, never accepted by the receiver
-  std::size_t lost = 0;        // missing from either
-  std::size_t unexpected = 0;  // delivered by either, not expected
+  std::size_t lost_log = 0;           // expected, never in a log action line
+  std::size_t lost_hook = 0;          // expected, never accepted by the receiver
+  std::size_t lost = 0;               // missing from either
+  std::size_t unexpected = 0;         // delivered by either, not expected
   std::vector<std::string> examples;  // a few lost or unexpected ids
 };
 

@@ -92,10 +92,14 @@ pem_pair to_pem(X509* cert, EVP_PKEY* key) {
 
 int openssl_version(tls_version v) {
   switch (v) {
-    case tls_version::v1_0: return TLS1_VERSION;
-    case tls_version::v1_1: return TLS1_1_VERSION;
-    case tls_version::v1_2: return TLS1_2_VERSION;
-    case tls_version::v1_3: return TLS1_3_VERSION;
+    case tls_version::v1_0:
+      return TLS1_VERSION;
+    case tls_version::v1_1:
+      return TLS1_1_VERSION;
+    case tls_version::v1_2:
+      return TLS1_2_VERSION;
+    case tls_version::v1_3:
+      return TLS1_3_VERSION;
   }
   return TLS1_3_VERSION;
 }

@@ -412,7 +412,8 @@ std::vector<session_report> core::report() const {
   out.reserve(sessions_.size());
   for (const auto& [id, e] : sessions_) {
     session_report r{.id = id, .added_unix_ms = unix_ms(e->model.created()), .polls = e->polls};
-    if (const auto at = first_done_at(e->model.script())) r.done_unix_ms = r.added_unix_ms + at->count();
+    if (const auto at = first_done_at(e->model.script()))
+      r.done_unix_ms = r.added_unix_ms + at->count();
     if (const auto& served = e->model.done_served()) r.done_served_unix_ms = unix_ms(*served);
     out.push_back(std::move(r));
   }

@@ -67,9 +67,8 @@ class fixed_window {
 struct counters {
   std::atomic<std::int64_t> requests{0}, requests_with_key{0}, ok_200{0}, not_modified_304{0},
       redirects_3xx{0}, unauthorized_401{0}, not_found_404{0}, rate_limited_429{0}, errors_5xx{0},
-      resets{0}, endless_bodies{0}, tls_handshakes{0}, connections{0}, idle_closes{0},
-      pipelined{0}, keepalive_closes{0},
-      streamed_bytes{0};
+      resets{0}, endless_bodies{0}, tls_handshakes{0}, connections{0}, idle_closes{0}, pipelined{0},
+      keepalive_closes{0}, streamed_bytes{0};
   stats snapshot() const;
 };
 

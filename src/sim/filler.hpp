@@ -22,9 +22,11 @@ namespace fjwatch::sim::detail {
 // the first failed write or when stopped() holds. Adds every piece written to `written`.
 // Returns the failed write's error, else success.
 template <class Stream, class Stopped>
-boost::asio::awaitable<boost::system::error_code> write_filler(
-    Stream& stream, std::uint64_t bytes, bool chunked, std::chrono::milliseconds timeout,
-    std::atomic<std::int64_t>& written, Stopped stopped) {
+boost::asio::awaitable<boost::system::error_code> write_filler(Stream& stream, std::uint64_t bytes,
+                                                               bool chunked,
+                                                               std::chrono::milliseconds timeout,
+                                                               std::atomic<std::int64_t>& written,
+                                                               Stopped stopped) {
   namespace asio = boost::asio;
   constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
   static const std::string filler(64 * 1024, 'n');

@@ -36,18 +36,25 @@ std::int64_t reached(const std::vector<progress_point>& points, std::chrono::mil
 // bool its text, an object the array of its values, an array an object, null false.
 json::value mistyped(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::string: return static_cast<std::int64_t>(v.get_string().size());
-    case json::kind::int64: return json::string(std::to_string(v.get_int64()));
-    case json::kind::uint64: return json::string(std::to_string(v.get_uint64()));
-    case json::kind::double_: return json::string(std::to_string(v.get_double()));
-    case json::kind::bool_: return json::string(v.get_bool() ? "true" : "false");
+    case json::kind::string:
+      return static_cast<std::int64_t>(v.get_string().size());
+    case json::kind::int64:
+      return json::string(std::to_string(v.get_int64()));
+    case json::kind::uint64:
+      return json::string(std::to_string(v.get_uint64()));
+    case json::kind::double_:
+      return json::string(std::to_string(v.get_double()));
+    case json::kind::bool_:
+      return json::string(v.get_bool() ? "true" : "false");
     case json::kind::object: {
       json::array values;
       for (const auto& member : v.get_object()) values.push_back(member.value());
       return values;
     }
-    case json::kind::array: return json::object{{"length", v.get_array().size()}};
-    case json::kind::null: return false;
+    case json::kind::array:
+      return json::object{{"length", v.get_array().size()}};
+    case json::kind::null:
+      return false;
   }
   return nullptr;
 }
@@ -56,7 +63,8 @@ json::value mistyped(const json::value& v) {
 // wrong_shape: every member of `root` mistyped, so data is an array holding the session.
 void mistype(json::object& root, fault f) {
   for (auto& member : root) {
-    if (f == fault::wrong_shape || member.key() != "data") member.value() = mistyped(member.value());
+    if (f == fault::wrong_shape || member.key() != "data")
+      member.value() = mistyped(member.value());
   }
   if (f != fault::wrong_types) return;
   for (auto& member : root.at("data").at("session").as_object()) {
@@ -102,8 +110,8 @@ json::array make_batches(const session_script& script, const std::vector<step>& 
                              : done_total.contains(k) ? done_total[k]
                                                       : total_before(k);
     json::object b;
-    b["batchKey"] = k == 0 ? std::string("CREATED_BATCH")
-                           : concat({"FETCH_MORE_BATCH_", std::to_string(k)});
+    b["batchKey"] =
+        k == 0 ? std::string("CREATED_BATCH") : concat({"FETCH_MORE_BATCH_", std::to_string(k)});
     b["count"] = std::max<std::int64_t>(0, end - total_before(k));
     b["_id"] = batch_id(script.id, k);
     batches.push_back(std::move(b));

@@ -72,15 +72,24 @@ bool any_entry_matches(std::string_view header, const std::string& expected) {
 
 std::string_view to_string(reply_kind k) {
   switch (k) {
-    case reply_kind::status: return "status";
-    case reply_kind::hang: return "hang";
-    case reply_kind::close: return "close";
-    case reply_kind::redirect: return "redirect";
-    case reply_kind::huge: return "huge";
-    case reply_kind::no_read: return "no_read";
-    case reply_kind::partial: return "partial";
-    case reply_kind::trickle: return "trickle";
-    case reply_kind::gigantic: return "gigantic";
+    case reply_kind::status:
+      return "status";
+    case reply_kind::hang:
+      return "hang";
+    case reply_kind::close:
+      return "close";
+    case reply_kind::redirect:
+      return "redirect";
+    case reply_kind::huge:
+      return "huge";
+    case reply_kind::no_read:
+      return "no_read";
+    case reply_kind::partial:
+      return "partial";
+    case reply_kind::trickle:
+      return "trickle";
+    case reply_kind::gigantic:
+      return "gigantic";
   }
   return "unknown";
 }

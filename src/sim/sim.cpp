@@ -121,8 +121,8 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
   static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
   // `tls` is the context `stream` was made with (null for plain TCP); it is kept alive here.
-  connection(std::shared_ptr<listener> owner, std::uint64_t id,
-             std::shared_ptr<ssl::context> tls, Stream stream)
+  connection(std::shared_ptr<listener> owner, std::uint64_t id, std::shared_ptr<ssl::context> tls,
+             Stream stream)
       : owner_(std::move(owner)),
         id_(id),
         tls_(std::move(tls)),
@@ -239,8 +239,9 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
     lowest.expires_after(timeout);
     auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(r.raw), use_tuple);
     if (!ec) {
-      ec = co_await write_filler(stream_, r.stream_bytes, r.chunked, timeout,
-                                 owner_->state().count().streamed_bytes, [this] { return closed_; });
+      ec =
+          co_await write_filler(stream_, r.stream_bytes, r.chunked, timeout,
+                                owner_->state().count().streamed_bytes, [this] { return closed_; });
     }
     if (!ec && !closed_) co_await shut_down();
   }

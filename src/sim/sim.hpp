@@ -132,7 +132,7 @@ struct options {
   std::chrono::seconds rate_window{60};
   bool hide_progress = false;  // totalProfilesMatched stays still until the status changes
   std::string redirect_to = "https://elsewhere.invalid";  // redirect fault: origin of Location
-  std::chrono::milliseconds idle_timeout{30000};   // keep-alive idle and request-read deadline
+  std::chrono::milliseconds idle_timeout{30000};  // keep-alive idle and request-read deadline
   // Answers per connection; the last one says Connection: close and the connection is closed
   // (nginx's keepalive_requests). 0: no limit.
   std::int64_t keepalive_requests = 0;
@@ -153,13 +153,13 @@ struct stats {
   std::int64_t not_found_404 = 0;
   std::int64_t rate_limited_429 = 0;
   std::int64_t errors_5xx = 0;
-  std::int64_t resets = 0;          // connections reset by the reset fault
-  std::int64_t endless_bodies = 0;  // endless_body faults served
-  std::int64_t tls_handshakes = 0;  // completed
-  std::int64_t connections = 0;     // accepted
-  std::int64_t idle_closes = 0;     // closed after idle_timeout without a request
-  std::int64_t streamed_bytes = 0;  // body bytes the huge_50mb faults got written
-  std::int64_t pipelined = 0;       // requests already received when the previous answer went out
+  std::int64_t resets = 0;            // connections reset by the reset fault
+  std::int64_t endless_bodies = 0;    // endless_body faults served
+  std::int64_t tls_handshakes = 0;    // completed
+  std::int64_t connections = 0;       // accepted
+  std::int64_t idle_closes = 0;       // closed after idle_timeout without a request
+  std::int64_t streamed_bytes = 0;    // body bytes the huge_50mb faults got written
+  std::int64_t pipelined = 0;         // requests already received when the previous answer went out
   std::int64_t keepalive_closes = 0;  // connections closed after keepalive_requests answers
 };
 

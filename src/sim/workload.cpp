@@ -34,7 +34,9 @@ class random_source {
   std::uint64_t state_;
 };
 
-milliseconds ms(double value) { return milliseconds(static_cast<std::int64_t>(std::llround(value))); }
+milliseconds ms(double value) {
+  return milliseconds(static_cast<std::int64_t>(std::llround(value)));
+}
 
 // The share of the search done at fraction x of its matching time, when the rate moves
 // linearly from `a` at the start to `b` at the end.
@@ -66,7 +68,8 @@ std::vector<progress_point> batches(random_source& rng, milliseconds setup, mill
   if (sum <= 0) return out;
   for (std::size_t k = 0; k < times.size(); ++k) {
     const double fraction = sums[k] / sum * before;
-    const auto matched = std::min(total - 1, static_cast<std::int64_t>(fraction * static_cast<double>(total)));
+    const auto matched =
+        std::min(total - 1, static_cast<std::int64_t>(fraction * static_cast<double>(total)));
     out.push_back({ms(times[k]), matched});
   }
   return out;

@@ -163,8 +163,8 @@ BOOST_AUTO_TEST_CASE(unverifiable_tls_never_gets_the_key) {
       {"expired", sim::issue_cert(ca, {"localhost", "127.0.0.1"}, {-48h, -24h}),
        sim::tls_version::v1_3,
        "TLS handshake: certificate verify failed (certificate has expired)"},
-      {"issued for another host", sim::issue_cert(ca, {"api.example.com"}),
-       sim::tls_version::v1_3, "TLS handshake: certificate verify failed (hostname mismatch)"},
+      {"issued for another host", sim::issue_cert(ca, {"api.example.com"}), sim::tls_version::v1_3,
+       "TLS handshake: certificate verify failed (hostname mismatch)"},
       {"TLS 1.0 only", good, sim::tls_version::v1_0, "TLS handshake: unsupported protocol"},
   };
   for (const auto& row : rows) {

@@ -71,8 +71,8 @@ BOOST_AUTO_TEST_CASE(a_second_daemon_is_refused_and_the_cli_still_works) {
   BOOST_TEST_REQUIRE(code.has_value());
   BOOST_TEST(*code == 75, tail(*second));
   BOOST_TEST((std::chrono::steady_clock::now() - started < 5s));
-  const auto refused = second->wait_for_line(
-      [](auto l) { return t::is_event(l, "daemon.state_locked"); }, 1s);
+  const auto refused =
+      second->wait_for_line([](auto l) { return t::is_event(l, "daemon.state_locked"); }, 1s);
   BOOST_REQUIRE_MESSAGE(refused, "no daemon.state_locked:" << tail(*second));
   BOOST_TEST(refused->find((r.dir / "state").string()) != std::string::npos, *refused);
   BOOST_TEST(refused->find("pid=" + std::to_string(first->pid())) != std::string::npos, *refused);
@@ -88,9 +88,10 @@ BOOST_AUTO_TEST_CASE(a_second_daemon_is_refused_and_the_cli_still_works) {
   BOOST_TEST(deliveries.out.find(t::done_event(id)) != std::string::npos);
   const auto redeliver = run_cli(r, {"redeliver", t::done_event(id)});
   BOOST_TEST(redeliver.code == 0, joined(redeliver.err));
-  BOOST_TEST(first->wait_for([&](const auto& lines, bool) { return logged(lines, t::done_event(id)) == 2; },
-                             15s),
-             "the re-queued delivery was not made:" << tail(*first));
+  BOOST_TEST(
+      first->wait_for(
+          [&](const auto& lines, bool) { return logged(lines, t::done_event(id)) == 2; }, 15s),
+      "the re-queued delivery was not made:" << tail(*first));
   BOOST_TEST(terminate(*first) == 0, tail(*first));
 
   // Once the first is gone, the state directory is free again.
@@ -139,7 +140,8 @@ BOOST_AUTO_TEST_CASE(no_child_inherits_a_secret) {
       "  - name: hook\n    type: webhook\n    url: https://127.0.0.1:9/hook\n"
       "    secret_env: HOOK_SECRET\n"
       "  - name: dump\n    type: command\n"
-      "    argv: [/bin/sh, -c, 'env > \"$FJWATCH_SESSION_ID.tmp\" && mv \"$FJWATCH_SESSION_ID.tmp\" "
+      "    argv: [/bin/sh, -c, 'env > \"$FJWATCH_SESSION_ID.tmp\" && mv "
+      "\"$FJWATCH_SESSION_ID.tmp\" "
       "\"$FJWATCH_SESSION_ID.env\"']\n";
   r.cfg.default_actions = {"journal", "hook", "dump"};
   auto env = t::base_env();
@@ -148,9 +150,8 @@ BOOST_AUTO_TEST_CASE(no_child_inherits_a_secret) {
   env["PLAIN_SETTING"] = "kept";
   auto c = r.start_ready(env);
   const auto dumped = r.dir / (id + ".env");
-  BOOST_REQUIRE_MESSAGE(
-      t::wait_until([&] { return fs::exists(dumped); }, 15s),
-      "the command never ran:" << tail(*c));
+  BOOST_REQUIRE_MESSAGE(t::wait_until([&] { return fs::exists(dumped); }, 15s),
+                        "the command never ran:" << tail(*c));
   BOOST_TEST(terminate(*c) == 0, tail(*c));
   const std::string child_env = t::read_all(dumped);
   BOOST_TEST(child_env.find("PLAIN_SETTING=kept\n") != std::string::npos, child_env);
@@ -186,8 +187,7 @@ BOOST_AUTO_TEST_CASE(check_and_run_report_every_secret_problem) {
           (w.dir / "nothere.secret").string() + ": cannot read: No such file or directory",
       file + ":27:17: actions[2].secret_env: action \"unset-var\": $FJW_TEST_UNSET is not set",
       file + ":31:18: actions[3].secret_file: action \"too-short\": " +
-          (w.dir / "short.secret").string() +
-          ": webhook secret is 8 bytes; it must be 24 to 64",
+          (w.dir / "short.secret").string() + ": webhook secret is 8 bytes; it must be 24 to 64",
       file + ":35:32: actions[4].secret_file[1]: action \"rotating\": " +
           (w.dir / "gone.secret").string() + ": cannot read: No such file or directory",
   };
@@ -233,8 +233,9 @@ BOOST_AUTO_TEST_CASE(a_config_with_no_settings_is_refused) {
 BOOST_AUTO_TEST_CASE(no_raw_control_byte_reaches_stderr) {
   workspace w;
   using namespace std::string_literals;
-  w.dir.write("bad.yaml", "poll:\n  interval: \"5\0s\"\n\"\x1b[2Jx\xe2\x80\xae\": 1\n"
-                          "log: {level: \"a\x07\x9b\"}\n"s);
+  w.dir.write("bad.yaml",
+              "poll:\n  interval: \"5\0s\"\n\"\x1b[2Jx\xe2\x80\xae\": 1\n"
+              "log: {level: \"a\x07\x9b\"}\n"s);
   const auto out = t::run_to_end({"check", "-c", (w.dir / "bad.yaml").string()}, w.dir.path());
   BOOST_TEST(out.code == 78);
   const auto err = joined(out.err);

@@ -48,18 +48,21 @@ BOOST_AUTO_TEST_SUITE(signals)
 BOOST_AUTO_TEST_CASE(sigterm_during_start_gives_the_clean_stop) {
   workspace w;
   std::string list = "sessions:\n";
-  for (unsigned i = 0; i < 60000; ++i) list += "  - { id: " + hex_id(i) + ", label: L" + std::to_string(i) + " }\n";
+  for (unsigned i = 0; i < 60000; ++i)
+    list += "  - { id: " + hex_id(i) + ", label: L" + std::to_string(i) + " }\n";
   w.dir.write("watchlist.yaml", list);
   for (int round = 0; round < 3; ++round) {
     BOOST_TEST_CONTEXT("round " << round) {
       w.cfg.state_dir = "state-" + std::to_string(round);
       auto c = w.start();
-      BOOST_REQUIRE(t::wait_until([&] { return lock_holder(w.dir / w.cfg.state_dir) == c->pid(); }, 15s));
+      BOOST_REQUIRE(
+          t::wait_until([&] { return lock_holder(w.dir / w.cfg.state_dir) == c->pid(); }, 15s));
       c->send_signal(SIGTERM);
       const auto code = c->wait_exit(15s);
       BOOST_TEST_REQUIRE(code.has_value());
       BOOST_TEST(*code == 0, tail(*c));
-      BOOST_TEST(c->err_text().find("daemon.stopping signal=SIGTERM") != std::string::npos, tail(*c));
+      BOOST_TEST(c->err_text().find("daemon.stopping signal=SIGTERM") != std::string::npos,
+                 tail(*c));
       BOOST_TEST(c->err_text().find("daemon.stopped exit_code=0") != std::string::npos, tail(*c));
     }
   }
@@ -100,13 +103,14 @@ BOOST_AUTO_TEST_CASE(a_closed_stderr_does_not_stop_the_daemon) {
   r.cfg.more_actions = touch_action;
   r.cfg.default_actions = {"journal", "touch"};
   r.dir.write("fjwatch.yaml", t::config_yaml(r.cfg));
-  t::child_process shell({"/bin/sh", "-c", "\"$0\" run -c fjwatch.yaml 2>&1 | head -n 1 > first-line",
-                          FJWATCH_BINARY},
-                         t::base_env(), r.dir.path());
+  t::child_process shell(
+      {"/bin/sh", "-c", "\"$0\" run -c fjwatch.yaml 2>&1 | head -n 1 > first-line", FJWATCH_BINARY},
+      t::base_env(), r.dir.path());
   BOOST_REQUIRE(t::wait_until([&] { return lock_holder(r.dir / "state") > 0; }, 15s));
   const pid_t daemon = lock_holder(r.dir / "state");
   const auto first_line = r.dir / "first-line";
-  BOOST_REQUIRE(t::wait_until([&] { return fs::exists(first_line) && fs::file_size(first_line) > 0; }, 15s));
+  BOOST_REQUIRE(
+      t::wait_until([&] { return fs::exists(first_line) && fs::file_size(first_line) > 0; }, 15s));
   for (const auto& id : ids) {
     BOOST_TEST_CONTEXT(id) {
       BOOST_TEST(t::wait_until([&] { return fs::exists(r.dir / (id + ".fired")); }, 15s));
@@ -131,11 +135,13 @@ BOOST_AUTO_TEST_CASE(add_and_remove_refuse_a_fifo_at_once) {
   w.dir.write("fjwatch.yaml", t::config_yaml(w.cfg));
   for (const std::string command : {"add", "remove"}) {
     BOOST_TEST_CONTEXT(command) {
-      auto c = t::spawn_fjwatch({command, hex_id(1930), "-c", w.config_path().string()}, w.dir.path());
+      auto c =
+          t::spawn_fjwatch({command, hex_id(1930), "-c", w.config_path().string()}, w.dir.path());
       const auto code = c->wait_exit(5s);
       BOOST_TEST_REQUIRE(code.has_value(), "still waiting on the FIFO");
       BOOST_TEST(*code != 0);
-      BOOST_TEST(c->err_text().find("watchlist.yaml: cannot read: not a regular file") != std::string::npos,
+      BOOST_TEST(c->err_text().find("watchlist.yaml: cannot read: not a regular file") !=
+                     std::string::npos,
                  c->err_text());
     }
   }
@@ -161,16 +167,20 @@ BOOST_AUTO_TEST_CASE(a_huge_retry_after_is_capped_and_reported) {
   const std::string address = "127.0.0.1:" + std::to_string(t::free_port());
   r.cfg.control = "\"" + address + "\"";
   auto c = r.start_ready();
-  BOOST_REQUIRE_MESSAGE(c->wait_for_line([](auto l) { return t::is_event(l, "api.rate_limited"); }, 15s),
-                        "no api.rate_limited:" << tail(*c));
-  BOOST_TEST(c->err_text().find("pause_ms=900000 cause=\"HTTP 429\"") != std::string::npos, tail(*c));
+  BOOST_REQUIRE_MESSAGE(
+      c->wait_for_line([](auto l) { return t::is_event(l, "api.rate_limited"); }, 15s),
+      "no api.rate_limited:" << tail(*c));
+  BOOST_TEST(c->err_text().find("pause_ms=900000 cause=\"HTTP 429\"") != std::string::npos,
+             tail(*c));
 
   const auto health = t::send_raw(address, t::request_text("GET", "/healthz"));
   BOOST_TEST(t::status_of(health.text) == 503);
-  BOOST_TEST(t::body_of(health.text).find(
-                 R"("status":"degraded","reason":"the API asked to pause polling for 15m (HTTP 429): polling resumes at )") !=
-                 std::string::npos,
-             health.text);
+  BOOST_TEST(
+      t::body_of(health.text)
+              .find(
+                  R"("status":"degraded","reason":"the API asked to pause polling for 15m (HTTP 429): polling resumes at )") !=
+          std::string::npos,
+      health.text);
   const auto metrics = t::body_of(t::send_raw(address, t::request_text("GET", "/metrics")).text);
   const auto at = metrics.find("\nfjwatch_api_server_pause_seconds ");
   BOOST_TEST_REQUIRE(at != std::string::npos);
@@ -193,7 +203,8 @@ BOOST_AUTO_TEST_CASE(a_huge_retry_after_is_capped_and_reported) {
   r.cfg.max_server_pause = "1s";
   r.cfg.state_dir = "state-2";
   auto d = r.start_ready();
-  BOOST_TEST(d->wait_for_text({" action.log ", t::done_event(hex_id(1941))}, 15s).has_value(), tail(*d));
+  BOOST_TEST(d->wait_for_text({" action.log ", t::done_event(hex_id(1941))}, 15s).has_value(),
+             tail(*d));
   BOOST_TEST(d->err_text().find("pause_ms=1000 ") != std::string::npos, tail(*d));
   BOOST_TEST(terminate(*d) == 0, tail(*d));
 }

@@ -32,8 +32,11 @@ struct hook_rig : t::rig {
 
   // A webhook action to `rx`: 1 s per attempt, three attempts 300 ms apart at most.
   static std::string hook(const std::string& name, t::receiver_thread& rx) {
-    return t::webhook_action({.name = name, .url = rx->url(), .ca_file = name + "-ca.pem",
-                              .timeout = "1s", .retry_schedule = "[300ms, 300ms]"});
+    return t::webhook_action({.name = name,
+                              .url = rx->url(),
+                              .ca_file = name + "-ca.pem",
+                              .timeout = "1s",
+                              .retry_schedule = "[300ms, 300ms]"});
   }
 
   // Every request any receiver got.
@@ -76,12 +79,13 @@ std::vector<std::string> attempt_results(const std::vector<std::string>& lines,
 
 // Waits for the last word on `action`'s delivery: delivery.ok or delivery.failed.
 bool wait_for_outcome(t::child_process& c, const std::string& action) {
-  return c.wait_for_line(
-                [&](std::string_view l) {
-                  return (t::is_event(l, "delivery.ok") || t::is_event(l, "delivery.failed")) &&
-                         t::log_field(l, "action") == action;
-                },
-                20s)
+  return c
+      .wait_for_line(
+          [&](std::string_view l) {
+            return (t::is_event(l, "delivery.ok") || t::is_event(l, "delivery.failed")) &&
+                   t::log_field(l, "action") == action;
+          },
+          20s)
       .has_value();
 }
 
@@ -139,9 +143,15 @@ BOOST_AUTO_TEST_SUITE(receiver_faults)
 // same receiver now answering, is delivered.
 BOOST_AUTO_TEST_CASE(slowloris_is_cut_by_the_timeout_then_retried) {
   const std::vector<row> rows{
-      {"never answers", {{sim::reply_kind::hang}}, {}, {"timeout after 1s", "HTTP 200"},
+      {"never answers",
+       {{sim::reply_kind::hang}},
+       {},
+       {"timeout after 1s", "HTTP 200"},
        fjwatch::delivery_state::delivered},
-      {"a byte every 100 ms", {{sim::reply_kind::trickle}}, {}, {"timeout after 1s", "HTTP 200"},
+      {"a byte every 100 ms",
+       {{sim::reply_kind::trickle}},
+       {},
+       {"timeout after 1s", "HTTP 200"},
        fjwatch::delivery_state::delivered},
   };
   for (const auto& w : rows) {
@@ -155,7 +165,10 @@ BOOST_AUTO_TEST_CASE(slowloris_is_cut_by_the_timeout_then_retried) {
 // A 200 sent before the body was read is a 200: delivered at the first attempt.
 BOOST_AUTO_TEST_CASE(answer_before_the_body_is_read_counts) {
   hook_rig r;
-  run_row(r, {"no read", {{sim::reply_kind::no_read}}, {}, {"HTTP 200"},
+  run_row(r, {"no read",
+              {{sim::reply_kind::no_read}},
+              {},
+              {"HTTP 200"},
               fjwatch::delivery_state::delivered});
   const auto got = r.bad->deliveries();
   BOOST_TEST_REQUIRE(got.size() == 1u);
@@ -165,7 +178,10 @@ BOOST_AUTO_TEST_CASE(answer_before_the_body_is_read_counts) {
 // Half a status line, then the connection closes: a failed attempt, retried and delivered.
 BOOST_AUTO_TEST_CASE(close_mid_answer_is_retried) {
   hook_rig r;
-  run_row(r, {"partial", {{sim::reply_kind::partial}}, {}, {"connection closed", "HTTP 200"},
+  run_row(r, {"partial",
+              {{sim::reply_kind::partial}},
+              {},
+              {"connection closed", "HTTP 200"},
               fjwatch::delivery_state::delivered});
 }
 
@@ -174,7 +190,10 @@ BOOST_AUTO_TEST_CASE(close_mid_answer_is_retried) {
 BOOST_AUTO_TEST_CASE(redirect_to_another_host_is_never_followed) {
   hook_rig r;
   const sim::reply redirect{.kind = sim::reply_kind::redirect, .location = r.elsewhere->url()};
-  run_row(r, {"redirect", {}, redirect, {"HTTP 302", "HTTP 302", "HTTP 302"},
+  run_row(r, {"redirect",
+              {},
+              redirect,
+              {"HTTP 302", "HTTP 302", "HTTP 302"},
               fjwatch::delivery_state::failed});
   BOOST_TEST(r.elsewhere->count() == 0u);
 }
@@ -184,21 +203,25 @@ BOOST_AUTO_TEST_CASE(redirect_to_another_host_is_never_followed) {
 BOOST_AUTO_TEST_CASE(gigantic_answer_is_not_read_to_its_end) {
   hook_rig r;
   std::int64_t growth_kib = 0;
-  run_row(r, {"gigantic", {{sim::reply_kind::gigantic}}, {}, {"HTTP 200"},
-              fjwatch::delivery_state::delivered},
+  run_row(r,
+          {"gigantic",
+           {{sim::reply_kind::gigantic}},
+           {},
+           {"HTTP 200"},
+           fjwatch::delivery_state::delivered},
           &growth_kib);
   const auto streamed = r.bad->streamed_bytes();
   BOOST_TEST(streamed < 25u * 1024 * 1024, streamed << " bytes of 50 MiB written");
   BOOST_TEST(growth_kib < t::rss_growth_bound_kib, "VmHWM grew by " << growth_kib << " KiB");
-  BOOST_TEST_MESSAGE("50 MiB answer: " << streamed << " bytes written, VmHWM grew by "
-                                       << growth_kib << " KiB");
+  BOOST_TEST_MESSAGE("50 MiB answer: " << streamed << " bytes written, VmHWM grew by " << growth_kib
+                                       << " KiB");
 }
 
 // The same with a Content-Length over the limit (2 MiB): refused at the header, still a 200.
 BOOST_AUTO_TEST_CASE(long_answer_with_a_length_counts_by_its_status) {
   hook_rig r;
-  run_row(r, {"huge", {{sim::reply_kind::huge}}, {}, {"HTTP 200"},
-              fjwatch::delivery_state::delivered});
+  run_row(
+      r, {"huge", {{sim::reply_kind::huge}}, {}, {"HTTP 200"}, fjwatch::delivery_state::delivered});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

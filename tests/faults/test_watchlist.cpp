@@ -51,7 +51,9 @@ struct list_rig : t::rig {
     const auto from = c.err_line_count();
     watch({done, running, added});
     const auto loaded = c.wait_for_line(
-        [](auto l) { return t::is_event(l, "watchlist.loaded") && t::log_field(l, "added") == "1"; },
+        [](auto l) {
+          return t::is_event(l, "watchlist.loaded") && t::log_field(l, "added") == "1";
+        },
         10s, from);
     BOOST_TEST(loaded.has_value(), "the good list was not taken:" << t::tail(c));
     BOOST_TEST(t::wait_until([&] { return api->polls_of(added) > 0; }, 10s));
@@ -140,8 +142,8 @@ BOOST_AUTO_TEST_CASE(hundred_thousand_entries) {
   auto c = r.start();
   BOOST_REQUIRE_MESSAGE(!wait_event(*c, "daemon.ready", 0, 60s).empty(),
                         "no daemon.ready within 60 s:" << t::tail(*c));
-  const auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now() - t0);
+  const auto ready_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   const auto ready = t::lines_where(c->err_lines(), "daemon.ready", "sessions", "100000");
   BOOST_TEST(ready.size() == 1u, t::tail(*c));
   BOOST_TEST(ready_ms.count() < std::chrono::milliseconds(big_list_bound).count());
@@ -154,14 +156,14 @@ BOOST_AUTO_TEST_CASE(hundred_thousand_entries) {
   const auto t1 = std::chrono::steady_clock::now();
   r.dir.replace("watchlist.yaml", text);
   const auto loaded = wait_event(*c, "watchlist.loaded", from, big_list_bound);
-  const auto reload_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - t1);
+  const auto reload_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t1);
   BOOST_TEST(t::log_field(loaded, "sessions").value_or("") == "100000", loaded);
   BOOST_TEST(t::log_field(loaded, "added").value_or("") == "1", loaded);
   BOOST_TEST(t::log_field(loaded, "removed").value_or("") == "1", loaded);
-  BOOST_TEST_MESSAGE("100,000 entries: ready after " << ready_ms.count()
-                                                     << " ms, an edit applied after "
-                                                     << reload_ms.count() << " ms");
+  BOOST_TEST_MESSAGE("100,000 entries: ready after "
+                     << ready_ms.count() << " ms, an edit applied after " << reload_ms.count()
+                     << " ms");
   BOOST_TEST(t::terminate(*c) == 0, t::tail(*c));
   t::expect_no_secrets(*c, r.dir / "state");
 }
@@ -181,8 +183,9 @@ BOOST_AUTO_TEST_CASE(binary_garbage_keeps_the_last_good_list) {
     for (int b = 1; b < 256; ++b) png += static_cast<char>(b);
   }
   const std::vector<row> rows{
-      {"NUL inside", "sessions:\n  - " + t::hex_id(0x300) + "\n  - \xff\xfe\x01" +
-                         std::string(1, '\0') + "\x9c\x80",
+      {"NUL inside",
+       "sessions:\n  - " + t::hex_id(0x300) + "\n  - \xff\xfe\x01" + std::string(1, '\0') +
+           "\x9c\x80",
        "3:8", "NUL byte: expected UTF-8 text"},
       {"no NUL", png, "1:1", "expected a map with a \"sessions\" list, found a string"},
   };

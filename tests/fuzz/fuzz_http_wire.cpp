@@ -83,7 +83,8 @@ void check_request(std::string_view text) {
   req.target = line();
   for (std::string h = line(); !h.empty(); h = line()) {
     const auto colon = h.find(':');
-    req.headers.push_back({h.substr(0, colon), colon == std::string::npos ? "" : h.substr(colon + 1)});
+    req.headers.push_back(
+        {h.substr(0, colon), colon == std::string::npos ? "" : h.substr(colon + 1)});
     if (req.headers.size() > 16) break;
   }
   req.body = std::string(text);

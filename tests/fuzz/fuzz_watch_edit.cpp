@@ -19,8 +19,9 @@ using namespace fjwatch;
 
 const watch_edit_context context{"fuzz.yaml", {"journal", "team-hook", "null", "two words"}};
 
-constexpr std::array<std::string_view, 4> labels{"", "Pune .NET", "a: b # c \"q\" \\ 'x'",
-                                                 "tab\there\nline\x7f \xc2\x85 \xe2\x80\xa8 \xe6\x97\xa5"};
+constexpr std::array<std::string_view, 4> labels{
+    "", "Pune .NET", "a: b # c \"q\" \\ 'x'",
+    "tab\there\nline\x7f \xc2\x85 \xe2\x80\xa8 \xe6\x97\xa5"};
 const std::array<std::vector<std::string>, 4> action_sets{
     std::vector<std::string>{}, {"journal"}, {"team-hook", "journal"}, {"null", "two words"}};
 
@@ -45,9 +46,9 @@ void check_failure(const failure& f, bool usable) {
 }
 
 bool same_entries(const std::vector<watch_entry>& a, const std::vector<watch_entry>& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](const auto& x, const auto& y) {
-           return x.same_settings(y);
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(),
+                    [](const auto& x, const auto& y) { return x.same_settings(y); });
 }
 
 std::vector<watch_entry> entries_of(std::string_view text) {
@@ -56,7 +57,8 @@ std::vector<watch_entry> entries_of(std::string_view text) {
   return load.list.entries;
 }
 
-void check_add_then_remove(std::string_view text, const watch_load& before, const watch_additions& request) {
+void check_add_then_remove(std::string_view text, const watch_load& before,
+                           const watch_additions& request) {
   const auto added = add_entries(text, request, context);
   if (!added) return check_failure(added.error(), before.usable);
   FUZZ_CHECK(before.usable, "an unusable list is never edited");
@@ -67,12 +69,14 @@ void check_add_then_remove(std::string_view text, const watch_load& before, cons
   std::vector<watch_entry> expected = before.list.entries;
   expected.push_back({request.ids.front(), request.label,
                       request.actions.empty() ? std::nullopt : std::optional(request.actions), 0});
-  FUZZ_CHECK(same_entries(entries_of(added->text), expected), "added text re-parses with the new entry");
+  FUZZ_CHECK(same_entries(entries_of(added->text), expected),
+             "added text re-parses with the new entry");
 
   const auto removed = remove_entries(added->text, request.ids, context);
   FUZZ_CHECK(removed.has_value(), removed ? "" : removed.error().what);
   FUZZ_CHECK(removed->changed == request.ids, "remove finds the added id");
-  FUZZ_CHECK(same_entries(entries_of(removed->text), before.list.entries), "remove gives the old entries");
+  FUZZ_CHECK(same_entries(entries_of(removed->text), before.list.entries),
+             "remove gives the old entries");
   if (!before.list.entries.empty() && text.ends_with('\n')) {
     FUZZ_CHECK(removed->text == text, "add then remove gives the input back");
   }
@@ -95,8 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text = fuzz::as_text(data + 13, size - 13);
   const watch_load before = parse_watch_list(text, context.name, context.known_actions);
 
-  watch_additions request{{id_from(data + 1)}, std::string(labels[options & 3]),
-                          action_sets[(options >> 2) & 3]};
+  watch_additions request{
+      {id_from(data + 1)}, std::string(labels[options & 3]), action_sets[(options >> 2) & 3]};
   check_add_then_remove(text, before, request);
   if (options & 0x10) check_remove_first(text, before);
   return 0;

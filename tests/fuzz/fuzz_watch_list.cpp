@@ -16,9 +16,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const watch_load load = parse_watch_list(fuzz::as_text(data, size), "fuzz.yaml", known);
 
   if (!load.usable) {
-    FUZZ_CHECK(std::any_of(load.problems.begin(), load.problems.end(),
-                           [](const diagnostic& d) { return d.level == diagnostic::severity::error; }),
-               "an unusable list says why");
+    FUZZ_CHECK(
+        std::any_of(load.problems.begin(), load.problems.end(),
+                    [](const diagnostic& d) { return d.level == diagnostic::severity::error; }),
+        "an unusable list says why");
   }
   std::set<session_id> seen;
   int last_line = 0;
@@ -35,10 +36,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(!d.message.empty() && d.line >= 0 && d.column >= 0, "problems are positioned");
   }
   // The same entries and problems, at the same positions, as the reference parse.
-  const watch_load reference = detail::parse_watch_list_yaml(fuzz::as_text(data, size), "fuzz.yaml", known);
+  const watch_load reference =
+      detail::parse_watch_list_yaml(fuzz::as_text(data, size), "fuzz.yaml", known);
   FUZZ_CHECK(load.usable == reference.usable, "fast path: usable as yaml-cpp says");
-  FUZZ_CHECK(load.list.entries.size() == reference.list.entries.size(), "fast path: as many entries");
-  for (std::size_t i = 0; i < std::min(load.list.entries.size(), reference.list.entries.size()); ++i) {
+  FUZZ_CHECK(load.list.entries.size() == reference.list.entries.size(),
+             "fast path: as many entries");
+  for (std::size_t i = 0; i < std::min(load.list.entries.size(), reference.list.entries.size());
+       ++i) {
     const auto& a = load.list.entries[i];
     const auto& b = reference.list.entries[i];
     FUZZ_CHECK(a.same_settings(b) && a.line == b.line, "fast path: the same entry");

@@ -296,7 +296,8 @@ BOOST_AUTO_TEST_CASE(connection_closed_by_the_server_is_reopened) {
   rig.server().add_session(done_now());
   client_rig c(rig.origin(), rig.server().ca_pem());
   BOOST_TEST_REQUIRE(kind_of(c.poll(sid())) == "ok");
-  BOOST_TEST_REQUIRE(fjwatch::testing::wait_until([&] { return rig.stats().idle_closes == 1; }, 5s));
+  BOOST_TEST_REQUIRE(
+      fjwatch::testing::wait_until([&] { return rig.stats().idle_closes == 1; }, 5s));
   const auto out = c.poll(sid());
   BOOST_TEST(kind_of(out) == "ok");
   BOOST_TEST(c.client().connections_opened() == 2u);

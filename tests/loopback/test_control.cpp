@@ -20,7 +20,8 @@ namespace json = boost::json;
 namespace {
 
 // A daemon env whose control endpoint listens on `address`.
-tuning with_control(std::string address, fjwatch::millis unreachable_after = fjwatch::default_unreachable_after) {
+tuning with_control(std::string address,
+                    fjwatch::millis unreachable_after = fjwatch::default_unreachable_after) {
   return tuning{.control = "\"" + address + "\"", .unreachable_after = unreachable_after};
 }
 
@@ -37,17 +38,19 @@ ft::exchange get(env& e, const std::string& address, std::string_view target,
 // The same against a control_server on `ioc`.
 ft::exchange get(asio::io_context& ioc, const std::string& address, std::string_view target) {
   auto f = ft::send_raw_async(address, ft::request_text("GET", target));
-  BOOST_TEST_REQUIRE(ft::run_until(ioc, [&] { return ft::ready(f); }, 10s));
+  BOOST_TEST_REQUIRE(ft::run_until(
+      ioc, [&] { return ft::ready(f); }, 10s));
   return f.get();
 }
 
 // A source with nothing to show.
 fjwatch::control_source empty_source() {
-  return fjwatch::control_source{.sessions = [] { return std::vector<fjwatch::session_view>{}; },
-                                 .counts = [] { return fjwatch::session_counts{}; },
-                                 .stats = [] { return fjwatch::scheduler_stats{}; },
-                                 .deliveries = [] { return std::vector<fjwatch::delivery_counts>{}; },
-                                 .outbox = [] { return fjwatch::outbox_totals{}; }};
+  return fjwatch::control_source{
+      .sessions = [] { return std::vector<fjwatch::session_view>{}; },
+      .counts = [] { return fjwatch::session_counts{}; },
+      .stats = [] { return fjwatch::scheduler_stats{}; },
+      .deliveries = [] { return std::vector<fjwatch::delivery_counts>{}; },
+      .outbox = [] { return fjwatch::outbox_totals{}; }};
 }
 
 // Starts the daemon of `e` on one session that is done at its second poll and waits until its
@@ -103,11 +106,11 @@ BOOST_AUTO_TEST_CASE(healthz_sessions_and_metrics_answer) {
   const auto text = ft::body_of(metrics.text);
   const auto problems = ft::check_exposition(text);
   BOOST_TEST(problems.empty(), (problems.empty() ? "" : problems.front()));
-  for (const std::string line : {"fjwatch_sessions{state=\"done\"} 1", "fjwatch_polls_total{outcome=\"ok\"} 2",
-                                 "fjwatch_poll_latency_seconds_count 2",
-                                 "fjwatch_events_total{type=\"session.done\"} 1",
-                                 "fjwatch_deliveries_total{action=\"journal\",outcome=\"delivered\"} 1",
-                                 "fjwatch_outbox_deliveries{state=\"pending\"} 0"}) {
+  for (const std::string line :
+       {"fjwatch_sessions{state=\"done\"} 1", "fjwatch_polls_total{outcome=\"ok\"} 2",
+        "fjwatch_poll_latency_seconds_count 2", "fjwatch_events_total{type=\"session.done\"} 1",
+        "fjwatch_deliveries_total{action=\"journal\",outcome=\"delivered\"} 1",
+        "fjwatch_outbox_deliveries{state=\"pending\"} 0"}) {
     BOOST_TEST_CONTEXT(line) { BOOST_TEST(contains(text, "\n" + line + "\n")); }
   }
 }
@@ -139,8 +142,10 @@ BOOST_AUTO_TEST_CASE(health_is_503_while_the_key_is_rejected_and_200_after) {
   const auto degraded = get(e, address, "/healthz");
   BOOST_TEST(ft::status_of(degraded.text) == 503);
   BOOST_TEST(ft::body_of(degraded.text) ==
-             "{\"status\":\"degraded\",\"reason\":\"the API rejects the key (401): polling is paused\"}\n");
-  BOOST_TEST(contains(ft::body_of(get(e, address, "/metrics").text), "\nfjwatch_api_auth_failing 1\n"));
+             "{\"status\":\"degraded\",\"reason\":\"the API rejects the key (401): polling is "
+             "paused\"}\n");
+  BOOST_TEST(
+      contains(ft::body_of(get(e, address, "/metrics").text), "\nfjwatch_api_auth_failing 1\n"));
 
   e.api->set_api_key("fjk_itest_rejected_key_000");  // the key is accepted from now on
   BOOST_TEST_REQUIRE(e.run_until([&] { return !e.d->stats().auth_failing; }, 10s));
@@ -165,7 +170,8 @@ BOOST_AUTO_TEST_CASE(health_is_503_while_the_api_is_unreachable) {
   BOOST_TEST(contains(ft::body_of(degraded.text), "(server_error: HTTP 503"));
 
   e.api->set_global_fault(sim::fault::http_503, 0);  // the API answers again
-  BOOST_TEST(e.run_until([&] { return ft::status_of(get(e, address, "/healthz").text) == 200; }, 5s));
+  BOOST_TEST(
+      e.run_until([&] { return ft::status_of(get(e, address, "/healthz").text) == 200; }, 5s));
 }
 
 BOOST_AUTO_TEST_CASE(unix_socket_replaces_a_stale_file_and_is_removed_on_stop) {
@@ -196,7 +202,8 @@ BOOST_AUTO_TEST_CASE(unix_socket_replaces_a_stale_file_and_is_removed_on_stop) {
     second.start();
     BOOST_ERROR("a second server started on a socket in use");
   } catch (const std::runtime_error& ex) {
-    BOOST_TEST(ex.what() == "control endpoint unix:" + path + ": another process is listening on " + path);
+    BOOST_TEST(ex.what() ==
+               "control endpoint unix:" + path + ": another process is listening on " + path);
   }
   e.stop();
   BOOST_TEST(!std::filesystem::exists(path));
@@ -219,7 +226,8 @@ BOOST_AUTO_TEST_CASE(a_unix_path_that_is_not_a_socket_is_left_alone) {
 
 BOOST_AUTO_TEST_CASE(a_port_in_use_is_a_startup_error_naming_the_address) {
   asio::io_context ioc;
-  asio::ip::tcp::acceptor squatter(ioc, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  asio::ip::tcp::acceptor squatter(ioc,
+                                   asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   const auto address = "127.0.0.1:" + std::to_string(squatter.local_endpoint().port());
   env e({}, with_control(address));
   e.watch({});
@@ -259,13 +267,15 @@ BOOST_AUTO_TEST_CASE(a_non_loopback_address_needs_allow_remote) {
 BOOST_AUTO_TEST_CASE(a_slow_client_is_cut_off_and_others_are_served_meanwhile) {
   const auto address = tcp_address();
   asio::io_context ioc;
-  fjwatch::control_server server(ioc, {.address = address, .header_timeout = 300ms}, empty_source());
+  fjwatch::control_server server(ioc, {.address = address, .header_timeout = 300ms},
+                                 empty_source());
   server.start();
   const auto started = steady::now();
   auto slow = ft::send_raw_async(address, "GET /healthz HTTP/1.1\r\nHost: x\r\n");  // never ends
-  auto idle = ft::send_raw_async(address, "");                                       // says nothing
+  auto idle = ft::send_raw_async(address, "");                                      // says nothing
   BOOST_TEST(ft::status_of(get(ioc, address, "/healthz").text) == 200);
-  BOOST_TEST_REQUIRE(ft::run_until(ioc, [&] { return ft::ready(slow) && ft::ready(idle); }, 5s));
+  BOOST_TEST_REQUIRE(ft::run_until(
+      ioc, [&] { return ft::ready(slow) && ft::ready(idle); }, 5s));
   const auto elapsed = steady::now() - started;
   for (auto* f : {&slow, &idle}) {
     const auto r = f->get();
@@ -286,19 +296,24 @@ BOOST_AUTO_TEST_CASE(a_full_server_makes_room_for_a_newcomer) {
       ioc, {.address = address, .header_timeout = 10s, .max_connections = 2}, empty_source());
   server.start();
   auto a = ft::send_raw_async(address, "");
-  BOOST_TEST_REQUIRE(ft::run_until(ioc, [&] { return server.open_connections() == 1; }, 2s));
+  BOOST_TEST_REQUIRE(ft::run_until(
+      ioc, [&] { return server.open_connections() == 1; }, 2s));
   auto b = ft::send_raw_async(address, "GET /healthz HTTP/1.1\r\n");  // half a header
-  BOOST_TEST_REQUIRE(ft::run_until(ioc, [&] { return server.open_connections() == 2; }, 2s));
+  BOOST_TEST_REQUIRE(ft::run_until(
+      ioc, [&] { return server.open_connections() == 2; }, 2s));
   const auto started = steady::now();
   BOOST_TEST(ft::status_of(get(ioc, address, "/healthz").text) == 200);
   BOOST_TEST((steady::now() - started < 1s));
-  BOOST_TEST_REQUIRE(ft::run_until(ioc, [&] { return ft::ready(a); }, 2s));
+  BOOST_TEST_REQUIRE(ft::run_until(
+      ioc, [&] { return ft::ready(a); }, 2s));
   BOOST_TEST(a.get().closed);
   BOOST_TEST(!ft::ready(b));  // the younger one keeps its slot
   auto c = ft::send_raw_async(address, "");
-  BOOST_TEST_REQUIRE(ft::run_until(ioc, [&] { return server.open_connections() == 2; }, 2s));
+  BOOST_TEST_REQUIRE(ft::run_until(
+      ioc, [&] { return server.open_connections() == 2; }, 2s));
   BOOST_TEST(ft::status_of(get(ioc, address, "/healthz").text) == 200);  // full again: b goes
-  BOOST_TEST_REQUIRE(ft::run_until(ioc, [&] { return ft::ready(b); }, 2s));
+  BOOST_TEST_REQUIRE(ft::run_until(
+      ioc, [&] { return ft::ready(b); }, 2s));
   BOOST_TEST(b.get().closed);
   BOOST_TEST(!ft::ready(c));
   server.stop();
@@ -337,7 +352,8 @@ BOOST_AUTO_TEST_CASE(slow_clients_by_the_dozen_do_not_lock_others_out) {
       if (fd >= 0) ::close(fd);
     }
   });
-  BOOST_TEST_REQUIRE(ft::run_until(ioc, [&] { return round >= 1; }, 5s));
+  BOOST_TEST_REQUIRE(ft::run_until(
+      ioc, [&] { return round >= 1; }, 5s));
   int probes = 0;
   while (round < rounds) {
     const auto started = steady::now();
@@ -362,11 +378,13 @@ BOOST_AUTO_TEST_CASE(oversized_requests_are_refused) {
   asio::io_context ioc;
   fjwatch::control_server server(ioc, {.address = address}, empty_source());
   server.start();
-  auto big_header = ft::send_raw_async(
-      address, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(10000, 'a') + "\r\n\r\n");
+  auto big_header = ft::send_raw_async(address, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " +
+                                                    std::string(10000, 'a') + "\r\n\r\n");
   auto big_body = ft::send_raw_async(
-      address, "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + std::string(5000, 'b'));
-  BOOST_TEST_REQUIRE(ft::run_until(ioc, [&] { return ft::ready(big_header) && ft::ready(big_body); }, 5s));
+      address,
+      "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + std::string(5000, 'b'));
+  BOOST_TEST_REQUIRE(ft::run_until(
+      ioc, [&] { return ft::ready(big_header) && ft::ready(big_body); }, 5s));
   BOOST_TEST(ft::status_of(big_header.get().text) == 431);
   BOOST_TEST(ft::status_of(big_body.get().text) == 413);
   server.stop();

@@ -17,7 +17,9 @@ namespace sim = fjwatch::sim;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-bool has(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+bool has(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
 
 // The stdout line that mentions `part` ("" when none does).
 std::string line_with(const std::string& text, std::string_view part) {
@@ -61,8 +63,9 @@ BOOST_AUTO_TEST_CASE(status_prints_the_daemons_health_and_sessions) {
 
   const auto table = ft::run_to_end({"status", "-c", r.config_path().string()}, r.dir.path());
   BOOST_TEST(table.code == 0);
-  BOOST_TEST(table.out.starts_with("fjwatch at " + address + ": ok\n2 sessions watched\n\nSESSION "),
-             table.out);
+  BOOST_TEST(
+      table.out.starts_with("fjwatch at " + address + ": ok\n2 sessions watched\n\nSESSION "),
+      table.out);
   // SESSION LABEL STATE MATCHED EVENTS LAST-POLL NEXT-POLL LAST-ERROR
   const auto row = words(line_with(table.out, done));
   BOOST_TEST_REQUIRE(row.size() == 8u, table.out);
@@ -75,7 +78,8 @@ BOOST_AUTO_TEST_CASE(status_prints_the_daemons_health_and_sessions) {
   BOOST_TEST(other[2] == "processing");
   BOOST_TEST((other[6].starts_with("in ") || other[6] == "now"), table.out);
 
-  const auto as_json = ft::run_to_end({"status", "--json", "-c", r.config_path().string()}, r.dir.path());
+  const auto as_json =
+      ft::run_to_end({"status", "--json", "-c", r.config_path().string()}, r.dir.path());
   BOOST_TEST(as_json.code == 0);
   const auto doc = json::parse(as_json.out);
   BOOST_TEST(doc.at("address").as_string() == address);
@@ -102,7 +106,8 @@ BOOST_AUTO_TEST_CASE(status_over_a_unix_socket) {
   auto d = run_until_done(r);
   const auto table = ft::run_to_end({"status", "-c", r.config_path().string()}, r.dir.path());
   BOOST_TEST(table.code == 0);
-  BOOST_TEST(table.out.starts_with("fjwatch at unix:" + socket + ": ok\n1 session watched\n"), table.out);
+  BOOST_TEST(table.out.starts_with("fjwatch at unix:" + socket + ": ok\n1 session watched\n"),
+             table.out);
 
   BOOST_TEST(ft::terminate(*d) == 0);
   BOOST_TEST(!std::filesystem::exists(socket));
@@ -135,7 +140,8 @@ BOOST_AUTO_TEST_CASE(check_and_run_refuse_a_remote_control_address) {
   const auto check = ft::run_to_end({"check", "-c", w.config_path().string()}, w.dir.path());
   BOOST_TEST(check.code == 78);
   const auto text = ft::read_all(w.config_path());
-  const auto line = std::count(text.begin(), text.begin() + static_cast<long>(text.find("\ncontrol:")), '\n') + 2;
+  const auto line =
+      std::count(text.begin(), text.begin() + static_cast<long>(text.find("\ncontrol:")), '\n') + 2;
   BOOST_TEST_REQUIRE(!check.err.empty());
   BOOST_TEST(check.err[0] == w.config_path().string() + ":" + std::to_string(line) +
                                  ":10: control: \"0.0.0.0:9470\" is not a loopback address; set "

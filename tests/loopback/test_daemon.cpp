@@ -4,7 +4,6 @@
 
 using namespace itest;
 
-
 BOOST_AUTO_TEST_CASE(done_is_detected_and_logged_once) {
   env e;
   const auto id = sid(0x101);
@@ -50,7 +49,8 @@ BOOST_AUTO_TEST_CASE(state_changes_are_committed_in_groups) {
   }
   e.watch(ids);
   e.start();
-  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" action.log "}) >= ids.size(); }, 30s));
+  BOOST_TEST_REQUIRE(
+      e.run_until([&] { return e.logs.count({" action.log "}) >= ids.size(); }, 30s));
   const auto s = e.d->stats();
   BOOST_TEST(s.events_recorded == ids.size());
   BOOST_TEST(s.state_rows_committed == 2 * ids.size());  // processing, then done
@@ -80,7 +80,8 @@ BOOST_AUTO_TEST_CASE(pipelined_polls_fire_each_done_once) {
   }
   e.watch(ids);
   e.start();
-  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" action.log "}) >= ids.size(); }, 30s));
+  BOOST_TEST_REQUIRE(
+      e.run_until([&] { return e.logs.count({" action.log "}) >= ids.size(); }, 30s));
   e.run_for(300ms);  // a second line for any of them would show up here
   for (std::size_t i = 0; i < ids.size(); ++i) {
     BOOST_TEST_CONTEXT("session " << ids[i]) {
@@ -128,18 +129,24 @@ BOOST_AUTO_TEST_CASE(pending_delivery_is_sent_after_restart) {
   facts.title = "Crash test";
   facts.matched = 25;
   facts.total_for_matching = 25;
-  const fjwatch::new_event ev{.id = fjwatch::event_id(fjwatch::event_type::done, facts),
-                              .type = fjwatch::event_type::done, .session_id = id,
-                              .created_ms = now,
-                              .payload = fjwatch::event_payload(fjwatch::event_type::done, facts, now),
-                              .fields = facts,
-                              .actions = {"journal"}};
+  const fjwatch::new_event ev{
+      .id = fjwatch::event_id(fjwatch::event_type::done, facts),
+      .type = fjwatch::event_type::done,
+      .session_id = id,
+      .created_ms = now,
+      .payload = fjwatch::event_payload(fjwatch::event_type::done, facts, now),
+      .fields = facts,
+      .actions = {"journal"}};
   BOOST_TEST_REQUIRE(ev.id == done_id(id));
   {
     fjwatch::store db(e.state_dir());
-    const fjwatch::session_row row{.id = id, .status = fjwatch::matching_status::done,
-                                   .matched = 25, .total_for_matching = 25, .title = "Crash test",
-                                   .first_seen_ms = now, .waiting_since_ms = now,
+    const fjwatch::session_row row{.id = id,
+                                   .status = fjwatch::matching_status::done,
+                                   .matched = 25,
+                                   .total_for_matching = 25,
+                                   .title = "Crash test",
+                                   .first_seen_ms = now,
+                                   .waiting_since_ms = now,
                                    .last_change_ms = now,
                                    .phase = fjwatch::session_phase::done_stopped};
     BOOST_TEST_REQUIRE(db.commit(row, std::span(&ev, 1)).size() == 1u);
@@ -174,7 +181,8 @@ BOOST_AUTO_TEST_CASE(unauthorized_pauses_then_recovers) {
   BOOST_TEST(e.api->snapshot().requests == 4);
   BOOST_TEST(e.d->stats().auth_failing);
   BOOST_TEST(e.logs.count({" action.log "}) == 0u);
-  for (const auto& v : e.d->sessions()) BOOST_TEST(v.last_error == "unauthorized: API key rejected");
+  for (const auto& v : e.d->sessions())
+    BOOST_TEST(v.last_error == "unauthorized: API key rejected");
 
   e.api->set_api_key(daemon_key);  // the key is accepted from now on
   BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" api.authorized "}) > 0; }, 5s));
@@ -220,7 +228,8 @@ BOOST_AUTO_TEST_CASE(rate_limited_pauses_every_request) {
   BOOST_TEST(before->next_poll_ms - before->last_poll_ms >= 990);
 
   BOOST_TEST_REQUIRE(e.run_until([&] { return e.api->snapshot().requests > requests; }, 3s));
-  BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0).count() >= 950);
+  BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0).count() >=
+             950);
   BOOST_TEST_REQUIRE(e.run_until([&] { return e.action_lines(done_id(limited)) > 0; }, 3s));
   const auto after = e.view(limited);
   BOOST_TEST(after->last_poll_ms - before->last_poll_ms >= 990);
@@ -252,7 +261,8 @@ BOOST_AUTO_TEST_CASE(the_servers_budget_is_spread_over_its_window) {
     seen = now;
   }
   const auto stats = e.api->snapshot();
-  BOOST_TEST_MESSAGE(busy_slices << " of 20 slices had a request; " << stats.requests << " requests");
+  BOOST_TEST_MESSAGE(busy_slices << " of 20 slices had a request; " << stats.requests
+                                 << " requests");
   BOOST_TEST(busy_slices >= 8);  // about 12 here; 2 when the budget is spent at once
   BOOST_TEST(stats.rate_limited_429 == 0);
   BOOST_TEST(stats.requests <= 8 * 4);  // at most 4 windows were open (2 s before, 4 s during)
@@ -295,7 +305,8 @@ BOOST_AUTO_TEST_CASE(bad_bodies_never_fire_and_sessions_recover) {
   }
   e.watch(ids);
   e.start();
-  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" action.log "}) >= ids.size(); }, 15s));
+  BOOST_TEST_REQUIRE(
+      e.run_until([&] { return e.logs.count({" action.log "}) >= ids.size(); }, 15s));
   e.run_for(300ms);
   BOOST_TEST(e.logs.count({" action.log "}) == ids.size());
   BOOST_TEST(e.d->stats().events_recorded == ids.size());

@@ -17,11 +17,11 @@ constexpr const char* secret = fjwatch::testing::webhook_secret;
 
 // What a test's webhook action varies; the rest is the same for every test.
 struct hook_settings {
-  std::string path = "/hook";       // on the receiver, query included
-  std::string secret_file;          // "": <name>.secret, as hook_files() writes it
+  std::string path = "/hook";  // on the receiver, query included
+  std::string secret_file;     // "": <name>.secret, as hook_files() writes it
   std::string timeout = "500ms";
   std::string retry_schedule = "[100ms, 100ms, 100ms, 100ms, 100ms, 100ms]";
-  int max_in_flight = 0;            // 0: the default
+  int max_in_flight = 0;  // 0: the default
 };
 
 // An `actions:` entry for a webhook to `rx`; its secret and CA files are written by hook_files()
@@ -29,8 +29,8 @@ struct hook_settings {
 std::string hook_yaml(const std::string& name, receiver_thread& rx, const hook_settings& s = {}) {
   const std::string secret_file = s.secret_file.empty() ? name + ".secret" : s.secret_file;
   std::string y = "  - name: " + name + "\n    type: webhook\n    url: " + rx->url(s.path) +
-                  "\n    secret_file: " + secret_file +
-                  "\n    ca_file: " + name + "-ca.pem\n    timeout: " + s.timeout +
+                  "\n    secret_file: " + secret_file + "\n    ca_file: " + name +
+                  "-ca.pem\n    timeout: " + s.timeout +
                   "\n    retry_schedule: " + s.retry_schedule +
                   "\n    headers: { X-Team: sourcing }\n";
   if (s.max_in_flight > 0) y += "    max_in_flight: " + std::to_string(s.max_in_flight) + "\n";
@@ -91,8 +91,10 @@ BOOST_AUTO_TEST_CASE(webhook_delivers_a_signed_event) {
 BOOST_AUTO_TEST_CASE(failures_are_retried_with_the_same_id_until_accepted) {
   receiver_thread rx;
   // 503, a redirect (never followed), 400, 500, a hang past the timeout, then the default 200.
-  rx->script({{sim::reply_kind::status, 503, ""}, {sim::reply_kind::redirect, 302, ""},
-              {sim::reply_kind::status, 400, ""}, {sim::reply_kind::status, 500, ""},
+  rx->script({{sim::reply_kind::status, 503, ""},
+              {sim::reply_kind::redirect, 302, ""},
+              {sim::reply_kind::status, 400, ""},
+              {sim::reply_kind::status, 500, ""},
               {sim::reply_kind::hang, 200, ""}});
   env e({}, tuning{.actions = hook_yaml("hook", rx), .defaults = "[hook]"});
   hook_files("hook", rx, e.dir);
@@ -198,13 +200,14 @@ BOOST_AUTO_TEST_CASE(a_hanging_target_does_not_hold_up_another) {
 
 BOOST_AUTO_TEST_CASE(command_gets_the_event_on_stdin_and_in_its_environment) {
   ft::temp_dir scripts{"fjwatch-cmd"};
-  const auto script = scripts.write(
-      "record.sh", "#!/bin/sh\n{ echo \"$FJWATCH_EVENT $FJWATCH_EVENT_ID $FJWATCH_SESSION_ID "
-                   "${FJ_API_KEY:-nokey}\"; cat; } > \"$1\"\n");
+  const auto script =
+      scripts.write("record.sh",
+                    "#!/bin/sh\n{ echo \"$FJWATCH_EVENT $FJWATCH_EVENT_ID $FJWATCH_SESSION_ID "
+                    "${FJ_API_KEY:-nokey}\"; cat; } > \"$1\"\n");
   std::filesystem::permissions(script, std::filesystem::perms::owner_all);
   const auto out = scripts / "out.txt";
-  env e({}, tuning{.actions = "  - name: script\n    type: command\n    argv: [" +
-                              script.string() + ", " + out.string() + "]\n    timeout: 5s\n",
+  env e({}, tuning{.actions = "  - name: script\n    type: command\n    argv: [" + script.string() +
+                              ", " + out.string() + "]\n    timeout: 5s\n",
                    .defaults = "[script]"});
   const auto id = sid(0x230);
   e.api->add_session(sim::done_at_poll(id, 1));
@@ -226,8 +229,8 @@ BOOST_AUTO_TEST_CASE(a_stop_ends_a_running_command_and_records_nothing) {
   const auto started = scripts / "started";
   const auto script = scripts.write("slow.sh", "#!/bin/sh\ntouch \"$1\"\nexec sleep 30\n");
   std::filesystem::permissions(script, std::filesystem::perms::owner_all);
-  env e({}, tuning{.actions = "  - name: script\n    type: command\n    argv: [" +
-                              script.string() + ", " + started.string() + "]\n    timeout: 1m\n",
+  env e({}, tuning{.actions = "  - name: script\n    type: command\n    argv: [" + script.string() +
+                              ", " + started.string() + "]\n    timeout: 1m\n",
                    .defaults = "[script]"});
   const auto id = sid(0x231);
   e.api->add_session(sim::done_at_poll(id, 1));
@@ -236,7 +239,8 @@ BOOST_AUTO_TEST_CASE(a_stop_ends_a_running_command_and_records_nothing) {
   BOOST_TEST_REQUIRE(e.run_until([&] { return std::filesystem::exists(started); }, 10s));
   const auto t0 = steady::now();
   e.stop();  // asserts the daemon's tasks end within its bound
-  BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0).count() < 2000);
+  BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0).count() <
+             2000);
   const auto rows = deliveries_of(e, done_id(id));
   BOOST_TEST_REQUIRE(rows.size() == 1u);
   BOOST_TEST((rows[0].state == fjwatch::delivery_state::pending));
@@ -260,7 +264,10 @@ BOOST_AUTO_TEST_CASE(a_failing_target_is_paused_then_resumed) {
   e.watch(ids);
   e.start();
   BOOST_TEST_REQUIRE(e.run_until(
-      [&] { return e.logs.count({" delivery.target_paused ", "action=hook"}) >= 1; }, 10s));
+      [&] {
+        return e.logs.count({" delivery.target_paused ", "action=hook"}) >= 1;
+      },
+      10s));
   BOOST_TEST_REQUIRE(rx->count() >= 5u);
   rx->set_default({});
   BOOST_TEST_REQUIRE(e.run_until([&] { return rx->ids().size() == ids.size(); }, 15s));

@@ -527,7 +527,7 @@ void seed_outbox(const workspace& w) {
                   std::vector<std::string> actions) {
     fjwatch::event_fields fields;
     fields.session_id = sid;
-    return fjwatch::new_event{std::move(id), type, std::move(sid), at, "{}", std::move(fields),
+    return fjwatch::new_event{std::move(id),     type, std::move(sid), at, "{}", std::move(fields),
                               std::move(actions)};
   };
   const std::vector<std::tuple<std::string, std::string, fjwatch::new_event>> rows{
@@ -551,7 +551,6 @@ void seed_outbox(const workspace& w) {
   db.record_attempts(attempts);
   BOOST_REQUIRE(db.redeliver(seed_gone, seed_t0 + 180'000) == 1u);
 }
-
 
 // "event_id/action" of each row of a `deliveries --json` answer.
 std::vector<std::string> json_keys(const boost::json::value& v) {

@@ -64,7 +64,8 @@ std::string where_in(const std::string& text, std::string_view needle) {
   const auto at = text.find(needle);
   BOOST_TEST_REQUIRE(at != std::string::npos);
   const auto line = std::count(text.begin(), text.begin() + static_cast<long>(at), '\n') + 1;
-  const auto col = at - (text.rfind('\n', at) == std::string::npos ? 0 : text.rfind('\n', at) + 1) + 1;
+  const auto col =
+      at - (text.rfind('\n', at) == std::string::npos ? 0 : text.rfind('\n', at) + 1) + 1;
   return std::to_string(line) + ":" + std::to_string(col);
 }
 
@@ -91,7 +92,8 @@ std::size_t reload(child_process& c, notify_socket& s) {
   c.send_signal(SIGHUP);
   const auto reloading = s.wait_for_text("RELOADING=1", 10s, from_msg);
   BOOST_REQUIRE_MESSAGE(reloading, "no RELOADING=1:" << listing(s.messages(), from_msg));
-  BOOST_TEST(s.wait_for_text("READY=1", 10s, *reloading + 1).has_value(), "no READY=1 after RELOADING=1");
+  BOOST_TEST(s.wait_for_text("READY=1", 10s, *reloading + 1).has_value(),
+             "no READY=1 after RELOADING=1");
   return from_line;
 }
 
@@ -109,8 +111,10 @@ BOOST_AUTO_TEST_CASE(ready_after_loading_then_status_kept_current) {
   const auto& m = s.messages();
   BOOST_REQUIRE_GE(m.size(), 2u);
   BOOST_TEST(m[0].text == "READY=1");
-  BOOST_TEST(m[1].text.starts_with("STATUS=watching 2: 2 waiting; 0 deliveries pending;"), m[1].text);
-  const std::string settled = "STATUS=watching 2: 1 processing, 1 done; 0 deliveries pending; API ok";
+  BOOST_TEST(m[1].text.starts_with("STATUS=watching 2: 2 waiting; 0 deliveries pending;"),
+             m[1].text);
+  const std::string settled =
+      "STATUS=watching 2: 1 processing, 1 done; 0 deliveries pending; API ok";
   BOOST_TEST(s.wait_for_text(settled, 10s).has_value(), "statuses:" << listing(s.messages()));
   // Polls go on every 200 ms to 1 s, but STATUS= is sent only when the text changes, checked
   // once a second: no two in a row alike, none closer than the refresh period.
@@ -130,12 +134,14 @@ BOOST_AUTO_TEST_CASE(watchdog_pings_at_half_of_watchdog_usec) {
   rig r;
   notify_socket s(r.dir / "notify.sock");
   auto c = start_notified(r, s, {{"WATCHDOG_USEC", "200000"}});
-  const bool pinged = s.wait_for([](const auto& all) { return only(all, "WATCHDOG=1").size() >= 11; }, 5s);
+  const bool pinged =
+      s.wait_for([](const auto& all) { return only(all, "WATCHDOG=1").size() >= 11; }, 5s);
   BOOST_REQUIRE_MESSAGE(pinged, "fewer than 11 pings in 5 s:" << listing(s.messages()));
   const auto pings = only(s.messages(), "WATCHDOG=1");
   std::vector<double> gaps_ms;
   for (std::size_t i = 1; i < pings.size(); ++i) {
-    gaps_ms.push_back(std::chrono::duration<double, std::milli>(pings[i].at - pings[i - 1].at).count());
+    gaps_ms.push_back(
+        std::chrono::duration<double, std::milli>(pings[i].at - pings[i - 1].at).count());
   }
   std::sort(gaps_ms.begin(), gaps_ms.end());
   const double median = gaps_ms[gaps_ms.size() / 2];
@@ -172,8 +178,10 @@ BOOST_AUTO_TEST_CASE(sighup_applies_a_new_config_and_keeps_a_bad_one_out) {
   BOOST_REQUIRE_MESSAGE(reloaded, "no config.reloaded:" << tail(*c));
   BOOST_TEST(t::log_field(*reloaded, "applied").value_or("") == "log.level");
   BOOST_TEST(t::log_field(*reloaded, "needs_restart").value_or("") == "state_dir");
-  BOOST_TEST(c->wait_for_text({"config.restart_needed", "key=state_dir"}, 1s, from_line).has_value());
-  BOOST_TEST(c->wait_for_text({"poll.ok", id}, 5s, from_line).has_value(), "debug lines never came");
+  BOOST_TEST(
+      c->wait_for_text({"config.restart_needed", "key=state_dir"}, 1s, from_line).has_value());
+  BOOST_TEST(c->wait_for_text({"poll.ok", id}, 5s, from_line).has_value(),
+             "debug lines never came");
   BOOST_TEST(!fs::exists(r.dir / "elsewhere"));
 
   // A bad config: every problem with its position, nothing applied (debug stays on).
@@ -189,7 +197,8 @@ BOOST_AUTO_TEST_CASE(sighup_applies_a_new_config_and_keeps_a_bad_one_out) {
   BOOST_TEST(t::log_field(*problem, "message").value_or("").starts_with("poll.interval: "));
   BOOST_TEST(c->wait_for_text({"config.reload_rejected"}, 5s, from_line).has_value());
   const auto after = c->err_line_count();
-  BOOST_TEST(c->wait_for_text({"poll.ok", id}, 5s, after).has_value(), "the old log level was lost");
+  BOOST_TEST(c->wait_for_text({"poll.ok", id}, 5s, after).has_value(),
+             "the old log level was lost");
   BOOST_TEST(t::terminate(*c) == 0);
 }
 
@@ -202,8 +211,9 @@ BOOST_AUTO_TEST_CASE(sigterm_says_stopping_and_leaves_an_unfinished_delivery_pen
   // The one action is a command that outlives the test's patience: in flight at SIGTERM.
   auto text = t::config_yaml(r.cfg);
   const std::string journal = "  - name: journal\n    type: log\n";
-  text.replace(text.find(journal), journal.size(),
-               "  - name: journal\n    type: command\n    argv: [/bin/sleep, \"30\"]\n    timeout: 1m\n");
+  text.replace(
+      text.find(journal), journal.size(),
+      "  - name: journal\n    type: command\n    argv: [/bin/sleep, \"30\"]\n    timeout: 1m\n");
   r.dir.write("fjwatch.yaml", text);
   auto c = t::spawn_fjwatch({"run", "-c", r.config_path().string()}, r.dir.path(), systemd_env(s));
   BOOST_REQUIRE_MESSAGE(s.wait_for_text("READY=1", 15s), "no READY=1:" << tail(*c));

@@ -66,8 +66,8 @@ std::string expand(std::string text, const fs::path& dir) {
   return text;
 }
 
-const std::string commented = "# my sessions\n\nsessions:  # the list\n  # first one\n  - " + hex_id(1) +
-                              "   # ok\n\n  # second\n  - id: " + hex_id(2) +
+const std::string commented = "# my sessions\n\nsessions:  # the list\n  # first one\n  - " +
+                              hex_id(1) + "   # ok\n\n  # second\n  - id: " + hex_id(2) +
                               "\n    label: 'Team A'\n\n# footer\n";
 
 }  // namespace
@@ -88,24 +88,68 @@ BOOST_AUTO_TEST_CASE(exit_codes_and_messages) {
       "usage: fjwatch add ID... [-c FILE] [--label TEXT] [--action NAME]... [--wait DURATION]";
   const std::vector<row> rows{
       {"add a new id", {"add", c}, 0, "added " + c + " to " + wl + "\n", {}, true},
-      {"add, one already there", {"add", a, c}, 0, "added " + c + " to " + wl + "\n", {a + " is already in " + wl}, true},
+      {"add, one already there",
+       {"add", a, c},
+       0,
+       "added " + c + " to " + wl + "\n",
+       {a + " is already in " + wl},
+       true},
       {"add, all already there", {"add", a}, 0, "", {a + " is already in " + wl}, false},
-      {"add a bad id among good ones", {"add", c, "6a0c-not-hex"}, 65, "",
-       {"fjwatch add: \"6a0c-not-hex\" is not a session id (expected 24 hex characters)"}, false},
-      {"add with an unknown action", {"add", c, "--action", "journal", "--action", "pager"}, 65, "",
-       {"fjwatch add: --action \"pager\": no such action in {dir}/fjwatch.yaml (it has: journal)"}, false},
-      {"add a label that is not UTF-8", {"add", c, "--label", "bad \xff"}, 65, "", {"fjwatch add: --label: not valid UTF-8"},
+      {"add a bad id among good ones",
+       {"add", c, "6a0c-not-hex"},
+       65,
+       "",
+       {"fjwatch add: \"6a0c-not-hex\" is not a session id (expected 24 hex characters)"},
        false},
-      {"add without ids", {"add"}, 64, "", {"fjwatch add: needs at least one session ID", add_usage}, false},
-      {"add --label with no text", {"add", c, "--label", ""}, 64, "", {"fjwatch add: --label needs a text", add_usage}, false},
-      {"add --wait garbage", {"add", c, "--wait", "soon"}, 64, "",
-       {"fjwatch add: --wait needs a duration like 10s, got \"soon\"", add_usage}, false},
-      {"add --json", {"add", c, "--json"}, 64, "", {"fjwatch add: unknown option --json", add_usage}, false},
+      {"add with an unknown action",
+       {"add", c, "--action", "journal", "--action", "pager"},
+       65,
+       "",
+       {"fjwatch add: --action \"pager\": no such action in {dir}/fjwatch.yaml (it has: journal)"},
+       false},
+      {"add a label that is not UTF-8",
+       {"add", c, "--label", "bad \xff"},
+       65,
+       "",
+       {"fjwatch add: --label: not valid UTF-8"},
+       false},
+      {"add without ids",
+       {"add"},
+       64,
+       "",
+       {"fjwatch add: needs at least one session ID", add_usage},
+       false},
+      {"add --label with no text",
+       {"add", c, "--label", ""},
+       64,
+       "",
+       {"fjwatch add: --label needs a text", add_usage},
+       false},
+      {"add --wait garbage",
+       {"add", c, "--wait", "soon"},
+       64,
+       "",
+       {"fjwatch add: --wait needs a duration like 10s, got \"soon\"", add_usage},
+       false},
+      {"add --json",
+       {"add", c, "--json"},
+       64,
+       "",
+       {"fjwatch add: unknown option --json", add_usage},
+       false},
       {"remove one", {"remove", b}, 0, "removed " + b + " from " + wl + "\n", {}, true},
-      {"remove one there, one not", {"remove", c, a}, 0, "removed " + a + " from " + wl + "\n", {c + " is not in " + wl},
+      {"remove one there, one not",
+       {"remove", c, a},
+       0,
+       "removed " + a + " from " + wl + "\n",
+       {c + " is not in " + wl},
        true},
       {"remove none there", {"remove", c}, 1, "", {c + " is not in " + wl}, false},
-      {"remove a bad id", {"remove", "xyz"}, 65, "", {"fjwatch remove: \"xyz\" is not a session id (expected 24 hex characters)"},
+      {"remove a bad id",
+       {"remove", "xyz"},
+       65,
+       "",
+       {"fjwatch remove: \"xyz\" is not a session id (expected 24 hex characters)"},
        false},
   };
   for (const auto& r : rows) {
@@ -127,14 +171,16 @@ BOOST_AUTO_TEST_CASE(keeps_comments_mode_and_leaves_no_temp_file) {
   workspace w;
   const auto file = w.dir.write("watchlist.yaml", commented);
   fs::permissions(file, fs::perms(0640));
-  const auto added = run_cli(w, {"add", hex_id(3), "--label", "Pune: .NET #1", "--action", "journal"});
+  const auto added =
+      run_cli(w, {"add", hex_id(3), "--label", "Pune: .NET #1", "--action", "journal"});
   BOOST_REQUIRE_EQUAL(added.code, 0);
-  const std::string entry = "  - id: " + hex_id(3) + "\n    label: \"Pune: .NET #1\"\n    actions: [journal]\n";
+  const std::string entry =
+      "  - id: " + hex_id(3) + "\n    label: \"Pune: .NET #1\"\n    actions: [journal]\n";
   const auto footer = commented.find("\n# footer");
   BOOST_TEST(t::read_all(file) == commented.substr(0, footer) + entry + commented.substr(footer));
   BOOST_TEST(mode_of(file) == 0640u);
-  BOOST_TEST(names_in(w.dir.path()) ==
-                 (std::vector<std::string>{".watchlist.yaml.lock", "api-key", "fjwatch.yaml", "watchlist.yaml"}),
+  BOOST_TEST(names_in(w.dir.path()) == (std::vector<std::string>{".watchlist.yaml.lock", "api-key",
+                                                                 "fjwatch.yaml", "watchlist.yaml"}),
              boost::test_tools::per_element());
   BOOST_REQUIRE_EQUAL(run_cli(w, {"remove", hex_id(3)}).code, 0);
   BOOST_TEST(t::read_all(file) == commented);
@@ -154,10 +200,13 @@ BOOST_AUTO_TEST_CASE(refuses_a_watch_list_that_does_not_parse) {
   const auto file = w.dir.write("watchlist.yaml", broken);
   const auto f = run_cli(w, {"add", hex_id(2)});
   BOOST_TEST(f.code == 78);
-  BOOST_TEST(f.err == (std::vector<std::string>{
-                          expand("{dir}/watchlist.yaml:3:1: YAML syntax error: end of sequence flow not found", w.dir.path()),
-                          "fjwatch add: the watch list does not parse; fix it first (nothing was changed)"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      f.err ==
+          (std::vector<std::string>{
+              expand("{dir}/watchlist.yaml:3:1: YAML syntax error: end of sequence flow not found",
+                     w.dir.path()),
+              "fjwatch add: the watch list does not parse; fix it first (nothing was changed)"}),
+      boost::test_tools::per_element());
   BOOST_TEST(t::read_all(file) == broken);
 }
 
@@ -179,16 +228,18 @@ BOOST_AUTO_TEST_CASE(creates_a_missing_file_and_edits_through_a_symlink) {
 BOOST_AUTO_TEST_CASE(a_held_lock_makes_it_wait_then_give_up_with_75) {
   workspace w;
   const auto file = w.dir.write("watchlist.yaml", commented);
-  const int fd = ::open((w.dir / ".watchlist.yaml.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  const int fd =
+      ::open((w.dir / ".watchlist.yaml.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   BOOST_REQUIRE(fd >= 0);
   BOOST_REQUIRE(::flock(fd, LOCK_EX) == 0);
   const auto start = std::chrono::steady_clock::now();
   const auto f = run_cli(w, {"add", hex_id(3), "--wait", "300ms"});
   const auto took = std::chrono::steady_clock::now() - start;
   BOOST_TEST(f.code == 75);
-  BOOST_TEST(f.err == std::vector<std::string>{expand("fjwatch add: another edit of {dir}/watchlist.yaml held its lock "
-                                                      "{dir}/.watchlist.yaml.lock for 300ms; try again",
-                                                      w.dir.path())},
+  BOOST_TEST(f.err == std::vector<std::string>{expand(
+                          "fjwatch add: another edit of {dir}/watchlist.yaml held its lock "
+                          "{dir}/.watchlist.yaml.lock for 300ms; try again",
+                          w.dir.path())},
              boost::test_tools::per_element());
   BOOST_TEST(took >= 300ms);
   BOOST_TEST(t::read_all(file) == commented);
@@ -206,7 +257,8 @@ BOOST_AUTO_TEST_CASE(twenty_concurrent_adds_all_land) {
   std::vector<std::string> want{hex_id(1), hex_id(2)};
   for (unsigned i = 0; i < 20; ++i) {
     want.push_back(hex_id(100 + i));
-    children.push_back(t::spawn_fjwatch({"add", want.back(), "-c", w.config_path().string()}, w.dir.path()));
+    children.push_back(
+        t::spawn_fjwatch({"add", want.back(), "-c", w.config_path().string()}, w.dir.path()));
   }
   for (auto& c : children) {
     BOOST_TEST(c->wait_exit(30s).value_or(-1) == 0, c->err_text());
@@ -243,7 +295,8 @@ BOOST_AUTO_TEST_CASE(the_daemon_follows_edits_and_list_shows_its_state) {
   auto c = r.start_ready();
   const auto loaded_with = [&](std::string_view key, std::size_t from) {
     return c->wait_for_line(
-        [&](auto l) { return t::is_event(l, "watchlist.loaded") && t::log_field(l, key) == "1"; }, 1s, from);
+        [&](auto l) { return t::is_event(l, "watchlist.loaded") && t::log_field(l, key) == "1"; },
+        1s, from);
   };
 
   auto from = c->err_line_count();
@@ -251,19 +304,25 @@ BOOST_AUTO_TEST_CASE(the_daemon_follows_edits_and_list_shows_its_state) {
   const auto added_at = std::chrono::steady_clock::now();
   BOOST_TEST(loaded_with("added", from).has_value(), "no reload within 1 s of add:" << tail(*c));
   BOOST_TEST_MESSAGE("reload seen " << std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           std::chrono::steady_clock::now() - added_at).count()
+                                           std::chrono::steady_clock::now() - added_at)
+                                           .count()
                                     << " ms after fjwatch add exited");
   const auto done = c->wait_for_line(
-      [&](auto l) { return t::is_event(l, "action.log") && t::log_field(l, "event_id") == "fjw_" + quick + "_done_0"; },
+      [&](auto l) {
+        return t::is_event(l, "action.log") &&
+               t::log_field(l, "event_id") == "fjw_" + quick + "_done_0";
+      },
       10s, from);
   BOOST_TEST(done.has_value(), "no done event logged:" << tail(*c));
 
   from = c->err_line_count();
   BOOST_REQUIRE_EQUAL(run_cli(r, {"add", slow}).code, 0);
-  BOOST_TEST(t::wait_until([&] { return r.api->polls_of(slow) >= 2; }, 10s), "the added session was never polled");
+  BOOST_TEST(t::wait_until([&] { return r.api->polls_of(slow) >= 2; }, 10s),
+             "the added session was never polled");
   from = c->err_line_count();
   BOOST_REQUIRE_EQUAL(run_cli(r, {"remove", slow}).code, 0);
-  BOOST_TEST(loaded_with("removed", from).has_value(), "no reload within 1 s of remove:" << tail(*c));
+  BOOST_TEST(loaded_with("removed", from).has_value(),
+             "no reload within 1 s of remove:" << tail(*c));
   const auto polls = r.api->polls_of(slow);  // one poll may still have been in flight
   BOOST_TEST(!t::wait_until([&] { return r.api->polls_of(slow) > polls + 1; }, 1500ms),
              "a removed session was still polled");
@@ -292,7 +351,9 @@ BOOST_AUTO_TEST_CASE(the_daemon_follows_edits_and_list_shows_its_state) {
 
   const auto table = run_cli(r, {"list"});
   BOOST_TEST(table.code == 0);
-  BOOST_TEST(table.out.find(quick + "  Quick one  journal (default)  done    25/") != std::string::npos, table.out);
+  BOOST_TEST(
+      table.out.find(quick + "  Quick one  journal (default)  done    25/") != std::string::npos,
+      table.out);
   BOOST_TEST(table.out.find("done_stopped") != std::string::npos, table.out);
 }
 
@@ -307,11 +368,15 @@ BOOST_AUTO_TEST_CASE(list_and_the_daemon_agree_on_an_entrys_actions) {
   r.watch({id});
   auto c = r.start_ready();
   const std::string event = "fjw_" + id + "_done_0";
-  BOOST_TEST(c->wait_for([&](const auto& lines, bool) {
-    int n = 0;
-    for (const auto& l : lines) n += t::is_event(l, "action.log") && t::log_field(l, "event_id") == event;
-    return n == 2;
-  }, 10s), "not delivered to both actions:" << tail(*c));
+  BOOST_TEST(c->wait_for(
+                 [&](const auto& lines, bool) {
+                   int n = 0;
+                   for (const auto& l : lines)
+                     n += t::is_event(l, "action.log") && t::log_field(l, "event_id") == event;
+                   return n == 2;
+                 },
+                 10s),
+             "not delivered to both actions:" << tail(*c));
   BOOST_TEST(t::terminate(*c) == 0);
   const auto json = run_cli(r, {"list", "--json"});
   BOOST_TEST_REQUIRE(json.code == 0);
@@ -319,7 +384,8 @@ BOOST_AUTO_TEST_CASE(list_and_the_daemon_agree_on_an_entrys_actions) {
   const auto& row = listing.as_array().at(0).as_object();
   std::vector<std::string> listed;
   for (const auto& a : row.at("actions").as_array()) listed.emplace_back(a.as_string());
-  BOOST_TEST(listed == (std::vector<std::string>{"journal", "audit"}), boost::test_tools::per_element());
+  BOOST_TEST(listed == (std::vector<std::string>{"journal", "audit"}),
+             boost::test_tools::per_element());
   BOOST_TEST(row.at("default_actions").as_bool());
   const auto deliveries = run_cli(r, {"deliveries", "--json"});
   std::vector<std::string> delivered;
@@ -328,19 +394,25 @@ BOOST_AUTO_TEST_CASE(list_and_the_daemon_agree_on_an_entrys_actions) {
     if (d.at("event_id").as_string() == event) delivered.emplace_back(d.at("action").as_string());
   }
   std::sort(delivered.begin(), delivered.end());
-  BOOST_TEST(delivered == (std::vector<std::string>{"audit", "journal"}), boost::test_tools::per_element());
+  BOOST_TEST(delivered == (std::vector<std::string>{"audit", "journal"}),
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(list_without_a_database_shows_dashes_and_creates_nothing) {
   workspace w;
-  w.dir.write("watchlist.yaml", "sessions:\n  - " + hex_id(7) + "\n  - id: " + hex_id(8) + "\n    actions: []\n");
+  w.dir.write("watchlist.yaml",
+              "sessions:\n  - " + hex_id(7) + "\n  - id: " + hex_id(8) + "\n    actions: []\n");
   const auto f = run_cli(w, {"list"});
   BOOST_TEST(f.code == 0);
-  BOOST_TEST(f.out == "ID                        LABEL  ACTIONS            STATUS  MATCHED  PHASE  LAST CHANGE  DONE\n" +
-                          hex_id(7) + "  -      journal (default)  -       -        -      -            -\n" + hex_id(8) +
-                          "  -      none               -       -        -      -            -\n");
-  BOOST_TEST(f.err == std::vector<std::string>{expand("no database at {dir}/state/fjwatch.db yet: the daemon has not run",
-                                                      w.dir.path())},
+  BOOST_TEST(
+      f.out ==
+      "ID                        LABEL  ACTIONS            STATUS  MATCHED  PHASE  LAST CHANGE  "
+      "DONE\n" +
+          hex_id(7) + "  -      journal (default)  -       -        -      -            -\n" +
+          hex_id(8) + "  -      none               -       -        -      -            -\n");
+  BOOST_TEST(f.err == std::vector<std::string>{expand(
+                          "no database at {dir}/state/fjwatch.db yet: the daemon has not run",
+                          w.dir.path())},
              boost::test_tools::per_element());
   BOOST_TEST(!fs::exists(w.dir / "state"));
   w.dir.write("watchlist.yaml", "sessions: []\n");
@@ -351,8 +423,10 @@ BOOST_AUTO_TEST_CASE(list_without_a_database_shows_dashes_and_creates_nothing) {
   const auto broken = run_cli(w, {"list"});
   BOOST_TEST(broken.code == 78);
   BOOST_TEST(broken.out == "");
-  BOOST_TEST(broken.err == std::vector<std::string>{expand("{dir}/watchlist.yaml:1:11: sessions: expected a list of "
-                                                           "entries, found a string", w.dir.path())},
+  BOOST_TEST(broken.err == std::vector<std::string>{expand(
+                               "{dir}/watchlist.yaml:1:11: sessions: expected a list of "
+                               "entries, found a string",
+                               w.dir.path())},
              boost::test_tools::per_element());
 }
 

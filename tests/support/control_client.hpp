@@ -101,10 +101,13 @@ inline exchange send_raw(const std::string& address, std::string request,
 }
 
 // send_raw on another thread; the caller runs its io_context until the future is ready.
-inline std::future<exchange> send_raw_async(std::string address, std::string request,
-                                            std::chrono::milliseconds read_timeout = std::chrono::seconds(5)) {
-  return std::async(std::launch::async, [address = std::move(address), request = std::move(request),
-                                         read_timeout] { return send_raw(address, request, read_timeout); });
+inline std::future<exchange> send_raw_async(
+    std::string address, std::string request,
+    std::chrono::milliseconds read_timeout = std::chrono::seconds(5)) {
+  return std::async(std::launch::async,
+                    [address = std::move(address), request = std::move(request), read_timeout] {
+                      return send_raw(address, request, read_timeout);
+                    });
 }
 
 // "GET /path HTTP/1.1" with Host and Connection: close.

@@ -44,17 +44,18 @@ sim::session_script with_fault(sim::session_script s, sim::fault f, int polls) {
 // Wall-clock now, unix ms (as the store keeps time).
 std::int64_t unix_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // What differs from the usual config between tests.
 struct tuning {
   int workers = 4;
   int pipeline = 1;
-  std::string ca_pem;  // written to ca.pem; empty: the simulator's CA
-  std::string actions;                      // more entries of `actions:` (YAML, indented 2)
-  std::string defaults = "[journal]";       // defaults.actions
-  std::string control = "\"\"";               // the control endpoint: off unless a test sets it
+  std::string ca_pem;                  // written to ca.pem; empty: the simulator's CA
+  std::string actions;                 // more entries of `actions:` (YAML, indented 2)
+  std::string defaults = "[journal]";  // defaults.actions
+  std::string control = "\"\"";        // the control endpoint: off unless a test sets it
   fjwatch::millis unreachable_after = fjwatch::default_unreachable_after;
 };
 
@@ -75,8 +76,7 @@ class env {
     dir.write("ca.pem", t.ca_pem.empty() ? api->ca_pem() : t.ca_pem);
     std::ostringstream c;
     c << "api:\n  base_url: " << api->base_url() << "\n  ca_file: ca.pem\n  timeout: 1s\n"
-      << "  max_in_flight: " << t.workers << "\n  pipeline: " << t.pipeline
-      << "\n  rate: 1000/s\n"
+      << "  max_in_flight: " << t.workers << "\n  pipeline: " << t.pipeline << "\n  rate: 1000/s\n"
       << "poll:\n  interval: 100ms\n  max_interval: 300ms\n  after_done: stop\n"
       << "retry:\n  initial: 50ms\n  max: 300ms\n"
       << "watchlist: watchlist.yaml\nstate_dir: state\ncontrol: " << t.control << "\n"
@@ -115,10 +115,11 @@ class env {
     auto cfg = fjwatch::load_config(dir / "fjwatch.yaml");
     auto keys = fjwatch::load_secrets(cfg).values;
     keys.api_key = std::move(key);
-    d = std::make_unique<fjwatch::daemon>(ioc, std::move(cfg), std::move(keys),
-                                          fjwatch::daemon_options{.handle_signals = false,
-                                                                  .notify_systemd = false,
-                                                                  .unreachable_after = unreachable_after_});
+    d = std::make_unique<fjwatch::daemon>(
+        ioc, std::move(cfg), std::move(keys),
+        fjwatch::daemon_options{.handle_signals = false,
+                                .notify_systemd = false,
+                                .unreachable_after = unreachable_after_});
     d->start();
     return *d;
   }

@@ -33,8 +33,8 @@ struct hook_rig : rig {
       : rig(std::move(o)) {
     dir.write("hook.secret", std::string(webhook_secret) + "\n");
     dir.write("hook-ca.pem", rx->ca_pem());
-    cfg.more_actions =
-        webhook_action({.url = rx->url(), .timeout = h.timeout, .retry_schedule = h.retry_schedule});
+    cfg.more_actions = webhook_action(
+        {.url = rx->url(), .timeout = h.timeout, .retry_schedule = h.retry_schedule});
     cfg.default_actions = {"journal", "hook"};
   }
   std::filesystem::path state() const { return dir / "state"; }

@@ -101,7 +101,8 @@ inline std::optional<std::string> log_field(std::string_view line, std::string_v
 class sim_thread {
  public:
   explicit sim_thread(sim::options opts = {})
-      : work_(ioc_.get_executor()), server_(ioc_, with_log(std::move(opts))),
+      : work_(ioc_.get_executor()),
+        server_(ioc_, with_log(std::move(opts))),
         thread_([this] { ioc_.run(); }) {}
   ~sim_thread() { stop(); }
   sim_thread(const sim_thread&) = delete;
@@ -151,7 +152,8 @@ bool run_until(boost::asio::io_context& ioc, Pred&& done, std::chrono::milliseco
 
 // Runs `ioc` for `span` whatever happens: a window in which something must NOT occur.
 inline void run_for(boost::asio::io_context& ioc, std::chrono::milliseconds span) {
-  run_until(ioc, [] { return false; }, span);
+  run_until(
+      ioc, [] { return false; }, span);
 }
 
 // Runs `ioc` until it runs out of work (every task started on it has ended) or `bound` passes;

@@ -46,7 +46,8 @@ inline std::optional<double> number(std::string_view t) {
   const std::string s(t);
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() || s.find_first_of("iInN") != std::string::npos) return std::nullopt;
+  if (end != s.c_str() + s.size() || s.find_first_of("iInN") != std::string::npos)
+    return std::nullopt;
   return v;
 }
 
@@ -81,9 +82,12 @@ inline std::optional<std::string> parse_sample(std::string_view line, sample& ou
           continue;
         }
         if (++j >= line.size()) return "dangling escape";
-        if (line[j] == 'n') value += '\n';
-        else if (line[j] == '\\' || line[j] == '"') value += line[j];
-        else return std::string("bad escape \\") + line[j];
+        if (line[j] == 'n')
+          value += '\n';
+        else if (line[j] == '\\' || line[j] == '"')
+          value += line[j];
+        else
+          return std::string("bad escape \\") + line[j];
       }
       if (j >= line.size()) return "unterminated label value";
       if (!out.labels.emplace(name, value).second) return "label " + name + " twice";
@@ -112,7 +116,8 @@ inline std::optional<std::string> parse_sample(std::string_view line, sample& ou
 inline std::vector<std::string> check_exposition(std::string_view text) {
   namespace d = metrics_format_detail;
   std::vector<std::string> problems;
-  if (!text.empty() && text.back() != '\n') problems.push_back("the text does not end in a newline");
+  if (!text.empty() && text.back() != '\n')
+    problems.push_back("the text does not end in a newline");
   std::map<std::string, std::string> types;
   std::set<std::string> helped, seen_series, finished;
   std::string current;  // the family whose samples may follow
@@ -127,7 +132,8 @@ inline std::vector<std::string> check_exposition(std::string_view text) {
   std::size_t start = 0;
   while (start < text.size()) {
     const std::size_t end = text.find('\n', start);
-    const auto line = text.substr(start, end == std::string_view::npos ? text.size() - start : end - start);
+    const auto line =
+        text.substr(start, end == std::string_view::npos ? text.size() - start : end - start);
     start = end == std::string_view::npos ? text.size() : end + 1;
     ++n;
     auto problem = [&](const std::string& what) {
@@ -145,7 +151,8 @@ inline std::vector<std::string> check_exposition(std::string_view text) {
       if (line[2] == 'H') {
         if (!helped.insert(name).second) problem("second HELP for " + name);
         for (std::size_t i = 0; i < arg.size(); ++i) {
-          if (arg[i] == '\\' && (i + 1 >= arg.size() || (arg[i + 1] != '\\' && arg[i + 1] != 'n'))) {
+          if (arg[i] == '\\' &&
+              (i + 1 >= arg.size() || (arg[i + 1] != '\\' && arg[i + 1] != 'n'))) {
             problem("bad escape in HELP of " + name);
           }
           if (arg[i] == '\\') ++i;
@@ -157,7 +164,8 @@ inline std::vector<std::string> check_exposition(std::string_view text) {
           arg != "untyped") {
         problem("unknown type \"" + arg + "\"");
       }
-      if (arg == "counter" && !name.ends_with("_total")) problem("counter " + name + " lacks _total");
+      if (arg == "counter" && !name.ends_with("_total"))
+        problem("counter " + name + " lacks _total");
       types[name] = arg;
       continue;
     }
@@ -181,7 +189,8 @@ inline std::vector<std::string> check_exposition(std::string_view text) {
       problem("sample " + s.name + " outside its family's HELP/TYPE block");
       continue;
     }
-    if (!seen_series.insert(s.name + s.label_text).second) problem("duplicate series " + s.name + s.label_text);
+    if (!seen_series.insert(s.name + s.label_text).second)
+      problem("duplicate series " + s.name + s.label_text);
     if (part.empty()) continue;
     auto key_labels = s.labels;
     const auto le = key_labels.find("le");
@@ -232,7 +241,8 @@ inline std::string find_promtool() {
 }
 
 // `promtool check metrics` over `text`: its exit code and everything it printed.
-inline std::pair<int, std::string> promtool_check(const std::string& promtool, std::string_view text) {
+inline std::pair<int, std::string> promtool_check(const std::string& promtool,
+                                                  std::string_view text) {
   char name[] = "/tmp/fjwatch-metrics-XXXXXX";
   const int fd = ::mkstemp(name);
   if (fd < 0) return {-1, "mkstemp failed"};

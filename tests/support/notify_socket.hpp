@@ -34,7 +34,8 @@ class notify_socket {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     const auto p = path_.string();
-    if (fd_ < 0 || p.size() >= sizeof addr.sun_path) throw std::runtime_error("notify socket: " + p);
+    if (fd_ < 0 || p.size() >= sizeof addr.sun_path)
+      throw std::runtime_error("notify socket: " + p);
     std::memcpy(addr.sun_path, p.c_str(), p.size() + 1);
     if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
       ::close(fd_);
@@ -54,7 +55,8 @@ class notify_socket {
     const auto deadline = clock::now() + bound;
     for (;;) {
       if (done(messages_)) return true;
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
       if (left.count() <= 0) return false;
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left.count()) + 1) > 0) receive();
@@ -99,7 +101,8 @@ class notify_socket {
     std::string_view rest(buf, static_cast<std::size_t>(n));
     while (!rest.empty()) {
       const auto nl = rest.find('\n');
-      if (auto line = rest.substr(0, nl); !line.empty()) messages_.push_back({now, std::string(line)});
+      if (auto line = rest.substr(0, nl); !line.empty())
+        messages_.push_back({now, std::string(line)});
       if (nl == std::string_view::npos) break;
       rest.remove_prefix(nl + 1);
     }

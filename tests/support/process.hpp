@@ -230,8 +230,8 @@ class child_process {
     if (in_fd < 0 || ::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) {
       ::_exit(126);
     }
-    if (user != nullptr && (::setgroups(0, nullptr) != 0 || ::setgid(user->gid) != 0 ||
-                            ::setuid(user->uid) != 0)) {
+    if (user != nullptr &&
+        (::setgroups(0, nullptr) != 0 || ::setgid(user->gid) != 0 || ::setuid(user->uid) != 0)) {
       ::_exit(126);
     }
     ::syscall(SYS_close_range, 3U, ~0U, 0U);
@@ -303,7 +303,7 @@ struct run_config {
   std::string level = "info";
   std::string watchlist = "watchlist.yaml";
   std::string state_dir = "state";
-  std::string more_actions;                        // YAML items appended to `actions:`
+  std::string more_actions;  // YAML items appended to `actions:`
   std::vector<std::string> default_actions = {"journal"};
   bool no_defaults = false;  // leave the defaults section out (every action is an entry's default)
   std::string control = "\"\"";  // the control endpoint: off unless a test sets it
@@ -321,7 +321,8 @@ inline std::string config_yaml(const run_config& c) {
   y += "poll:\n  interval: " + c.interval + "\n  max_interval: " + c.max_interval + "\n";
   if (!c.after_done.empty()) y += "  after_done: " + c.after_done + "\n";
   y += "retry:\n  initial: " + c.retry_initial + "\n  max: " + c.retry_max + "\n";
-  y += "watchlist: " + c.watchlist + "\nstate_dir: " + c.state_dir + "\ncontrol: " + c.control + "\n";
+  y += "watchlist: " + c.watchlist + "\nstate_dir: " + c.state_dir + "\ncontrol: " + c.control +
+       "\n";
   y += "log: { level: " + c.level + ", format: text }\n";
   y += "actions:\n  - name: journal\n    type: log\n" + c.more_actions;
   if (c.no_defaults) return y;
@@ -466,7 +467,8 @@ struct workspace {
 };
 
 // Runs `fjwatch args... -c <w's config>` to its end, in UTC, with w's config written first.
-inline finished run_cli(const workspace& w, std::vector<std::string> args, env_map env = base_env()) {
+inline finished run_cli(const workspace& w, std::vector<std::string> args,
+                        env_map env = base_env()) {
   w.dir.write("fjwatch.yaml", config_yaml(w.cfg));
   args.push_back("-c");
   args.push_back(w.config_path().string());

@@ -37,7 +37,8 @@ class receiver_thread {
     return o;
   }
   boost::asio::io_context ioc_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{ioc_.get_executor()};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+      ioc_.get_executor()};
   sim::receiver rx_;
   std::thread thread_;
 };

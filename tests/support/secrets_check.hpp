@@ -42,7 +42,8 @@ inline std::vector<std::string> find_secrets(const std::vector<std::string>& sec
   const auto forms = secret_forms(secrets);
   auto scan = [&](std::string_view text, const std::string& place) {
     for (const auto& f : forms) {
-      if (text.find(f) != std::string_view::npos) found.push_back(place + ": " + f.substr(0, 6) + "...");
+      if (text.find(f) != std::string_view::npos)
+        found.push_back(place + ": " + f.substr(0, 6) + "...");
     }
   };
   scan(daemon.err_text(), "stderr");

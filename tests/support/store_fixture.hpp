@@ -78,15 +78,20 @@ inline session_row make_row(const std::string& id) {
 }
 
 inline new_event make_event(const std::string& id, const std::string& session, std::int64_t created,
-                     std::vector<std::string> actions) {
+                            std::vector<std::string> actions) {
   event_fields fields;
   fields.session_id = session;
   fields.status = matching_status::done;
   fields.title = "Senior .NET";
   fields.matched = 25;
   fields.total_for_matching = 40;
-  return {id, event_type::done, session, created, R"({"type":"session.done","id":")" + id + "\"}",
-          std::move(fields), std::move(actions)};
+  return {id,
+          event_type::done,
+          session,
+          created,
+          R"({"type":"session.done","id":")" + id + "\"}",
+          std::move(fields),
+          std::move(actions)};
 }
 
 inline std::string read_bytes(const fs::path& p) {

@@ -19,8 +19,8 @@ class temp_dir {
  public:
   explicit temp_dir(std::string_view prefix = "fjwatch-test") {
     const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + std::string(prefix) +
-                       "-XXXXXX";
+    std::string tmpl =
+        std::string(base && *base ? base : "/tmp") + "/" + std::string(prefix) + "-XXXXXX";
     if (::mkdtemp(tmpl.data()) == nullptr) {
       throw std::runtime_error("temp_dir: cannot create " + tmpl);
     }

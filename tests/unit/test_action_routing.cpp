@@ -36,12 +36,22 @@ BOOST_AUTO_TEST_CASE(an_entry_gets_its_own_then_the_defaults_then_every_action) 
     names done, timeout, status_changed;  // actions_for() each type
   };
   const std::vector<row> rows{
-      {"no defaults: every action", "", std::nullopt, {"journal", "hook", "status"},
-       {"journal", "hook"}, {"journal"}, {"status"}},
+      {"no defaults: every action",
+       "",
+       std::nullopt,
+       {"journal", "hook", "status"},
+       {"journal", "hook"},
+       {"journal"},
+       {"status"}},
       {"defaults", "defaults: { actions: [hook] }\n", std::nullopt, {"hook"}, {"hook"}, {}, {}},
       {"defaults that name none", "defaults: { actions: [] }\n", std::nullopt, {}, {}, {}, {}},
-      {"the entry's own win", "defaults: { actions: [hook] }\n", names{"journal"}, {"journal"},
-       {"journal"}, {"journal"}, {}},
+      {"the entry's own win",
+       "defaults: { actions: [hook] }\n",
+       names{"journal"},
+       {"journal"},
+       {"journal"},
+       {"journal"},
+       {}},
       {"an entry that names none", "", names{}, {}, {}, {}, {}},
   };
   for (const auto& r : rows) {

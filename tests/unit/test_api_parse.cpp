@@ -139,8 +139,9 @@ BOOST_AUTO_TEST_CASE(body_failures_and_tolerated_variants) {
       {"negative counter",
        wrap_session(R"("profileMatchingStatus":"done","searchMoreCounter":-9223372036854775807)"),
        "negative data.session.searchMoreCounter"},
-      {"zero counts", wrap_session(R"("profileMatchingStatus":"done","totalProfilesMatched":0,)"
-                                   R"("totalProfilesForMatching":0,"searchMoreCounter":0)"),
+      {"zero counts",
+       wrap_session(R"("profileMatchingStatus":"done","totalProfilesMatched":0,)"
+                    R"("totalProfilesForMatching":0,"searchMoreCounter":0)"),
        ""},
       {"status of wrong type", wrap_session(R"("profileMatchingStatus":1)"),
        "no data.session.profileMatchingStatus"},
@@ -448,8 +449,8 @@ BOOST_AUTO_TEST_CASE(classify_wait_hints) {
       BOOST_TEST((out.ratelimit_remaining == r.expected_remaining));
       BOOST_TEST((out.ratelimit_reset == r.expected_reset));
       // A Retry-After in neither form is kept (printable) for the one warning that says so.
-      const bool readable = r.retry_after.empty() || r.retry_after == "30" ||
-                            r.retry_after.starts_with("Sun,");
+      const bool readable =
+          r.retry_after.empty() || r.retry_after == "30" || r.retry_after.starts_with("Sun,");
       BOOST_TEST(out.retry_after_ignored == (readable ? "" : r.retry_after));
     }
   }

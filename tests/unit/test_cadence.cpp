@@ -44,12 +44,12 @@ BOOST_AUTO_TEST_CASE(table) {
     millis expected;
   };
   const std::vector<row> rows{
-      {0ms, false, 5000ms, 60000ms, 1.5, 5000ms},       // never polled
-      {0ms, true, 5000ms, 60000ms, 1.5, 5000ms},        // never polled and moved
-      {5000ms, true, 5000ms, 60000ms, 1.5, 5000ms},     // moved: back to interval
-      {40000ms, true, 5000ms, 60000ms, 1.5, 5000ms},    // moved from far out
-      {60000ms, true, 5000ms, 60000ms, 1.5, 5000ms},    // moved from the cap
-      {5000ms, false, 5000ms, 60000ms, 1.5, 7500ms},    // growth
+      {0ms, false, 5000ms, 60000ms, 1.5, 5000ms},     // never polled
+      {0ms, true, 5000ms, 60000ms, 1.5, 5000ms},      // never polled and moved
+      {5000ms, true, 5000ms, 60000ms, 1.5, 5000ms},   // moved: back to interval
+      {40000ms, true, 5000ms, 60000ms, 1.5, 5000ms},  // moved from far out
+      {60000ms, true, 5000ms, 60000ms, 1.5, 5000ms},  // moved from the cap
+      {5000ms, false, 5000ms, 60000ms, 1.5, 7500ms},  // growth
       {7500ms, false, 5000ms, 60000ms, 1.5, 11250ms},
       {4000ms, false, 4000ms, 60000ms, 2.0, 8000ms},
       {16000ms, false, 4000ms, 60000ms, 2.0, 32000ms},
@@ -61,9 +61,8 @@ BOOST_AUTO_TEST_CASE(table) {
       {1000ms, false, 1000ms, 1000ms, 3.0, 1000ms},     // interval == max_interval
   };
   for (const auto& r : rows) {
-    BOOST_TEST_CONTEXT("previous=" << r.previous.count() << " moved=" << r.moved
-                                   << " interval=" << r.interval.count()
-                                   << " max=" << r.max_interval.count()
+    BOOST_TEST_CONTEXT("previous=" << r.previous.count() << " moved=" << r.moved << " interval="
+                                   << r.interval.count() << " max=" << r.max_interval.count()
                                    << " multiplier=" << r.multiplier) {
       const auto p = policy(r.interval, r.max_interval, r.multiplier);
       BOOST_TEST(fjwatch::next_gap(r.previous, r.moved, p).count() == r.expected.count());
@@ -97,8 +96,8 @@ BOOST_AUTO_TEST_CASE(growth_stops_at_the_blind_cap) {
   };
   // interval 5s, max_interval 60s: the blind cap is max_blind_interval within 5s..60s.
   const std::vector<row> rows{
-      {20000ms, 20000ms}, {5000ms, 5000ms}, {1000ms, 5000ms}, {60000ms, 60000ms},
-      {90000ms, 60000ms},
+      {20000ms, 20000ms}, {5000ms, 5000ms},   {1000ms, 5000ms},
+      {60000ms, 60000ms}, {90000ms, 60000ms},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT("max_blind_interval=" << r.blind.count()) {
@@ -204,9 +203,12 @@ BOOST_AUTO_TEST_CASE(within_floor_and_cap) {
     millis lo, hi, expected;
   };
   const std::vector<row> rows{
-      {10000ms, 0.5, 5000ms, 20000ms, 10000ms},      {10000ms, 0.0, 5000ms, 20000ms, 9000ms},
-      {10000ms, almost_one, 5000ms, 20000ms, 11000ms}, {5000ms, 0.0, 5000ms, 20000ms, 5000ms},
-      {20000ms, almost_one, 5000ms, 20000ms, 20000ms}, {20000ms, 0.0, 5000ms, 20000ms, 18000ms},
+      {10000ms, 0.5, 5000ms, 20000ms, 10000ms},
+      {10000ms, 0.0, 5000ms, 20000ms, 9000ms},
+      {10000ms, almost_one, 5000ms, 20000ms, 11000ms},
+      {5000ms, 0.0, 5000ms, 20000ms, 5000ms},
+      {20000ms, almost_one, 5000ms, 20000ms, 20000ms},
+      {20000ms, 0.0, 5000ms, 20000ms, 18000ms},
       {10000ms, almost_one, 5000ms, 10000ms, 10000ms},  // only shorter: hi == gap
       {10000ms, 0.0, 5000ms, 10000ms, 9000ms},
       {4000ms, 0.5, 5000ms, 4000ms, 4000ms},  // lo > hi: hi wins
@@ -228,13 +230,12 @@ BOOST_AUTO_TEST_CASE(exact_values) {
     millis expected;
   };
   const std::vector<row> rows{
-      {10000ms, 0.0, 0.0, 10000ms},   {10000ms, 0.0, 0.5, 10000ms},
-      {10000ms, 0.0, almost_one, 10000ms},
-      {10000ms, 0.1, 0.0, 9000ms},    {10000ms, 0.1, 0.5, 10000ms},
-      {10000ms, 0.5, 0.0, 5000ms},    {10000ms, 0.5, 0.5, 10000ms},
-      {10000ms, 0.5, 0.25, 7500ms},   {10000ms, 0.5, 0.75, 12500ms},
-      {0ms, 0.5, 0.0, 0ms},           {0ms, 0.5, almost_one, 0ms},
-      {60000ms, 0.1, 0.0, 54000ms},
+      {10000ms, 0.0, 0.0, 10000ms},        {10000ms, 0.0, 0.5, 10000ms},
+      {10000ms, 0.0, almost_one, 10000ms}, {10000ms, 0.1, 0.0, 9000ms},
+      {10000ms, 0.1, 0.5, 10000ms},        {10000ms, 0.5, 0.0, 5000ms},
+      {10000ms, 0.5, 0.5, 10000ms},        {10000ms, 0.5, 0.25, 7500ms},
+      {10000ms, 0.5, 0.75, 12500ms},       {0ms, 0.5, 0.0, 0ms},
+      {0ms, 0.5, almost_one, 0ms},         {60000ms, 0.1, 0.0, 54000ms},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT("gap=" << r.gap.count() << " jitter=" << r.jitter << " u=" << r.u) {
@@ -297,22 +298,26 @@ BOOST_AUTO_TEST_CASE(exact_table) {
   };
   // retry_initial 200ms, retry_max 10s.
   const std::vector<row> rows{
-      {1, 0.5, std::nullopt, 100ms},     {2, 0.5, std::nullopt, 200ms},
-      {3, 0.5, std::nullopt, 400ms},     {6, 0.5, std::nullopt, 3200ms},
-      {7, 0.5, std::nullopt, 5000ms},    {8, 0.5, std::nullopt, 5000ms},
-      {1, 0.0, std::nullopt, 1ms},       {1, 0.004, std::nullopt, 1ms},
-      {1, 0.0, 30000ms, 30000ms},        // Retry-After wins over a small backoff
-      {8, 0.999, 30000ms, 30000ms},      // ...and over the ceiling itself
-      {8, 0.5, 1000ms, 5000ms},          // a smaller floor changes nothing
-      {3, 0.5, 400ms, 400ms},            // equal
-      {1, 0.0, 0ms, 1ms},                // a zero Retry-After: still at least 1 ms
+      {1, 0.5, std::nullopt, 100ms},
+      {2, 0.5, std::nullopt, 200ms},
+      {3, 0.5, std::nullopt, 400ms},
+      {6, 0.5, std::nullopt, 3200ms},
+      {7, 0.5, std::nullopt, 5000ms},
+      {8, 0.5, std::nullopt, 5000ms},
+      {1, 0.0, std::nullopt, 1ms},
+      {1, 0.004, std::nullopt, 1ms},
+      {1, 0.0, 30000ms, 30000ms},    // Retry-After wins over a small backoff
+      {8, 0.999, 30000ms, 30000ms},  // ...and over the ceiling itself
+      {8, 0.5, 1000ms, 5000ms},      // a smaller floor changes nothing
+      {3, 0.5, 400ms, 400ms},        // equal
+      {1, 0.0, 0ms, 1ms},            // a zero Retry-After: still at least 1 ms
   };
   fjwatch::cadence_policy p;
   p.retry_initial = 200ms;
   p.retry_max = 10000ms;
   for (const auto& r : rows) {
-    BOOST_TEST_CONTEXT("failures=" << r.failures << " u=" << r.u << " floor="
-                                   << (r.floor ? r.floor->count() : -1)) {
+    BOOST_TEST_CONTEXT("failures=" << r.failures << " u=" << r.u
+                                   << " floor=" << (r.floor ? r.floor->count() : -1)) {
       BOOST_TEST(fjwatch::backoff(r.failures, p, r.u, r.floor).count() == r.expected.count());
     }
   }

@@ -98,9 +98,7 @@ figures run(const fjwatch::tracker_policy& policy, bool hide) {
   return f;
 }
 
-fjwatch::tracker_policy defaults() {
-  return fjwatch::tracker_of(fjwatch::config{}, false);
-}
+fjwatch::tracker_policy defaults() { return fjwatch::tracker_of(fjwatch::config{}, false); }
 
 fjwatch::tracker_policy fixed_5s() {
   auto p = defaults();
@@ -111,10 +109,11 @@ fjwatch::tracker_policy fixed_5s() {
 }
 
 void print(const char* name, const figures& f, const figures& fixed) {
-  std::printf("%-26s requests/session %6.2f (%.3f of fixed)  latency p50 %5.2fs p99 %5.2fs max %5.2fs\n",
-              name, static_cast<double>(f.requests) / sessions,
-              static_cast<double>(f.requests) / static_cast<double>(fixed.requests),
-              f.percentile(0.5), f.percentile(0.99), f.percentile(1.0));
+  std::printf(
+      "%-26s requests/session %6.2f (%.3f of fixed)  latency p50 %5.2fs p99 %5.2fs max %5.2fs\n",
+      name, static_cast<double>(f.requests) / sessions,
+      static_cast<double>(f.requests) / static_cast<double>(fixed.requests), f.percentile(0.5),
+      f.percentile(0.99), f.percentile(1.0));
   std::printf("  requests per search of");
   for (std::size_t b = 0; b < buckets; ++b) {
     std::printf(" <=%llds: %.1f", static_cast<long long>(bucket_ends_ms[b] / 1000),

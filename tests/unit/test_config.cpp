@@ -96,10 +96,11 @@ void check_defaults(const fjwatch::config& c) {
 // A truncated or emptied file must not start a daemon on built-in defaults; {} asks for them.
 BOOST_AUTO_TEST_CASE(a_file_with_no_settings_is_an_error) {
   for (const std::string text : {"", "\n\n  \n", "# only a comment\n# and another\n", "---\n",
-                                  "--- # a comment\n...\n", "~\n"}) {
+                                 "--- # a comment\n...\n", "~\n"}) {
     BOOST_TEST_CONTEXT("file \"" << text << "\"") {
-      BOOST_TEST(error_of(text) == "fjwatch.yaml:1:1: no settings: the file is empty or holds "
-                                   "only comments (write {} to run on every default)");
+      BOOST_TEST(error_of(text) ==
+                 "fjwatch.yaml:1:1: no settings: the file is empty or holds "
+                 "only comments (write {} to run on every default)");
     }
   }
 }
@@ -607,6 +608,8 @@ BOOST_AUTO_TEST_CASE(control_bytes_in_messages_are_escaped) {
              R"(fjwatch.yaml:2:17: poll.max_interval: expected a duration like 5s, got "6\0s")");
   BOOST_TEST(error_of("\"\x1b[31mevil\xe2\x80\xae\": 1\n") ==
              R"(fjwatch.yaml:1:1: \x1b[31mevil\u202e: unknown key)");
-  BOOST_TEST(error_of("log: {level: \"a\x07\x9b" "b\"}\n") ==
-             R"(fjwatch.yaml:1:14: log.level: expected one of trace, debug, info, warn, error, got "a\x07\x9bb")");
+  BOOST_TEST(
+      error_of("log: {level: \"a\x07\x9b"
+               "b\"}\n") ==
+      R"(fjwatch.yaml:1:14: log.level: expected one of trace, debug, info, warn, error, got "a\x07\x9bb")");
 }

@@ -39,11 +39,21 @@ fjwatch::session_counts some_counts() { return {.waiting = 1, .processing = 1, .
 std::vector<fjwatch::session_view> some_sessions() {
   using fjwatch::session_phase;
   return {
-      {.id = "6a0000000000000000000002", .label = "Pune \"NET\"", .status = fjwatch::matching_status::processing,
-       .matched = 12, .total_for_matching = 40, .polls = 3, .last_poll_ms = 1'777'000'000'000,
-       .next_poll_ms = 1'777'000'005'000, .last_error = "server_error: HTTP 503"},
-      {.id = "6a0000000000000000000001", .status = fjwatch::matching_status::done,
-       .phase = session_phase::done_stopped, .matched = 25, .total_for_matching = 25, .events = 1},
+      {.id = "6a0000000000000000000002",
+       .label = "Pune \"NET\"",
+       .status = fjwatch::matching_status::processing,
+       .matched = 12,
+       .total_for_matching = 40,
+       .polls = 3,
+       .last_poll_ms = 1'777'000'000'000,
+       .next_poll_ms = 1'777'000'005'000,
+       .last_error = "server_error: HTTP 503"},
+      {.id = "6a0000000000000000000001",
+       .status = fjwatch::matching_status::done,
+       .phase = session_phase::done_stopped,
+       .matched = 25,
+       .total_for_matching = 25,
+       .events = 1},
       {.id = "6a0000000000000000000003"},
   };
 }
@@ -59,10 +69,11 @@ fjwatch::control_source fixed_source(fjwatch::scheduler_stats stats, bool db_fai
       .counts = [] { return some_counts(); },
       .stats = [stats] { return stats; },
       .deliveries = [] { return some_deliveries(); },
-      .outbox = [db_fails] {
-        if (db_fails) throw fjwatch::store_error("/var/lib/fjwatch/fjwatch.db: disk I/O error");
-        return fjwatch::outbox_totals{.pending = 5, .failed = 1};
-      }};
+      .outbox =
+          [db_fails] {
+            if (db_fails) throw fjwatch::store_error("/var/lib/fjwatch/fjwatch.db: disk I/O error");
+            return fjwatch::outbox_totals{.pending = 5, .failed = 1};
+          }};
 }
 
 }  // namespace
@@ -87,8 +98,10 @@ BOOST_AUTO_TEST_CASE(health_degrades_for_each_reason) {
   // Server pauses: 15 minutes in force, one just ended, one of a minute, one under a minute.
   const auto paused = [&](steady::duration began, steady::duration length) {
     auto s = fine;
-    s.api_pause = fjwatch::server_pause{.from = now - began, .until = now - began + length,
-                                           .until_unix_ms = 1'777'000'900'000, .cause = "HTTP 429"};
+    s.api_pause = fjwatch::server_pause{.from = now - began,
+                                        .until = now - began + length,
+                                        .until_unix_ms = 1'777'000'900'000,
+                                        .cause = "HTTP 429"};
     return s;
   };
   struct row {
@@ -169,43 +182,45 @@ BOOST_AUTO_TEST_CASE(metrics_text_holds_every_family_and_is_well_formed) {
                                           fjwatch::outbox_totals{.pending = 5, .failed = 1}, now);
   const auto problems = ft::check_exposition(text);
   BOOST_TEST(problems.empty(), (problems.empty() ? "" : problems.front()));
-  for (const std::string line : {
-           "fjwatch_build_info{version=\"" FJWATCH_VERSION "\"} 1",
-           "fjwatch_sessions{state=\"waiting\"} 1",
-           "fjwatch_sessions{state=\"processing\"} 1",
-           "fjwatch_sessions{state=\"done\"} 1",
-           "fjwatch_sessions{state=\"timed_out\"} 0",
-           "fjwatch_polls_total{outcome=\"ok\"} 40",
-           "fjwatch_polls_total{outcome=\"server_error\"} 3",
-           "fjwatch_polls_total{outcome=\"network_error\"} 0",
-           "fjwatch_poll_latency_seconds_bucket{le=\"0.005\"} 1",
-           "fjwatch_poll_latency_seconds_bucket{le=\"30\"} 3",
-           "fjwatch_poll_latency_seconds_bucket{le=\"+Inf\"} 4",
-           "fjwatch_poll_latency_seconds_count 4",
-           "fjwatch_api_rate_limit_waits_total{cause=\"server\"} 1",
-           "fjwatch_api_rate_limit_waits_total{cause=\"token_bucket\"} 7",
-           "fjwatch_api_connections_opened_total 4",
-           "fjwatch_state_commits_total 9",
-           "fjwatch_state_rows_committed_total 31",
-           "fjwatch_api_auth_failing 0",
-           "fjwatch_api_server_pause_seconds 0",
-           "fjwatch_events_total{type=\"session.done\"} 2",
-           "fjwatch_deliveries_total{action=\"journal\",outcome=\"delivered\"} 2",
-           "fjwatch_deliveries_total{action=\"team-hook\",outcome=\"retried\"} 3",
-           "fjwatch_deliveries_total{action=\"team-hook\",outcome=\"gone\"} 1",
-           "fjwatch_outbox_deliveries{state=\"pending\"} 5",
-           "fjwatch_outbox_deliveries{state=\"failed\"} 1",
-           "fjwatch_store_full_failures_total 2",
-           "fjwatch_store_full 0"}) {
+  for (const std::string line :
+       {"fjwatch_build_info{version=\"" FJWATCH_VERSION "\"} 1",
+        "fjwatch_sessions{state=\"waiting\"} 1",
+        "fjwatch_sessions{state=\"processing\"} 1",
+        "fjwatch_sessions{state=\"done\"} 1",
+        "fjwatch_sessions{state=\"timed_out\"} 0",
+        "fjwatch_polls_total{outcome=\"ok\"} 40",
+        "fjwatch_polls_total{outcome=\"server_error\"} 3",
+        "fjwatch_polls_total{outcome=\"network_error\"} 0",
+        "fjwatch_poll_latency_seconds_bucket{le=\"0.005\"} 1",
+        "fjwatch_poll_latency_seconds_bucket{le=\"30\"} 3",
+        "fjwatch_poll_latency_seconds_bucket{le=\"+Inf\"} 4",
+        "fjwatch_poll_latency_seconds_count 4",
+        "fjwatch_api_rate_limit_waits_total{cause=\"server\"} 1",
+        "fjwatch_api_rate_limit_waits_total{cause=\"token_bucket\"} 7",
+        "fjwatch_api_connections_opened_total 4",
+        "fjwatch_state_commits_total 9",
+        "fjwatch_state_rows_committed_total 31",
+        "fjwatch_api_auth_failing 0",
+        "fjwatch_api_server_pause_seconds 0",
+        "fjwatch_events_total{type=\"session.done\"} 2",
+        "fjwatch_deliveries_total{action=\"journal\",outcome=\"delivered\"} 2",
+        "fjwatch_deliveries_total{action=\"team-hook\",outcome=\"retried\"} 3",
+        "fjwatch_deliveries_total{action=\"team-hook\",outcome=\"gone\"} 1",
+        "fjwatch_outbox_deliveries{state=\"pending\"} 5",
+        "fjwatch_outbox_deliveries{state=\"failed\"} 1",
+        "fjwatch_store_full_failures_total 2",
+        "fjwatch_store_full 0"}) {
     BOOST_TEST_CONTEXT(line) { BOOST_TEST(text.find("\n" + line + "\n") != std::string::npos); }
   }
   auto full = busy_stats();
   full.store_write_problem = "/s/fjwatch.db: commit: database or disk is full";
-  BOOST_TEST(fjwatch::metrics_text(full, {}, {}, std::nullopt, now).find("\nfjwatch_store_full 1\n") !=
-             std::string::npos);
+  BOOST_TEST(
+      fjwatch::metrics_text(full, {}, {}, std::nullopt, now).find("\nfjwatch_store_full 1\n") !=
+      std::string::npos);
   const auto without_db = fjwatch::metrics_text(busy_stats(), {}, {}, std::nullopt, now);
   auto paused = busy_stats();
-  paused.api_pause = fjwatch::server_pause{.from = now - 10s, .until = now + 890s, .cause = "HTTP 429"};
+  paused.api_pause =
+      fjwatch::server_pause{.from = now - 10s, .until = now + 890s, .cause = "HTTP 429"};
   BOOST_TEST(fjwatch::metrics_text(paused, {}, {}, std::nullopt, now)
                  .find("\nfjwatch_api_server_pause_seconds 890\n") != std::string::npos);
   BOOST_TEST(fjwatch::metrics_text(paused, {}, {}, std::nullopt, now + 900s)
@@ -256,7 +271,8 @@ BOOST_AUTO_TEST_CASE(requests_are_routed) {
       BOOST_TEST(!reply.body.empty());
     }
   }
-  BOOST_TEST(fjwatch::answer_control("GET", "/healthz", source, now, 5min).body == "{\"status\":\"ok\"}\n");
+  BOOST_TEST(fjwatch::answer_control("GET", "/healthz", source, now, 5min).body ==
+             "{\"status\":\"ok\"}\n");
 }
 
 BOOST_AUTO_TEST_CASE(a_failing_database_degrades_health_and_drops_the_outbox_gauges) {
@@ -281,19 +297,27 @@ BOOST_AUTO_TEST_CASE(status_report_is_a_readable_table) {
       "fjwatch at 127.0.0.1:9470: degraded (the API rejects the key (401))\n"
       "3 sessions watched\n"
       "\n"
-      "SESSION                   LABEL       STATE       MATCHED  EVENTS  LAST POLL  NEXT POLL  LAST ERROR\n"
+      "SESSION                   LABEL       STATE       MATCHED  EVENTS  LAST POLL  NEXT POLL  "
+      "LAST ERROR\n"
       "6a0000000000000000000001  -           done        25/25    1       -          -          -\n"
-      "6a0000000000000000000002  Pune \"NET\"  processing  12/40    0       2s ago     in 3s      server_error: HTTP 503\n"
-      "6a0000000000000000000003  -           waiting     0/0      0       -          -          -\n";
+      "6a0000000000000000000002  Pune \"NET\"  processing  12/40    0       2s ago     in 3s      "
+      "server_error: HTTP 503\n"
+      "6a0000000000000000000003  -           waiting     0/0      0       -          -          "
+      "-\n";
   BOOST_TEST(*report == expected);
   BOOST_TEST(*fjwatch::format_status("unix:/run/x.sock", R"({"status":"ok"})", "[]", now) ==
              "fjwatch at unix:/run/x.sock: ok\n0 sessions watched\n");
-  BOOST_TEST(fjwatch::format_status("a", "nope", "[]", now).error().what == "/healthz: not a JSON object");
+  BOOST_TEST(fjwatch::format_status("a", "nope", "[]", now).error().what ==
+             "/healthz: not a JSON object");
   // What a label, an error or the health reason holds cannot drive the terminal.
   auto hostile = some_sessions();
   hostile[0].label = "\x1b[2J\x1b]0;pwned\x07";
-  hostile[1].label = "Pune\xe2\x80\xae" "TEN\r\n";
-  hostile[1].last_error = "bad_response: \xc2\x9b" "31m";
+  hostile[1].label =
+      "Pune\xe2\x80\xae"
+      "TEN\r\n";
+  hostile[1].last_error =
+      "bad_response: \xc2\x9b"
+      "31m";
   const auto escaped = fjwatch::format_status(
       "127.0.0.1:9470", R"({"status":"degraded","reason":"\u001b[5m\u202eup"})",
       fjwatch::sessions_json(hostile), now);
@@ -307,5 +331,6 @@ BOOST_AUTO_TEST_CASE(status_report_is_a_readable_table) {
   }
   BOOST_TEST(escaped->find("\xe2\x80\xae") == std::string::npos);
   BOOST_TEST(escaped->find("\xc2\x9b") == std::string::npos);
-  BOOST_TEST(fjwatch::format_status("a", "{}", "{}", now).error().what == "/sessions: not a JSON array");
+  BOOST_TEST(fjwatch::format_status("a", "{}", "{}", now).error().what ==
+             "/sessions: not a JSON array");
 }

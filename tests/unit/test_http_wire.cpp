@@ -82,7 +82,9 @@ BOOST_AUTO_TEST_CASE(what_would_break_the_framing_is_refused_and_named_without_i
   BOOST_TEST(wire::write_request(req, "h", out) == "header x-fj-api-key");
   req.headers = {{"If-None-Match", std::string("a\0b", 3)}};
   BOOST_TEST(wire::write_request(req, "h", out) == "header If-None-Match");
-  req.headers = {{"X-Bell", "a\x07" "b"}};
+  req.headers = {{"X-Bell",
+                  "a\x07"
+                  "b"}};
   BOOST_TEST(wire::write_request(req, "h", out) == "header X-Bell");
   req.headers = {{"X-Fine", "tab\tand caf\xc3\xa9 and spaces"}};
   BOOST_TEST(wire::write_request(req, "h", out).empty());
@@ -129,7 +131,8 @@ BOOST_AUTO_TEST_CASE(status_headers_and_body_are_read_in_any_pieces) {
 }
 
 BOOST_AUTO_TEST_CASE(the_first_of_repeated_headers_is_returned) {
-  const auto p = parse("HTTP/1.1 304 Not Modified\r\nVia: a\r\nVia: b\r\nConnection: close\r\n\r\n");
+  const auto p =
+      parse("HTTP/1.1 304 Not Modified\r\nVia: a\r\nVia: b\r\nConnection: close\r\n\r\n");
   BOOST_TEST(!p.ec);
   BOOST_TEST(p.response.status == 304);
   BOOST_TEST(p.response.header("Via") == "a");
@@ -139,7 +142,8 @@ BOOST_AUTO_TEST_CASE(the_first_of_repeated_headers_is_returned) {
 
 BOOST_AUTO_TEST_CASE(a_chunked_body_is_joined) {
   const auto p = parse(
-      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n "
+      "world\r\n0\r\n\r\n",
       4);
   BOOST_TEST(!p.ec);
   BOOST_TEST(p.response.body == "hello world");
@@ -151,8 +155,8 @@ BOOST_AUTO_TEST_CASE(a_body_over_the_limit_fails_after_a_complete_header) {
   BOOST_TEST(sized.header_done);
   BOOST_TEST(sized.response.status == 200);
   const std::string chunk(700, 'x');
-  const auto chunked = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2bc\r\n" + chunk +
-                                 "\r\n2bc\r\n" + chunk + "\r\n0\r\n\r\n",
+  const auto chunked = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2bc\r\n" +
+                                 chunk + "\r\n2bc\r\n" + chunk + "\r\n0\r\n\r\n",
                              1 << 20, 1024);
   BOOST_TEST((chunked.ec == bhttp::error::body_limit));
 }

@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(erase_across_the_end_of_the_table) {
   std::vector<std::vector<session_id>> by_home(16);
   for (unsigned n = 0; by_home[13].empty() || by_home[14].empty() || by_home[15].size() < 2; ++n) {
     const auto id = make_id(n);
-    by_home[std::hash<session_id>{}(id) & 15].push_back(id);
+    by_home[std::hash<session_id>{}(id)&15].push_back(id);
   }
   // 13: x, 14: a, 15: b, then c (home 15) wraps to bucket 0.
   std::vector<session_id> slots{by_home[13][0], by_home[14][0], by_home[15][0], by_home[15][1]};
@@ -101,5 +101,6 @@ BOOST_AUTO_TEST_CASE(stays_at_most_half_full) {
   BOOST_TEST(index.bytes() == reserved);  // no rehash after reserve
   BOOST_TEST(index.bytes() >= 2 * 1000 * sizeof(std::uint32_t));
   BOOST_TEST(index.bytes() <= 4 * 1000 * sizeof(std::uint32_t));
-  for (unsigned n = 0; n < 1000; ++n) BOOST_TEST_REQUIRE(index.find(make_id(n), id_of).value_or(~0u) == n);
+  for (unsigned n = 0; n < 1000; ++n)
+    BOOST_TEST_REQUIRE(index.find(make_id(n), id_of).value_or(~0u) == n);
 }

@@ -85,9 +85,13 @@ BOOST_AUTO_TEST_CASE(values_quoted_only_when_needed) {
       {std::string("a\x7fz"), R"("a\u007fz")"},
       {std::string("a\0z", 3), R"("a\u0000z")"},
       // What a title or label from elsewhere may hold: never raw on a line.
-      {"evil\xe2\x80\xae" "cod.exe", R"("evil\u202ecod.exe")"},
+      {"evil\xe2\x80\xae"
+       "cod.exe",
+       R"("evil\u202ecod.exe")"},
       {"\xe2\x81\xa6iso\xe2\x81\xa9", R"("\u2066iso\u2069")"},
-      {"c1\xc2\x9b" "31m", R"("c1\u009b31m")"},
+      {"c1\xc2\x9b"
+       "31m",
+       R"("c1\u009b31m")"},
       {"bad\xff", R"("bad\ufffd")"},
   };
   for (const auto& r : rows) {
@@ -99,8 +103,12 @@ BOOST_AUTO_TEST_CASE(values_quoted_only_when_needed) {
 
 BOOST_AUTO_TEST_CASE(numbers_and_booleans_unquoted) {
   BOOST_TEST(text(log_level::info, "poll.ok",
-                  {{"n", 42}, {"neg", -7}, {"big", std::int64_t{9007199254740993}},
-                   {"u", std::uint64_t{18446744073709551615ULL}}, {"d", 1.5}, {"ok", true},
+                  {{"n", 42},
+                   {"neg", -7},
+                   {"big", std::int64_t{9007199254740993}},
+                   {"u", std::uint64_t{18446744073709551615ULL}},
+                   {"d", 1.5},
+                   {"ok", true},
                    {"no", false}}) ==
              "info poll.ok n=42 neg=-7 big=9007199254740993 u=18446744073709551615 d=1.5 "
              "ok=true no=false");
@@ -135,19 +143,30 @@ BOOST_AUTO_TEST_SUITE(format_json)
 
 BOOST_AUTO_TEST_CASE(exact_simple_line) {
   BOOST_TEST(lg::format_line(log_format::json, log_level::info, "poll.ok",
-                             {{"id", "abc"}, {"n", 42}}, false) ==
-             R"({"level":"info","event":"poll.ok","id":"abc","n":42})");
+                             {{"id", "abc"}, {"n", 42}},
+                             false) == R"({"level":"info","event":"poll.ok","id":"abc","n":42})");
 }
 
 BOOST_AUTO_TEST_CASE(parses_back_with_types_and_escapes) {
-  const std::string nasty = std::string("q\"b\\s/n\nr\rt\tc\x01" "d\x7f" "e\x1f" "f{}</x>") +
+  const std::string nasty = std::string(
+                                "q\"b\\s/n\nr\rt\tc\x01"
+                                "d\x7f"
+                                "e\x1f"
+                                "f{}</x>") +
                             std::string("\0z", 2) + "caf\xc3\xa9";
-  const auto line = lg::format_line(
-      log_format::json, log_level::error, "ev\"ent\n",
-      {{"s", nasty}, {"empty", ""}, {"space", "a b"}, {"n", 42}, {"neg", -7},
-       {"big", std::int64_t{9007199254740993}}, {"u", std::uint64_t{18446744073709551615ULL}},
-       {"d", 0.25}, {"t", true}, {"f", false}, {"num_text", "42"}},
-      false);
+  const auto line = lg::format_line(log_format::json, log_level::error, "ev\"ent\n",
+                                    {{"s", nasty},
+                                     {"empty", ""},
+                                     {"space", "a b"},
+                                     {"n", 42},
+                                     {"neg", -7},
+                                     {"big", std::int64_t{9007199254740993}},
+                                     {"u", std::uint64_t{18446744073709551615ULL}},
+                                     {"d", 0.25},
+                                     {"t", true},
+                                     {"f", false},
+                                     {"num_text", "42"}},
+                                    false);
   BOOST_TEST(line.find('\n') == std::string::npos);
   const auto o = parse_object(line);
   BOOST_TEST(o.size() == 13u);
@@ -169,9 +188,9 @@ BOOST_AUTO_TEST_CASE(parses_back_with_types_and_escapes) {
 
 BOOST_AUTO_TEST_CASE(non_finite_doubles_stay_valid_json) {
   const double inf = std::numeric_limits<double>::infinity();
-  const auto line = lg::format_line(
-      log_format::json, log_level::info, "e",
-      {{"nan", std::nan("")}, {"inf", inf}, {"ninf", -inf}, {"ok", 2.5}}, false);
+  const auto line =
+      lg::format_line(log_format::json, log_level::info, "e",
+                      {{"nan", std::nan("")}, {"inf", inf}, {"ninf", -inf}, {"ok", 2.5}}, false);
   const auto o = parse_object(line);
   BOOST_TEST(o.at("nan").is_string());
   BOOST_TEST(o.at("inf").as_string() == "inf");
@@ -212,7 +231,8 @@ BOOST_FIXTURE_TEST_CASE(problems_name_the_file_and_the_known_position, captured)
   lg::problems("watchlist.problem",
                {diagnostic{.file = "/w.yaml", .line = 3, .column = 8, .message = "NUL byte"},
                 diagnostic{.file = "/w.yaml", .line = 4, .message = "no column"},
-                diagnostic{.file = "/w.yaml", .message = "cannot read: Permission denied",
+                diagnostic{.file = "/w.yaml",
+                           .message = "cannot read: Permission denied",
                            .level = diagnostic::severity::warning}});
   const std::vector<std::string> expected{
       R"(<3>error watchlist.problem where=/w.yaml:3:8 message="NUL byte")",
@@ -349,8 +369,8 @@ BOOST_AUTO_TEST_SUITE(keys)
 
 // A field named like the line's own keys, or like an earlier field, never makes a key repeat.
 BOOST_AUTO_TEST_CASE(no_key_appears_twice) {
-  const lg::fields kv{{"event", "session.done"}, {"level", 3}, {"a", 1}, {"a", 2}, {"a_2", 3},
-                      {"ts", "x"}};
+  const lg::fields kv{
+      {"event", "session.done"}, {"level", 3}, {"a", 1}, {"a", 2}, {"a_2", 3}, {"ts", "x"}};
   const auto json_line = lg::format_line(log_format::json, log_level::info, "action.log", kv, true);
   BOOST_TEST(json_line.find(R"("event":"action.log","event_2":"session.done","level_2":3,)"
                             R"("a":1,"a_2":2,"a_2_2":3,"ts_2":"x")") != std::string::npos,

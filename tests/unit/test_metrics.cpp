@@ -13,8 +13,12 @@ namespace ft = fjwatch::testing;
 
 BOOST_AUTO_TEST_CASE(values_are_written_as_the_format_wants) {
   const std::vector<std::pair<double, std::string>> rows{
-      {0, "0"},          {1, "1"},           {42, "42"},
-      {0.25, "0.25"},    {1e21, "1e+21"},    {-3.5, "-3.5"},
+      {0, "0"},
+      {1, "1"},
+      {42, "42"},
+      {0.25, "0.25"},
+      {1e21, "1e+21"},
+      {-3.5, "-3.5"},
       {9007199254740993.0, "9007199254740992"},
       {std::numeric_limits<double>::infinity(), "+Inf"},
       {-std::numeric_limits<double>::infinity(), "-Inf"},
@@ -28,8 +32,9 @@ BOOST_AUTO_TEST_CASE(histogram_buckets_are_inclusive_upper_bounds) {
   histogram h({0.1, 1, 10});
   for (const double v : {0.05, 0.1, 0.5, 1.0, 20.0, 20.0}) h.observe(v);
   const std::vector<std::uint64_t> expected{2, 2, 0, 2};  // le 0.1, le 1, le 10, +Inf
-  BOOST_TEST(std::vector<std::uint64_t>(h.bucket_counts().begin(), h.bucket_counts().end()) == expected,
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      std::vector<std::uint64_t>(h.bucket_counts().begin(), h.bucket_counts().end()) == expected,
+      boost::test_tools::per_element());
   BOOST_TEST(h.count() == 6u);
   BOOST_TEST(h.sum() == 41.65, boost::test_tools::tolerance(1e-9));
   BOOST_CHECK_THROW(histogram({1, 1}), std::invalid_argument);
@@ -89,7 +94,8 @@ BOOST_AUTO_TEST_CASE(histogram_renders_cumulative_buckets_sum_and_count) {
 BOOST_AUTO_TEST_CASE(broken_declarations_are_refused) {
   metric_registry r;
   BOOST_CHECK_THROW(r.add("requests", metric_type::counter, "no _total"), std::logic_error);
-  BOOST_CHECK_THROW(r.add("x_total", metric_type::gauge, "a gauge named like a counter"), std::logic_error);
+  BOOST_CHECK_THROW(r.add("x_total", metric_type::gauge, "a gauge named like a counter"),
+                    std::logic_error);
   BOOST_CHECK_THROW(r.add("9x", metric_type::gauge, "bad name"), std::logic_error);
   BOOST_CHECK_THROW(r.add("x-y", metric_type::gauge, "bad name"), std::logic_error);
   auto& g = r.add("x", metric_type::gauge, "ok");
@@ -113,11 +119,13 @@ BOOST_AUTO_TEST_CASE(the_format_checker_finds_broken_text) {
       {"# TYPE x gauge\nx one\n", "line 2: bad value \"one\""},
       {"# TYPE x counter\nx 1\n", "line 1: counter x lacks _total"},
       {"# TYPE x gauge\nx 1\nx 2\n", "line 3: duplicate series x"},
-      {"# TYPE x gauge\n# TYPE y gauge\nx 1\n", "line 3: sample x outside its family's HELP/TYPE block"},
+      {"# TYPE x gauge\n# TYPE y gauge\nx 1\n",
+       "line 3: sample x outside its family's HELP/TYPE block"},
       {"# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n",
        "line 3: buckets not cumulative"},
       {"# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n", "h: no +Inf bucket"},
-      {"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 1\n", "h: +Inf bucket != _count"},
+      {"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 1\n",
+       "h: +Inf bucket != _count"},
   };
   for (const auto& [text, problem] : rows) {
     BOOST_TEST_CONTEXT("text " << text) {

@@ -140,7 +140,7 @@ class hook_client {
     beast::get_lowest_layer(stream_).expires_after(bound);
     char byte;
     auto [ec, n] = co_await stream_.async_read_some(asio::buffer(&byte, 1), use_tuple);
-    co_return ec && ec != beast::error::timeout;
+    co_return ec&& ec != beast::error::timeout;
   }
 
  private:

@@ -62,17 +62,28 @@ BOOST_AUTO_TEST_CASE(each_key_is_named_live_or_restart_only) {
   };
   const std::vector<row> rows{
       {"rate: 10/s", "rate: 2/s", {{"api.rate", true}}},
-      {"interval: 5s", "interval: 2s\n  max_interval: 20s\n  multiplier: 2\n  jitter: 0.2\n"
-                       "  give_up_after: 1h\n  after_done: watch\n  max_blind_interval: 10s",
-       {{"poll.interval", true}, {"poll.max_interval", true}, {"poll.max_blind_interval", true},
+      {"interval: 5s",
+       "interval: 2s\n  max_interval: 20s\n  multiplier: 2\n  jitter: 0.2\n"
+       "  give_up_after: 1h\n  after_done: watch\n  max_blind_interval: 10s",
+       {{"poll.interval", true},
+        {"poll.max_interval", true},
+        {"poll.max_blind_interval", true},
         {"poll.multiplier", true},
-        {"poll.jitter", true}, {"poll.give_up_after", true}, {"poll.after_done", true}}},
-      {"watchlist:", "retry: { initial: 2s, max: 1m }\nwatchlist:",
+        {"poll.jitter", true},
+        {"poll.give_up_after", true},
+        {"poll.after_done", true}}},
+      {"watchlist:",
+       "retry: { initial: 2s, max: 1m }\nwatchlist:",
        {{"retry.initial", true}, {"retry.max", true}}},
-      {"level: info }", "level: debug, format: json }", {{"log.level", true}, {"log.format", true}}},
+      {"level: info }",
+       "level: debug, format: json }",
+       {{"log.level", true}, {"log.format", true}}},
       {"https://api.example.com", "https://other.example.com", {{"api.base_url", false}}},
-      {"rate: 10/s", "rate: 10/s\n  timeout: 3s\n  max_in_flight: 2\n  api_key_file: /k\n  ca_file: /ca",
-       {{"api.api_key_file", false}, {"api.ca_file", false}, {"api.timeout", false},
+      {"rate: 10/s",
+       "rate: 10/s\n  timeout: 3s\n  max_in_flight: 2\n  api_key_file: /k\n  ca_file: /ca",
+       {{"api.api_key_file", false},
+        {"api.ca_file", false},
+        {"api.timeout", false},
         {"api.max_in_flight", false}}},
       {"/etc/fjwatch/watchlist.yaml", "/srv/watchlist.yaml", {{"watchlist", false}}},
       {"/var/lib/fjwatch", "/srv/state", {{"state_dir", false}}},
@@ -80,7 +91,9 @@ BOOST_AUTO_TEST_CASE(each_key_is_named_live_or_restart_only) {
       {"log:", "control_allow_remote: true\nlog:", {{"control_allow_remote", false}}},
       {"type: log", "type: log\n    template: \"{event}\"", {{"actions", false}}},
       {"  actions: [journal]", "  actions: []", {{"defaults.actions", false}}},
-      {"rate: 10/s", "rate: 1/s\n  max_in_flight: 1", {{"api.max_in_flight", false}, {"api.rate", true}}},
+      {"rate: 10/s",
+       "rate: 1/s\n  max_in_flight: 1",
+       {{"api.max_in_flight", false}, {"api.rate", true}}},
   };
   const auto running = parse_config(base, "fjwatch.yaml");
   for (const auto& r : rows) {
@@ -108,7 +121,8 @@ actions:
   - name: journal
     type: log
     template: "{event}"
-)", "fjwatch.yaml");
+)",
+                                 "fjwatch.yaml");
   fjwatch::apply_live(running, next);
   BOOST_TEST(running.api.rate_limit.per_second == 2.0);
   BOOST_TEST(running.poll.interval.count() == 1000);
@@ -123,13 +137,14 @@ actions:
   BOOST_TEST(running.actions.front().template_text != "{event}");
   BOOST_TEST((running.default_actions == std::vector<std::string>{"journal"}));
   const std::vector<config_change> left{{"api.base_url", false}, {"api.timeout", false},
-                                        {"watchlist", false}, {"state_dir", false},
-                                        {"actions", false}, {"defaults.actions", false}};
+                                        {"watchlist", false},    {"state_dir", false},
+                                        {"actions", false},      {"defaults.actions", false}};
   BOOST_TEST(diff_config(running, next) == left, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(join_keys_lists_one_side) {
-  const std::vector<config_change> c{{"poll.interval", true}, {"state_dir", false}, {"log.level", true}};
+  const std::vector<config_change> c{
+      {"poll.interval", true}, {"state_dir", false}, {"log.level", true}};
   BOOST_TEST(fjwatch::join_keys(c, true) == "poll.interval,log.level");
   BOOST_TEST(fjwatch::join_keys(c, false) == "state_dir");
   BOOST_TEST(fjwatch::join_keys({}, true) == "");
@@ -155,7 +170,8 @@ BOOST_AUTO_TEST_CASE(the_docs_list_the_reload_keys_as_the_table_has_them) {
         const auto all = fjwatch::reload_keys(true);
         auto every = fjwatch::reload_keys(false);
         every.insert(every.end(), all.begin(), all.end());
-        for (auto open = part.find('`'); open != std::string::npos; open = part.find('`', open + 1)) {
+        for (auto open = part.find('`'); open != std::string::npos;
+             open = part.find('`', open + 1)) {
           const auto close = part.find('`', open + 1);
           const std::string key = part.substr(open + 1, close - open - 1);
           if (key.ends_with(".*")) {

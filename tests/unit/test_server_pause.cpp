@@ -62,7 +62,8 @@ BOOST_AUTO_TEST_CASE(which_answers_pause_every_poll_and_for_how_long) {
       {"window spent, no time", kind::not_modified, 0, std::nullopt, std::nullopt, 1s,
        "RateLimit-Remaining: 0"},
       {"window open", kind::ok, 3, std::nullopt, 12s, std::nullopt, ""},
-      {"503 with Retry-After", kind::server_error, std::nullopt, 30s, std::nullopt, std::nullopt, ""},
+      {"503 with Retry-After", kind::server_error, std::nullopt, 30s, std::nullopt, std::nullopt,
+       ""},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT(r.name) {

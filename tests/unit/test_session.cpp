@@ -100,7 +100,10 @@ BOOST_AUTO_TEST_CASE(parse_table) {
       {"69f45196c8bbf1ce/5b5bcd6", std::nullopt},
       {"69f45196c8bbf1ce..b5bcd6", std::nullopt},
       {"0x69f45196c8bbf1ce65b5bc", std::nullopt},
-      {std::string("69f45196c8bbf1ce65b5bc\0" "6", 24), std::nullopt},
+      {std::string("69f45196c8bbf1ce65b5bc\0"
+                   "6",
+                   24),
+       std::nullopt},
       {"69f45196c8bbf1ce65b5bc\xc3\xa9", std::nullopt},  // 24 bytes, one non-ASCII letter
   };
   for (const auto& r : rows) {
@@ -295,10 +298,9 @@ BOOST_AUTO_TEST_CASE(payload_shape) {
   BOOST_TEST(root.at("type").as_string() == "session.done");
   BOOST_TEST(root.at("timestamp").as_string() == "2024-05-01T07:09:17.307Z");
   const auto& data = root.at("data").as_object();
-  BOOST_TEST((keys(data) ==
-              std::set<std::string>{"session_id", "label", "title", "project", "status", "matched",
-                                    "total_for_matching", "available", "search_more_counter",
-                                    "session"}));
+  BOOST_TEST((keys(data) == std::set<std::string>{"session_id", "label", "title", "project",
+                                                  "status", "matched", "total_for_matching",
+                                                  "available", "search_more_counter", "session"}));
   BOOST_TEST(data.at("session_id").as_string() == good_id);
   BOOST_TEST(data.at("label").as_string() == "Pune .NET");
   BOOST_TEST(data.at("title").as_string() == "Senior \"C#\" dev\n");
@@ -441,7 +443,8 @@ BOOST_AUTO_TEST_CASE(render_nulls_as_empty) {
   fjwatch::event_facts f;
   f.session_id = std::string(good_id);
   BOOST_TEST(fjwatch::render_template("[{label}|{status}|{title}|{matched}|{event}]",
-                                      event_type::timeout, "the-id", f) == "[|||0|session.timeout]");
+                                      event_type::timeout, "the-id",
+                                      f) == "[|||0|session.timeout]");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

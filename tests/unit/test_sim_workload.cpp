@@ -49,9 +49,9 @@ BOOST_AUTO_TEST_CASE(progress_points_are_stairs) {
     bool hide;
     std::int64_t matched;
   };
-  const row rows[] = {{0ms, false, 0},    {999ms, false, 0},   {1000ms, false, 10},
-                      {2999ms, false, 10}, {3000ms, false, 40}, {4999ms, false, 99},
-                      {5000ms, false, 100}, {3500ms, true, 0},  {5000ms, true, 100}};
+  const row rows[] = {{0ms, false, 0},      {999ms, false, 0},   {1000ms, false, 10},
+                      {2999ms, false, 10},  {3000ms, false, 40}, {4999ms, false, 99},
+                      {5000ms, false, 100}, {3500ms, true, 0},   {5000ms, true, 100}};
   for (const row& r : rows) {
     BOOST_TEST_CONTEXT("t=" << r.t.count() << " hide=" << r.hide) {
       BOOST_TEST(at(steps, r.t, r.hide).matched == r.matched);
@@ -101,8 +101,8 @@ BOOST_AUTO_TEST_CASE(realistic_sessions_have_the_documented_shape) {
       // Roughly linear: half way through, within a batch (5 s), a tenth to nine tenths done.
       BOOST_TEST(at(s.steps, done.at / 2 + 5000ms).matched >= run.total / 10);
       BOOST_TEST(at(s.steps, done.at / 2 - 5000ms).matched <= run.total * 9 / 10);
-      half_way_share += static_cast<double>(at(s.steps, done.at / 2).matched) /
-                        static_cast<double>(run.total);
+      half_way_share +=
+          static_cast<double>(at(s.steps, done.at / 2).matched) / static_cast<double>(run.total);
     }
   }
   BOOST_TEST(half_way_share / 2000 >= 0.4);

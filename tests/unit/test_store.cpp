@@ -50,14 +50,25 @@ BOOST_AUTO_TEST_CASE(values_round_trip) {
   constexpr auto min = std::numeric_limits<std::int64_t>::min();
   std::vector<session_row> rows(4);
   rows[0] = {sid_a, std::nullopt, 0, 0, 0, 0, "", "", "", 0, 0, 0, session_phase::active};
-  rows[1] = {"69f45196c8bbf1ce65b5bcd8", matching_status::processing, max, min, -1, 7,
-             "Développeur .NET – Pune 🚀", "Ünïcödé 项目", "W/\"abc\"", 1, 2, 3,
+  rows[1] = {"69f45196c8bbf1ce65b5bcd8",
+             matching_status::processing,
+             max,
+             min,
+             -1,
+             7,
+             "Développeur .NET – Pune 🚀",
+             "Ünïcödé 项目",
+             "W/\"abc\"",
+             1,
+             2,
+             3,
              session_phase::done_stopped};
-  rows[2] = {"69f45196c8bbf1ce65b5bcd9", matching_status::fetching_more, 1, 2, 3, 4,
-             "a'b\"c\\d\ne\tf", "x';DROP TABLE sessions;--", "\"e\"", max, min, 0,
+  rows[2] = {"69f45196c8bbf1ce65b5bcd9", matching_status::fetching_more, 1,       2,   3,   4,
+             "a'b\"c\\d\ne\tf",          "x';DROP TABLE sessions;--",    "\"e\"", max, min, 0,
              session_phase::not_found};
-  rows[3] = {"69f45196c8bbf1ce65b5bcda", matching_status::done, 5, 6, 7, 8, "t", "p", "",
-             -5, 0, max, session_phase::timed_out};
+  rows[3] = {
+      "69f45196c8bbf1ce65b5bcda", matching_status::done, 5, 6, 7, 8, "t", "p", "", -5, 0, max,
+      session_phase::timed_out};
   for (const session_row& r : rows) {
     BOOST_TEST_CONTEXT(r.id) {
       BOOST_TEST(s.commit(r, {}).empty());
@@ -72,14 +83,38 @@ BOOST_AUTO_TEST_CASE(values_round_trip) {
   for (std::size_t i = 0; i < rows.size(); ++i) check_same(all[i], rows[i]);
 
   const std::string big(200 * 1024, 'x');
-  const event_fields full{.session_id = sid_a, .label = "Pune \"lead\"", .status = matching_status::done,
-                          .title = "Düsseldorf ✓ \\ back", .project = "Q3", .matched = max,
-                          .total_for_matching = 0, .available = -5, .search_more_counter = 7};
+  const event_fields full{.session_id = sid_a,
+                          .label = "Pune \"lead\"",
+                          .status = matching_status::done,
+                          .title = "Düsseldorf ✓ \\ back",
+                          .project = "Q3",
+                          .matched = max,
+                          .total_for_matching = 0,
+                          .available = -5,
+                          .search_more_counter = 7};
   const event_fields bare{.session_id = sid_a};
   const std::vector<new_event> events = {
-      {"fjw_a_done_0", event_type::done, sid_a, 100, R"({"q":"\"quoted\" \\ back"})", full, {"hook"}},
-      {"fjw_a_not_found", event_type::not_found, sid_a, 101, "{\"t\":\"Düsseldorf ✓\"}", bare, {"ä"}},
-      {"fjw_a_timeout_0", event_type::timeout, sid_a, max, "{\"big\":\"" + big + "\"}", full, {"j"}},
+      {"fjw_a_done_0",
+       event_type::done,
+       sid_a,
+       100,
+       R"({"q":"\"quoted\" \\ back"})",
+       full,
+       {"hook"}},
+      {"fjw_a_not_found",
+       event_type::not_found,
+       sid_a,
+       101,
+       "{\"t\":\"Düsseldorf ✓\"}",
+       bare,
+       {"ä"}},
+      {"fjw_a_timeout_0",
+       event_type::timeout,
+       sid_a,
+       max,
+       "{\"big\":\"" + big + "\"}",
+       full,
+       {"j"}},
       {"fjw_a_status_0_done", event_type::status_changed, sid_a, min, "{}", bare, {"cmd"}}};
   BOOST_TEST(s.commit(rows[0], events).size() == events.size());
   for (const new_event& e : events) {
@@ -121,8 +156,8 @@ BOOST_AUTO_TEST_CASE(ensure_sessions_inserts_only_missing) {
   check_same(*s.find_session(sid_a), existing);
   auto fresh = s.find_session(sid_b);
   BOOST_REQUIRE(fresh.has_value());
-  check_same(*fresh, {sid_b, std::nullopt, 0, 0, 0, 0, "", "", "", 500, 500, 500,
-                      session_phase::active});
+  check_same(*fresh,
+             {sid_b, std::nullopt, 0, 0, 0, 0, "", "", "", 500, 500, 500, session_phase::active});
   BOOST_TEST(s.load_sessions().size() == 2u);
 }
 
@@ -284,8 +319,8 @@ BOOST_AUTO_TEST_CASE(record_attempts_updates_rows) {
     s.record_attempts(bad);
     BOOST_FAIL("record_attempts did not throw");
   } catch (const store_error& ex) {
-    BOOST_TEST(ex.what() == t.db().string() +
-                                ": record_attempts: no delivery of event 'e1' to action 'zz'");
+    BOOST_TEST(ex.what() ==
+               t.db().string() + ": record_attempts: no delivery of event 'e1' to action 'zz'");
   }
   BOOST_TEST(s.count_deliveries(delivery_state::pending) == 1);  // "c" was rolled back
 }
@@ -336,8 +371,7 @@ BOOST_AUTO_TEST_CASE(list_deliveries_and_redeliver) {
     }
   }
   BOOST_TEST(ds[0].last_result == "HTTP 410");
-  BOOST_TEST(keys(s.due_deliveries(777, 10)) ==
-             (std::vector<std::string>{"e2/a", "e1/a", "e1/b"}));
+  BOOST_TEST(keys(s.due_deliveries(777, 10)) == (std::vector<std::string>{"e2/a", "e1/a", "e1/b"}));
 }
 
 BOOST_AUTO_TEST_CASE(two_stores_share_the_file) {
@@ -399,7 +433,8 @@ BOOST_AUTO_TEST_CASE(count_events_by_session_counts_one_type) {
   temp_dir t;
   store s(t.state());
   BOOST_TEST(s.count_events_by_session(event_type::done).empty());
-  std::vector<new_event> a = {make_event("a0", sid_a, 10, {"j"}), make_event("a1", sid_a, 20, {"j"})};
+  std::vector<new_event> a = {make_event("a0", sid_a, 10, {"j"}),
+                              make_event("a1", sid_a, 20, {"j"})};
   new_event gone = make_event("b-gone", sid_b, 30, {"j"});
   gone.type = event_type::not_found;
   s.commit(make_row(sid_a), a);

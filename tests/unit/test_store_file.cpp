@@ -28,8 +28,8 @@ namespace {
     fresh.matched = 0;
     session_row row = s.find_session(sid_a).value_or(fresh);
     for (int i = 0; i < 1000000; ++i) {
-      const new_event e = make_event(std::to_string(round) + "_" + std::to_string(i), sid_a, i,
-                                     {"a", "b"});
+      const new_event e =
+          make_event(std::to_string(round) + "_" + std::to_string(i), sid_a, i, {"a", "b"});
       row.matched += 1;
       s.commit(row, std::span(&e, 1));
       if (::write(fd, &i, sizeof i) != static_cast<ssize_t>(sizeof i)) ::_exit(3);
@@ -188,14 +188,15 @@ BOOST_AUTO_TEST_CASE(upgrades_schema_1_and_fills_in_event_fields) {
   {
     raw_db raw(t.db());
     raw.exec(store_sql::migrations[0]);
-    raw.exec("INSERT INTO events (id, type, session_id, created_ms, payload) VALUES "
-             "('e1', 'session.done', 'a', 1, '{\"type\":\"session.done\",\"data\":{\"label\":\"L\","
-             "\"title\":\"T \\\"q\\\"\",\"project\":\"P\",\"status\":\"done\",\"matched\":3,"
-             "\"total_for_matching\":4,\"available\":5,\"search_more_counter\":1}}'), "
-             "('e2', 'session.not_found', 'b', 2, '{\"data\":{\"label\":null,\"status\":null}}'), "
-             "('e3', 'session.timeout', 'c', 3, 'not json');"
-             "INSERT INTO deliveries VALUES ('e1', 'j', 'pending', 0, 1, '', 1), "
-             "('e2', 'j', 'pending', 0, 2, '', 2), ('e3', 'j', 'pending', 0, 3, '', 3);");
+    raw.exec(
+        "INSERT INTO events (id, type, session_id, created_ms, payload) VALUES "
+        "('e1', 'session.done', 'a', 1, '{\"type\":\"session.done\",\"data\":{\"label\":\"L\","
+        "\"title\":\"T \\\"q\\\"\",\"project\":\"P\",\"status\":\"done\",\"matched\":3,"
+        "\"total_for_matching\":4,\"available\":5,\"search_more_counter\":1}}'), "
+        "('e2', 'session.not_found', 'b', 2, '{\"data\":{\"label\":null,\"status\":null}}'), "
+        "('e3', 'session.timeout', 'c', 3, 'not json');"
+        "INSERT INTO deliveries VALUES ('e1', 'j', 'pending', 0, 1, '', 1), "
+        "('e2', 'j', 'pending', 0, 2, '', 2), ('e3', 'j', 'pending', 0, 3, '', 3);");
   }
   store s(t.state());
   const auto due = s.due_deliveries(10, 10);
@@ -283,9 +284,11 @@ BOOST_AUTO_TEST_CASE(refuses_a_damaged_database) {
     BOOST_TEST(msg.ends_with(tail));
     // The details are SQLite's; this build's wording is pinned so a change is noticed.
     BOOST_TEST(msg.substr(head.size(), msg.size() - head.size() - tail.size()) ==
-               "On tree page " + page + " cell 31: Offset 65535 out of range 3399..4092; On tree "
-               "page " + page + " cell 30: Offset 65535 out of range 3399..4092; On tree page " +
-               page + " cell 29: Offset 65535 out of range 3399..4092; and 29 more");
+               "On tree page " + page +
+                   " cell 31: Offset 65535 out of range 3399..4092; On tree "
+                   "page " +
+                   page + " cell 30: Offset 65535 out of range 3399..4092; On tree page " + page +
+                   " cell 29: Offset 65535 out of range 3399..4092; and 29 more");
     BOOST_TEST(msg.find('\n') == std::string::npos);
   }
   BOOST_TEST((read_bytes(t.db()) == bytes));
@@ -377,16 +380,15 @@ BOOST_AUTO_TEST_CASE(killed_writer_loses_nothing) {
   std::uniform_int_distribution<int> extra_us(0, 12000);
   for (int round = 0; round < 4; ++round) {
     BOOST_TEST_CONTEXT("round " << round) {
-      const int last = commit_until_killed(t.state(), round, 8,
-                                           std::chrono::microseconds(extra_us(rng)));
+      const int last =
+          commit_until_killed(t.state(), round, 8, std::chrono::microseconds(extra_us(rng)));
       store s(t.state());  // runs quick_check
       raw_db raw(t.db());
       BOOST_TEST(raw.rows("PRAGMA integrity_check") == std::vector<std::string>{"ok"});
       for (int i = 0; i <= last; ++i) {
         const std::string id = std::to_string(round) + "_" + std::to_string(i);
         BOOST_TEST_CONTEXT(id) {
-          BOOST_TEST(keys(s.deliveries_of(id)) ==
-                     (std::vector<std::string>{id + "/a", id + "/b"}));
+          BOOST_TEST(keys(s.deliveries_of(id)) == (std::vector<std::string>{id + "/a", id + "/b"}));
         }
       }
       const auto events = std::stoll(raw.rows("SELECT count(*) FROM events").at(0));

@@ -27,10 +27,14 @@ constexpr double almost_one = 0.999999;
 
 std::string phase_name(session_phase p) {
   switch (p) {
-    case session_phase::active: return "active";
-    case session_phase::done_stopped: return "done_stopped";
-    case session_phase::not_found: return "not_found";
-    case session_phase::timed_out: return "timed_out";
+    case session_phase::active:
+      return "active";
+    case session_phase::done_stopped:
+      return "done_stopped";
+    case session_phase::not_found:
+      return "not_found";
+    case session_phase::timed_out:
+      return "timed_out";
   }
   return "?";
 }
@@ -113,10 +117,10 @@ struct step {
   session_phase phase = session_phase::active;
   std::int64_t delay_lo = 0;  // inclusive bounds on the delay, checked when !stop
   std::int64_t delay_hi = 0;
-  double u1 = 0.5;  // backoff randomness
-  double u2 = 0.5;  // jitter randomness; 0.5 means no jitter
-  std::optional<int> failures;                  // expected afterwards
-  std::optional<std::int64_t> waiting_since;    // expected afterwards
+  double u1 = 0.5;                            // backoff randomness
+  double u2 = 0.5;                            // jitter randomness; 0.5 means no jitter
+  std::optional<int> failures;                // expected afterwards
+  std::optional<std::int64_t> waiting_since;  // expected afterwards
 };
 
 // A step whose delay is exactly `delay` ms.
@@ -136,8 +140,7 @@ step near(poll_outcome o, std::int64_t now, bool persist, std::int64_t delay) {
 }
 
 // A step that stops the session in `phase`.
-step stops(poll_outcome o, std::int64_t now, std::vector<std::string> events,
-           session_phase phase) {
+step stops(poll_outcome o, std::int64_t now, std::vector<std::string> events, session_phase phase) {
   step s{std::move(o), now, std::move(events), true, true, phase};
   return s;
 }
@@ -201,28 +204,29 @@ BOOST_AUTO_TEST_SUITE(tracker)
 
 BOOST_AUTO_TEST_CASE(success_cadence) {
   const std::vector<scenario> scenarios{
-      {"first poll processing", base_policy(),
-       {at(ok(processing), t0, {}, true, 4000)}},
-      {"jitter never below interval nor above the blind cap", base_policy(),
+      {"first poll processing", base_policy(), {at(ok(processing), t0, {}, true, 4000)}},
+      {"jitter never below interval nor above the blind cap",
+       base_policy(),
        {with(at(ok(processing), t0, {}, true, 0), 0.5, 0.0, 4000, 4000),
         with(at(ok(processing), t0 + 4000, {}, false, 0), 0.5, almost_one, 8799, 8800),
         with(at(ok(processing), t0 + 12000, {}, false, 0), 0.5, 0.0, 14400, 14400),
         with(at(ok(processing), t0 + 28000, {}, false, 0), 0.5, almost_one, 32000, 32000),
         with(at(ok(processing), t0 + 60000, {}, false, 0), 0.5, 0.0, 28800, 28800)}},
-      {"unchanged polls grow to the blind cap", base_policy(),
-       {at(ok(processing), t0, {}, true, 4000),
-        at(ok(processing), t0 + 4000, {}, false, 8000),
+      {"unchanged polls grow to the blind cap",
+       base_policy(),
+       {at(ok(processing), t0, {}, true, 4000), at(ok(processing), t0 + 4000, {}, false, 8000),
         at(ok(processing), t0 + 12000, {}, false, 16000),
         at(ok(processing), t0 + 28000, {}, false, 32000),
         at(ok(processing), t0 + 60000, {}, false, 32000),
         at(ok(processing), t0 + 92000, {}, false, 32000)}},
-      {"a total of 0 predicts nothing", base_policy(),
+      {"a total of 0 predicts nothing",
+       base_policy(),
        {at(ok(processing, 0, 0, 0), t0, {}, true, 4000),
         at(ok(processing, 10, 0, 0), t0 + 4000, {}, false, 4000),
         at(ok(processing, 10, 0, 0), t0 + 8000, {}, false, 8000)}},
-      {"304 grows the gap like an unchanged 200", base_policy(),
-       {at(ok(processing), t0, {}, true, 4000),
-        at(not_modified(), t0 + 4000, {}, false, 8000),
+      {"304 grows the gap like an unchanged 200",
+       base_policy(),
+       {at(ok(processing), t0, {}, true, 4000), at(not_modified(), t0 + 4000, {}, false, 8000),
         at(not_modified(), t0 + 12000, {}, false, 16000),
         at(not_modified(), t0 + 28000, {}, false, 32000),
         at(not_modified(), t0 + 60000, {}, false, 32000),
@@ -235,7 +239,8 @@ BOOST_AUTO_TEST_CASE(success_cadence) {
 BOOST_AUTO_TEST_CASE(progress_predicts_the_finish) {
   const std::vector<scenario> scenarios{
       // 2.5 profiles a second throughout: 100 at t0 + 40 s.
-      {"steady progress: closer polls as the finish nears", base_policy(),
+      {"steady progress: closer polls as the finish nears",
+       base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
         // 90 to go at 2.5/s is 36 s, but 4 s of evidence only reach 12 s ahead.
         at(ok(processing, 10), t0 + 4000, {}, false, 12000),
@@ -246,16 +251,19 @@ BOOST_AUTO_TEST_CASE(progress_predicts_the_finish) {
         // 0.8 s to go: never sooner than interval.
         at(ok(processing, 98), t0 + 39352, {}, false, 4000),
         stops(ok(done, 100), t0 + 43352, {ev_done}, session_phase::done_stopped)}},
-      {"jitter only shortens a gap towards the finish", base_policy(),
+      {"jitter only shortens a gap towards the finish",
+       base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
         with(at(ok(processing, 10), t0 + 4000, {}, false, 0), 0.5, almost_one, 12000, 12000),
         with(at(ok(processing, 40), t0 + 16000, {}, false, 0), 0.5, 0.0, 15119, 15121)}},
-      {"the rate counts from the last poll before anything matched", base_policy(),
+      {"the rate counts from the last poll before anything matched",
+       base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
         at(ok(processing, 0), t0 + 4000, {}, false, 8000),
         // 10 in the 8 s since t0 + 4 s: 90 to go is 72 s; 3 * 8 s of evidence.
         at(ok(processing, 10), t0 + 12000, {}, false, 24000)}},
-      {"matched reached total without done: growth from interval", base_policy(),
+      {"matched reached total without done: growth from interval",
+       base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
         // 4 s to go: 4 * (1 - 0.5 * 4/8) = 3 s, so interval.
         at(ok(processing, 50), t0 + 4000, {}, false, 4000),
@@ -286,28 +294,32 @@ BOOST_AUTO_TEST_CASE(progress_history_restarts) {
         at(ok(processing, 41), t0 + 131240, {}, false, 4000),
         // 4 in 4 s: 55 to go is 55 s, 3 * 4 s of evidence.
         at(ok(processing, 45), t0 + 135240, {}, false, 12000)}},
-      {"fewer matched than before restarts the history", base_policy(),
+      {"fewer matched than before restarts the history",
+       base_policy(),
        {at(ok(processing, 0, 0, 1000), t0, {}, true, 4000),
         at(ok(processing, 100, 0, 1000), t0 + 4000, {}, false, 12000),
         at(ok(processing, 50, 0, 1000), t0 + 16000, {}, true, 4000),
         // 100 in 4 s since the drop: 850 to go is 34 s; 3 * 4 s of evidence.
         at(ok(processing, 150, 0, 1000), t0 + 20000, {}, false, 12000)}},
-      {"a new total restarts the history", base_policy(),
+      {"a new total restarts the history",
+       base_policy(),
        {at(ok(processing, 0, 0, 1000), t0, {}, true, 4000),
         at(ok(processing, 100, 0, 1000), t0 + 4000, {}, false, 12000),
         at(ok(processing, 200, 0, 2000), t0 + 16000, {}, true, 4000),
         at(ok(processing, 300, 0, 2000), t0 + 20000, {}, false, 12000)}},
-      {"a status change restarts the history", base_policy(),
+      {"a status change restarts the history",
+       base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
         at(ok(processing, 10), t0 + 4000, {}, false, 12000),
         at(ok(fetching_more, 20), t0 + 16000, {}, true, 4000)}},
-      {"a failure keeps the history; backoff is unchanged", base_policy(),
+      {"a failure keeps the history; backoff is unchanged",
+       base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
         at(ok(processing, 10), t0 + 4000, {}, false, 12000),
         expect_failures(at(failure(poll_outcome::kind::server_error), t0 + 16000, {}, false, 500),
                         1),
-        expect_failures(at(failure(poll_outcome::kind::network_error), t0 + 16500, {}, false,
-                           1000), 2),
+        expect_failures(at(failure(poll_outcome::kind::network_error), t0 + 16500, {}, false, 1000),
+                        2),
         // 40 in 17.5 s: 60 to go is 26.25 s, aimed at 26.25 * (1 - 0.5 * 26.25/43.75).
         expect_failures(near(ok(processing, 40), t0 + 17500, false, 18375), 0)}},
   };
@@ -322,7 +334,8 @@ BOOST_AUTO_TEST_CASE(fixed_poller_configuration) {
   p.cadence.multiplier = 1.0;
   p.cadence.jitter = 0.0;
   const std::vector<scenario> scenarios{
-      {"fixed", p,
+      {"fixed",
+       p,
        {with(at(ok(processing, 0), t0, {}, true, 5000), 0.5, 0.0, 5000, 5000),
         with(at(ok(processing, 10), t0 + 5000, {}, false, 5000), 0.5, almost_one, 5000, 5000),
         at(ok(processing, 10), t0 + 10000, {}, false, 5000),
@@ -336,18 +349,21 @@ BOOST_AUTO_TEST_CASE(fixed_poller_configuration) {
 
 BOOST_AUTO_TEST_CASE(done_events) {
   const std::vector<scenario> scenarios{
-      {"processing -> done stops", base_policy(),
+      {"processing -> done stops",
+       base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
         // 16 s to go after 4 s: 16 * (1 - 0.5 * 16/20) = 9.6 s.
         at(ok(processing, 20), t0 + 4000, {}, false, 9600),
         stops(ok(done, 50), t0 + 8000, {ev_done}, session_phase::done_stopped)}},
-      {"first observation already done", base_policy(),
+      {"first observation already done",
+       base_policy(),
        {stops(ok(done, 50), t0, {ev_done}, session_phase::done_stopped)}},
-      {"first observation done, watch", watch_policy(),
+      {"first observation done, watch",
+       watch_policy(),
        {at(ok(done, 50), t0, {ev_done}, true, 60000)}},
-      {"after_done watch: a Fetch More cycle fires a second done", watch_policy(),
-       {at(ok(processing), t0, {}, true, 4000),
-        at(ok(done, 50), t0 + 4000, {ev_done}, true, 60000),
+      {"after_done watch: a Fetch More cycle fires a second done",
+       watch_policy(),
+       {at(ok(processing), t0, {}, true, 4000), at(ok(done, 50), t0 + 4000, {ev_done}, true, 60000),
         at(ok(done, 50), t0 + 64000, {}, false, 60000),
         at(not_modified(), t0 + 124000, {}, false, 60000),
         at(ok(fetching_more, 50), t0 + 184000, {}, true, 4000),
@@ -356,15 +372,18 @@ BOOST_AUTO_TEST_CASE(done_events) {
         at(ok(fetching_more, 70), t0 + 196000, {}, false, 8400),
         at(ok(done, 90, 1), t0 + 200000, {ev_done}, true, 60000),
         at(ok(done, 90, 1), t0 + 260000, {}, false, 60000)}},
-      {"done keeps polling at max_interval, jittered shorter only", watch_policy(),
+      {"done keeps polling at max_interval, jittered shorter only",
+       watch_policy(),
        {with(at(ok(done, 5), t0, {ev_done}, true, 0), 0.5, 0.0, 54000, 54000),
         with(at(ok(done, 5), t0 + 60000, {}, false, 0), 0.5, almost_one, 60000, 60000)}},
-      {"done -> done with the counter bumped (cycle missed)", watch_policy(),
+      {"done -> done with the counter bumped (cycle missed)",
+       watch_policy(),
        {at(ok(done, 50, 0), t0, {ev_done}, true, 60000),
         at(ok(done, 80, 1), t0 + 60000, {ev_done}, true, 60000),
         at(ok(done, 80, 1), t0 + 120000, {}, false, 60000),
         at(ok(done, 95, 3), t0 + 180000, {ev_done}, true, 60000)}},
-      {"restarted from a done row with counter 2, watch", watch_policy(),
+      {"restarted from a done row with counter 2, watch",
+       watch_policy(),
        {at(ok(done, 80, 2), t0, {ev_done}, true, 60000)}},
   };
   for (const auto& sc : scenarios) run(sc);
@@ -372,25 +391,28 @@ BOOST_AUTO_TEST_CASE(done_events) {
 
 BOOST_AUTO_TEST_CASE(status_events) {
   const std::vector<scenario> scenarios{
-      {"status events, watch", watch_policy(true),
-       {at(ok(processing), t0, {}, true, 4000),
-        at(ok(processing, 5), t0 + 4000, {}, false, 12000),
+      {"status events, watch",
+       watch_policy(true),
+       {at(ok(processing), t0, {}, true, 4000), at(ok(processing, 5), t0 + 4000, {}, false, 12000),
         at(ok(done, 9), t0 + 8000, {ev_changed, ev_done}, true, 60000),
         at(ok(done, 9), t0 + 68000, {}, false, 60000),
         at(ok(fetching_more, 9), t0 + 128000, {ev_changed}, true, 4000),
         at(ok(fetching_more, 9), t0 + 132000, {}, false, 8000),
         at(ok(done, 19, 1), t0 + 140000, {ev_changed, ev_done}, true, 60000)}},
-      {"status events, first observation done", watch_policy(true),
+      {"status events, first observation done",
+       watch_policy(true),
        {at(ok(done, 9), t0, {ev_done}, true, 60000)}},
-      {"status events, first observation fetching_more", watch_policy(true),
+      {"status events, first observation fetching_more",
+       watch_policy(true),
        {at(ok(fetching_more, 9), t0, {}, true, 4000),
         at(ok(processing, 9), t0 + 4000, {ev_changed}, true, 4000)}},
-      {"status events, stop", stop_policy(true),
+      {"status events, stop",
+       stop_policy(true),
        {at(ok(processing), t0, {}, true, 4000),
         stops(ok(done, 3), t0 + 4000, {ev_changed, ev_done}, session_phase::done_stopped)}},
-      {"status events off: no status_changed", watch_policy(false),
-       {at(ok(processing), t0, {}, true, 4000),
-        at(ok(fetching_more), t0 + 4000, {}, true, 4000),
+      {"status events off: no status_changed",
+       watch_policy(false),
+       {at(ok(processing), t0, {}, true, 4000), at(ok(fetching_more), t0 + 4000, {}, true, 4000),
         at(ok(done), t0 + 8000, {ev_done}, true, 60000)}},
   };
   for (const auto& sc : scenarios) run(sc);
@@ -398,14 +420,17 @@ BOOST_AUTO_TEST_CASE(status_events) {
 
 BOOST_AUTO_TEST_CASE(not_found) {
   const std::vector<scenario> scenarios{
-      {"404 after a poll", base_policy(),
+      {"404 after a poll",
+       base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
         stops(failure(poll_outcome::kind::not_found), t0 + 4000, {ev_not_found},
               session_phase::not_found)}},
-      {"404 on the first poll", base_policy(),
+      {"404 on the first poll",
+       base_policy(),
        {stops(failure(poll_outcome::kind::not_found), t0, {ev_not_found},
               session_phase::not_found)}},
-      {"404 while watching a done session", watch_policy(),
+      {"404 while watching a done session",
+       watch_policy(),
        {at(ok(done), t0, {ev_done}, true, 60000),
         stops(failure(poll_outcome::kind::not_found), t0 + 60000, {ev_not_found},
               session_phase::not_found)}},
@@ -416,40 +441,45 @@ BOOST_AUTO_TEST_CASE(not_found) {
 BOOST_AUTO_TEST_CASE(failures_back_off) {
   using k = poll_outcome::kind;
   const std::vector<scenario> scenarios{
-      {"each failure kind backs off", base_policy(),
+      {"each failure kind backs off",
+       base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
         expect_failures(at(failure(k::server_error), t0 + 4000, {}, false, 500), 1),
         expect_failures(at(failure(k::network_error), t0 + 5000, {}, false, 1000), 2),
         expect_failures(at(failure(k::bad_response), t0 + 6000, {}, false, 2000), 3),
         expect_failures(at(failure(k::rate_limited), t0 + 8000, {}, false, 4000), 4),
-        expect_failures(with(at(failure(k::server_error), t0 + 12000, {}, false, 0), 0.0, 0.5,
-                             1, 1), 5),
-        expect_failures(with(at(failure(k::server_error), t0 + 13000, {}, false, 0),
-                             almost_one, 0.5, 31999, 32000), 6),
+        expect_failures(
+            with(at(failure(k::server_error), t0 + 12000, {}, false, 0), 0.0, 0.5, 1, 1), 5),
+        expect_failures(with(at(failure(k::server_error), t0 + 13000, {}, false, 0), almost_one,
+                             0.5, 31999, 32000),
+                        6),
         // A success resets failures; the gap resumes from where it was.
         expect_failures(at(ok(processing), t0 + 50000, {}, false, 8000), 0),
         expect_failures(at(failure(k::server_error), t0 + 58000, {}, false, 500), 1),
         expect_failures(at(not_modified(), t0 + 59000, {}, false, 16000), 0),
         expect_failures(at(failure(k::network_error), t0 + 75000, {}, false, 500), 1)}},
-      {"Retry-After is a floor", base_policy(),
+      {"Retry-After is a floor",
+       base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
         expect_failures(at(failure(k::rate_limited, 30000ms), t0 + 4000, {}, false, 30000), 1),
         with(at(failure(k::rate_limited, 30000ms), t0 + 34000, {}, false, 0), almost_one, 0.5,
              30000, 30000),
-        with(at(failure(k::server_error, 1500ms), t0 + 64000, {}, false, 0), 0.0, 0.5, 1500,
-             1500),
+        with(at(failure(k::server_error, 1500ms), t0 + 64000, {}, false, 0), 0.0, 0.5, 1500, 1500),
         // The floor below the drawn backoff changes nothing: failure 4 at u=0.5 is 4000.
         expect_failures(at(failure(k::server_error, 10ms), t0 + 66000, {}, false, 4000), 4)}},
-      {"full-jitter bounds across failures", base_policy(),
+      {"full-jitter bounds across failures",
+       base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
         with(at(failure(k::network_error), t0 + 1, {}, false, 0), 0.0, 0.5, 1, 1),
         with(at(failure(k::network_error), t0 + 2, {}, false, 0), almost_one, 0.5, 1999, 2000),
         with(at(failure(k::network_error), t0 + 3, {}, false, 0), almost_one, 0.5, 3999, 4000),
         with(at(failure(k::network_error), t0 + 4, {}, false, 0), 0.25, 0.5, 2000, 2000)}},
-      {"failures before any 200", base_policy(),
+      {"failures before any 200",
+       base_policy(),
        {expect_failures(at(failure(k::network_error), t0, {}, false, 500), 1),
         expect_failures(at(ok(processing), t0 + 500, {}, true, 4000), 0)}},
-      {"a failure while watching a done session backs off, no event", watch_policy(),
+      {"a failure while watching a done session backs off, no event",
+       watch_policy(),
        {at(ok(done), t0, {ev_done}, true, 60000),
         expect_failures(at(failure(k::server_error), t0 + 60000, {}, false, 500), 1),
         expect_failures(at(ok(done), t0 + 60500, {}, false, 60000), 0)}},
@@ -460,39 +490,43 @@ BOOST_AUTO_TEST_CASE(failures_back_off) {
 BOOST_AUTO_TEST_CASE(give_up_after) {
   using k = poll_outcome::kind;
   const std::vector<scenario> scenarios{
-      {"processing past give_up_after times out once", base_policy(),
+      {"processing past give_up_after times out once",
+       base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
         at(ok(processing, 1), t0 + hour - 1, {}, false, 60000),
         stops(ok(processing, 1), t0 + hour + 1, {ev_timeout}, session_phase::timed_out)}},
-      {"timeout on a 304", base_policy(),
+      {"timeout on a 304",
+       base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
         stops(not_modified(), t0 + hour + 1, {ev_timeout}, session_phase::timed_out)}},
-      {"timeout on a failure", base_policy(),
+      {"timeout on a failure",
+       base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
         stops(failure(k::server_error), t0 + hour + 1, {ev_timeout}, session_phase::timed_out)}},
-      {"timeout when the API never answered 200", base_policy(),
+      {"timeout when the API never answered 200",
+       base_policy(),
        {at(failure(k::network_error), t0, {}, false, 500),
-        stops(failure(k::network_error), t0 + 2 * hour, {ev_timeout},
-              session_phase::timed_out)}},
-      {"a done session never times out", watch_policy(),
-       {at(ok(processing), t0, {}, true, 4000),
-        at(ok(done), t0 + 1000, {ev_done}, true, 60000),
+        stops(failure(k::network_error), t0 + 2 * hour, {ev_timeout}, session_phase::timed_out)}},
+      {"a done session never times out",
+       watch_policy(),
+       {at(ok(processing), t0, {}, true, 4000), at(ok(done), t0 + 1000, {ev_done}, true, 60000),
         at(ok(done), t0 + 10 * hour, {}, false, 60000),
         at(not_modified(), t0 + 20 * hour, {}, false, 60000),
         at(failure(k::server_error), t0 + 30 * hour, {}, false, 500)}},
-      {"done exactly when give_up_after passed fires done, not timeout", base_policy(),
+      {"done exactly when give_up_after passed fires done, not timeout",
+       base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
         stops(ok(done), t0 + 2 * hour, {ev_done}, session_phase::done_stopped)}},
-      {"waiting_since resets when a Fetch More cycle starts", watch_policy(),
+      {"waiting_since resets when a Fetch More cycle starts",
+       watch_policy(),
        {expect_waiting_since(at(ok(processing), t0, {}, true, 4000), t0),
         expect_waiting_since(at(ok(done), t0 + 1000, {ev_done}, true, 60000), t0),
         at(ok(done), t0 + 3 * hour, {}, false, 60000),
         expect_waiting_since(at(ok(fetching_more), t0 + 3 * hour + 500, {}, true, 4000),
                              t0 + 3 * hour + 500),
-        expect_waiting_since(
-            at(ok(fetching_more, 5), t0 + 4 * hour + 499, {}, false, 60000), t0 + 3 * hour + 500),
-        stops(ok(fetching_more, 5), t0 + 4 * hour + 501, {ev_timeout},
-              session_phase::timed_out)}},
+        expect_waiting_since(at(ok(fetching_more, 5), t0 + 4 * hour + 499, {}, false, 60000),
+                             t0 + 3 * hour + 500),
+        stops(ok(fetching_more, 5), t0 + 4 * hour + 501, {ev_timeout}, session_phase::timed_out)}},
   };
   for (const auto& sc : scenarios) run(sc);
 }
@@ -526,8 +560,8 @@ BOOST_AUTO_TEST_CASE(from_row_round_trip) {
   BOOST_TEST(s.failures == 0);
   BOOST_TEST(phase_name(s.phase) == "active");
 
-  for (const auto ph : {session_phase::done_stopped, session_phase::not_found,
-                        session_phase::timed_out}) {
+  for (const auto ph :
+       {session_phase::done_stopped, session_phase::not_found, session_phase::timed_out}) {
     row.phase = ph;
     BOOST_TEST_CONTEXT(phase_name(ph)) {
       BOOST_TEST(phase_name(fjwatch::from_row(row).phase) == phase_name(ph));

@@ -31,12 +31,17 @@ struct counter final : YAML::EventHandler {
   void OnDocumentEnd() override { ++events; }
   void OnNull(const YAML::Mark&, YAML::anchor_t) override { ++events; }
   void OnAlias(const YAML::Mark&, YAML::anchor_t) override { ++events; }
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override { ++events; }
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    ++events;
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
     ++events;
   }
   void OnSequenceEnd() override { ++events; }
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
     ++events;
   }
   void OnMapEnd() override { ++events; }
@@ -55,7 +60,8 @@ bool takes_fast_path(const std::string& text) {
 std::vector<std::string> facts(const watch_load& load) {
   std::vector<std::string> out{load.usable ? "usable" : "unusable"};
   for (const auto& e : load.list.entries) {
-    std::string s = "L" + std::to_string(e.line) + " " + std::string(e.id.view()) + " label=" + e.label;
+    std::string s =
+        "L" + std::to_string(e.line) + " " + std::string(e.id.view()) + " label=" + e.label;
     if (e.actions) {
       s += " actions=";
       for (const auto& a : *e.actions) s += a + ",";
@@ -76,7 +82,9 @@ void check_same(const std::string& text) {
     for (const auto& l : v) out += "\n  " + l;
     return out;
   };
-  BOOST_TEST(fast == slow, "differs on:\n" << text << "\nfast path:" << lines(fast) << "\nyaml-cpp:" << lines(slow));
+  BOOST_TEST(fast == slow, "differs on:\n"
+                               << text << "\nfast path:" << lines(fast)
+                               << "\nyaml-cpp:" << lines(slow));
 }
 
 // A random watch list from pieces that are plain, and pieces that are not (rarer when `plain`).
@@ -85,30 +93,69 @@ std::string random_list(std::mt19937& rng, bool plain) {
   std::string t;
   if (pick(4) == 0) t += "# header \xc3\xbc\n\n";
   const int shape = pick(plain ? 60 : 20);
-  t += shape == 0 ? "sessions: []\n" : shape == 1 ? "other: 1\nsessions:\n" : pick(3) == 0 ? "sessions:  # ids\n" : "sessions:\n";
+  t += shape == 0     ? "sessions: []\n"
+       : shape == 1   ? "other: 1\nsessions:\n"
+       : pick(3) == 0 ? "sessions:  # ids\n"
+                      : "sessions:\n";
   const std::string pad(static_cast<std::size_t>(pick(3) * 2), ' ');
   const std::string deeper = pad + "  ";
   const int n = pick(12);
   for (int i = 0; i < n; ++i) {
     const std::string id = hex(pick(8));
     switch (pick(plain ? 60 : 17)) {
-      case 0: t += pad + "- " + id + "  # note\n"; break;
-      case 1: t += pad + "- 69F45196C8BBF1CE65B5BCD6\n"; break;
-      case 2: t += pad + "- " + id.substr(1) + "\n"; break;
-      case 3: t += pad + "- null\n"; break;
-      case 4: t += pad + "- { id: " + id + ", label: \"a # b\", actions: [journal] }\n"; break;
-      case 5: t += pad + "- { id: " + id + ", actions: [nope] }\n"; break;
-      case 6: t += pad + "- id: " + id + "\n" + deeper + "label: \"Pune \\\"NET\\\"\"\n"; break;
-      case 7: t += pad + "-\n" + deeper + id + "\n"; break;
-      case 8: t += pad + "- id: " + id + "\n" + deeper + (pick(2) ? "colour: red\n" : "no colon\n"); break;
-      case 9: t += deeper + "# indented comment \xe2\x82\xac\n\n"; break;
-      case 10: t += pad + "- " + id + "\n" + deeper + "0000\n"; break;  // a scalar that goes on
-      case 11: t += pick(4) == 0 ? pad + "- &a " + id + "\n" : pad + "- 'it''s'\n"; break;
-      case 12: t += pick(4) == 0 ? pad + "- \"" + id + "\n" + deeper + "x\"\n" : pad + "-   " + id + "   \n"; break;
-      case 13: t += pick(6) == 0 ? pad.substr(0, pad.size() / 2) + " - " + id + "\n" : pad + "- " + id + "\n"; break;
-      case 14: t += pad + "- " + id + "#not a comment\n"; break;
-      case 15: t += pad + "- " + id + "0\n"; break;
-      default: t += pad + "- " + id + "\n"; break;
+      case 0:
+        t += pad + "- " + id + "  # note\n";
+        break;
+      case 1:
+        t += pad + "- 69F45196C8BBF1CE65B5BCD6\n";
+        break;
+      case 2:
+        t += pad + "- " + id.substr(1) + "\n";
+        break;
+      case 3:
+        t += pad + "- null\n";
+        break;
+      case 4:
+        t += pad + "- { id: " + id + ", label: \"a # b\", actions: [journal] }\n";
+        break;
+      case 5:
+        t += pad + "- { id: " + id + ", actions: [nope] }\n";
+        break;
+      case 6:
+        t += pad + "- id: " + id + "\n" + deeper + "label: \"Pune \\\"NET\\\"\"\n";
+        break;
+      case 7:
+        t += pad + "-\n" + deeper + id + "\n";
+        break;
+      case 8:
+        t += pad + "- id: " + id + "\n" + deeper + (pick(2) ? "colour: red\n" : "no colon\n");
+        break;
+      case 9:
+        t += deeper + "# indented comment \xe2\x82\xac\n\n";
+        break;
+      case 10:
+        t += pad + "- " + id + "\n" + deeper + "0000\n";
+        break;  // a scalar that goes on
+      case 11:
+        t += pick(4) == 0 ? pad + "- &a " + id + "\n" : pad + "- 'it''s'\n";
+        break;
+      case 12:
+        t += pick(4) == 0 ? pad + "- \"" + id + "\n" + deeper + "x\"\n"
+                          : pad + "-   " + id + "   \n";
+        break;
+      case 13:
+        t += pick(6) == 0 ? pad.substr(0, pad.size() / 2) + " - " + id + "\n"
+                          : pad + "- " + id + "\n";
+        break;
+      case 14:
+        t += pad + "- " + id + "#not a comment\n";
+        break;
+      case 15:
+        t += pad + "- " + id + "0\n";
+        break;
+      default:
+        t += pad + "- " + id + "\n";
+        break;
     }
   }
   if (pick(10) == 0 && !t.empty()) t.pop_back();  // no final line break
@@ -156,7 +203,8 @@ BOOST_AUTO_TEST_CASE(which_texts_take_it) {
 BOOST_AUTO_TEST_CASE(problems_keep_their_positions) {
   const std::string a = hex(1), b = hex(2);
   const std::string text = "sessions:\n  - " + a + "\n  - " + a.substr(2) + "\n  - { id: " + a +
-                           ", label: L }\n  -\n    " + b + "\n  - id: " + b + "\n    colour: red\n  - null\n";
+                           ", label: L }\n  -\n    " + b + "\n  - id: " + b +
+                           "\n    colour: red\n  - null\n";
   BOOST_TEST(!takes_fast_path(text));
   check_same(text);
   const auto load = fjwatch::parse_watch_list(text, "w.yaml", known);

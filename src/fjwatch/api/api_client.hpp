@@ -20,7 +20,7 @@
 namespace fjwatch {
 
 struct api_target {
-  url_parts base;        // from api.base_url; https unless allow_insecure_http was set
+  url_parts base;         // from api.base_url; https unless allow_insecure_http was set
   millis timeout{10000};  // whole request: connect (if needed) to the last byte
 };
 

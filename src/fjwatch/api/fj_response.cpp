@@ -177,7 +177,8 @@ poll_outcome classify_response(int status, const response_headers& headers, std:
   out.ratelimit_remaining = parse_header_int(headers.ratelimit_remaining);
   out.ratelimit_reset = seconds_header(headers.ratelimit_reset);
   out.retry_after = parse_retry_after(headers.retry_after, now);
-  if (!out.retry_after && !headers.retry_after.empty()) out.retry_after_ignored = echo(headers.retry_after);
+  if (!out.retry_after && !headers.retry_after.empty())
+    out.retry_after_ignored = echo(headers.retry_after);
   // RateLimit-Reset says when the window resets, which only matters once it is exhausted.
   if (!out.retry_after && status == 429) out.retry_after = out.ratelimit_reset;
 
@@ -215,10 +216,9 @@ poll_outcome classify_response(int status, const response_headers& headers, std:
 
 void check_answer_is_for(poll_outcome& out, std::string_view requested) {
   if (out.what != poll_outcome::kind::ok || !out.session) return;
-  const auto same = std::equal(out.session->id.begin(), out.session->id.end(), requested.begin(),
-                               requested.end(), [](char a, char b) {
-                                 return std::tolower(static_cast<unsigned char>(a)) == b;
-                               });
+  const auto same =
+      std::equal(out.session->id.begin(), out.session->id.end(), requested.begin(), requested.end(),
+                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
   if (same) return;
   out.what = poll_outcome::kind::bad_response;
   out.reason = "answer for another session (" + echo(out.session->id) + ")";

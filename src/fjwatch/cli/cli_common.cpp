@@ -15,7 +15,8 @@ namespace fjwatch::cli {
 
 namespace fs = std::filesystem;
 
-result<std::string> option_value(std::span<const std::string> args, std::size_t& i, std::string_view what) {
+result<std::string> option_value(std::span<const std::string> args, std::size_t& i,
+                                 std::string_view what) {
   if (i + 1 == args.size() || args[i + 1].empty()) {
     return fail(args[i] + " needs " + std::string(what));
   }

@@ -77,8 +77,8 @@ int run_check(const std::string& config_path, std::ostream& out, std::ostream& e
   }
   if (!wl.usable) status = exit_config;
   out << config_path << ": " << (status == exit_ok ? "ok" : "problems found") << " ("
-            << cfg.actions.size() << " actions, " << wl.list.entries.size() << " sessions in "
-            << cfg.watchlist << ")\n";
+      << cfg.actions.size() << " actions, " << wl.list.entries.size() << " sessions in "
+      << cfg.watchlist << ")\n";
   return status;
 }
 
@@ -124,8 +124,7 @@ int run_daemon(const std::string& config_path) {
   if (!ioc.stopped()) ioc.run_for(stop_grace);
   if (!ioc.stopped()) {
     // Something ignored the stop: leave as a crash would, the store is consistent at every commit.
-    log::error("daemon.stop_forced",
-               {{"grace_ms", static_cast<std::int64_t>(stop_grace.count())}});
+    log::error("daemon.stop_forced", {{"grace_ms", static_cast<std::int64_t>(stop_grace.count())}});
     std::fflush(stderr);
     std::_Exit(exit_failure);
   }

@@ -19,10 +19,10 @@ namespace {
 // One entry of the watch list with what the database knows of it.
 struct listed {
   const watch_entry* entry = nullptr;
-  std::vector<std::string> actions;   // entry_actions(): the entry's, or the config's defaults
+  std::vector<std::string> actions;  // entry_actions(): the entry's, or the config's defaults
   bool default_actions = false;
   std::optional<session_row> row;    // nullopt: never seen by the daemon, or no database
-  std::optional<std::int64_t> done;   // session.done events; nullopt without a row
+  std::optional<std::int64_t> done;  // session.done events; nullopt without a row
 };
 
 std::string joined(const std::vector<std::string>& names) {
@@ -33,7 +33,8 @@ std::string joined(const std::vector<std::string>& names) {
 
 // The entries joined with their rows; `db` may be null.
 std::vector<listed> gather(const watch_list& list, const config& cfg, store* db) {
-  const auto done = db ? db->count_events_by_session(event_type::done) : std::map<std::string, std::int64_t, std::less<>>{};
+  const auto done = db ? db->count_events_by_session(event_type::done)
+                       : std::map<std::string, std::int64_t, std::less<>>{};
   std::vector<listed> out;
   for (const watch_entry& e : list.entries) {
     listed l{&e, entry_actions(cfg, e.actions), !e.actions.has_value(), std::nullopt, std::nullopt};
@@ -75,12 +76,14 @@ void print_rows(const std::vector<listed>& rows, std::ostream& out) {
       {"ID", "LABEL", "ACTIONS", "STATUS", "MATCHED", "PHASE", "LAST CHANGE", "DONE"}};
   for (const listed& l : rows) {
     const bool polled = l.row && l.row->status;
-    lines.push_back({std::string(l.entry->id.view()), l.entry->label.empty() ? "-" : l.entry->label,
-                     joined(l.actions) + (l.default_actions ? " (default)" : ""),
-                     polled ? std::string(to_string(*l.row->status)) : "-",
-                     polled ? std::to_string(l.row->matched) + "/" + std::to_string(l.row->total_for_matching) : "-",
-                     l.row ? std::string(to_string(l.row->phase)) : "-",
-                     polled ? local_time(l.row->last_change_ms) : "-", l.done ? std::to_string(*l.done) : "-"});
+    lines.push_back(
+        {std::string(l.entry->id.view()), l.entry->label.empty() ? "-" : l.entry->label,
+         joined(l.actions) + (l.default_actions ? " (default)" : ""),
+         polled ? std::string(to_string(*l.row->status)) : "-",
+         polled ? std::to_string(l.row->matched) + "/" + std::to_string(l.row->total_for_matching)
+                : "-",
+         l.row ? std::string(to_string(l.row->phase)) : "-",
+         polled ? local_time(l.row->last_change_ms) : "-", l.done ? std::to_string(*l.done) : "-"});
   }
   print_table(lines, out);
 }

@@ -175,8 +175,9 @@ boost::json::array to_json(const std::vector<delivery>& rows) {
 
 // The deliveries as an aligned table under a header row.
 void print_deliveries(const std::vector<delivery>& rows, std::ostream& out) {
-  std::vector<std::vector<std::string>> lines{{"EVENT", "TYPE", "SESSION", "ACTION", "STATE", "ATTEMPTS",
-                                               "LAST RESULT", "NEXT ATTEMPT", "UPDATED"}};
+  std::vector<std::vector<std::string>> lines{{"EVENT", "TYPE", "SESSION", "ACTION", "STATE",
+                                               "ATTEMPTS", "LAST RESULT", "NEXT ATTEMPT",
+                                               "UPDATED"}};
   for (const delivery& d : rows) {
     lines.push_back({d.event_id, std::string(to_string(d.type)), d.session_id, d.action,
                      std::string(to_string(d.state)), std::to_string(d.attempts),

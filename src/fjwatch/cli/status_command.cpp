@@ -26,7 +26,6 @@ namespace {
 
 namespace json = boost::json;
 
-
 constexpr millis ask_timeout{3000};
 constexpr std::string_view status_usage = "usage: fjwatch status [-c FILE] [--json]\n";
 
@@ -102,8 +101,9 @@ std::variant<answers, ask_failure> ask(const std::string& address) {
   }
   const auto sessions = control_get(address, "/sessions", ask_timeout);
   if (!sessions) {
-    return ask_failure{exit_unavailable, "the daemon at " + address +
-                                             " did not answer /sessions (" + sessions.error().what + ")"};
+    return ask_failure{
+        exit_unavailable,
+        "the daemon at " + address + " did not answer /sessions (" + sessions.error().what + ")"};
   }
   if (sessions->status != 200) {
     return ask_failure{exit_failure, "the daemon at " + address + " answered /sessions with HTTP " +
@@ -136,11 +136,12 @@ int status(const status_options& o, std::ostream& out, std::ostream& err) {
     auto health = json::parse(a.health, hec);
     auto sessions = json::parse(a.sessions, sec);
     if (hec || sec) {
-      err << "fjwatch status: the daemon at " << cfg.control << " sent something that is not JSON\n";
+      err << "fjwatch status: the daemon at " << cfg.control
+          << " sent something that is not JSON\n";
       return exit_failure;
     }
-    json::object all{{"address", cfg.control}, {"health", std::move(health)},
-                     {"sessions", std::move(sessions)}};
+    json::object all{
+        {"address", cfg.control}, {"health", std::move(health)}, {"sessions", std::move(sessions)}};
     out << json::serialize(all) << "\n";
     return exit_ok;
   }

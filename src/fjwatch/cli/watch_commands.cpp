@@ -23,18 +23,22 @@ using namespace cli;
 
 constexpr std::string_view add_usage =
     "usage: fjwatch add ID... [-c FILE] [--label TEXT] [--action NAME]... [--wait DURATION]\n";
-constexpr std::string_view remove_usage = "usage: fjwatch remove ID... [-c FILE] [--wait DURATION]\n";
+constexpr std::string_view remove_usage =
+    "usage: fjwatch remove ID... [-c FILE] [--wait DURATION]\n";
 constexpr std::string_view list_usage = "usage: fjwatch list [-c FILE] [--json]\n";
 
 enum class command { add, remove, list };
 
-std::string_view name_of(command c) { return c == command::add ? "add" : c == command::remove ? "remove" : "list"; }
+std::string_view name_of(command c) {
+  return c == command::add ? "add" : c == command::remove ? "remove" : "list";
+}
 std::string_view usage_of(command c) {
   return c == command::add ? add_usage : c == command::remove ? remove_usage : list_usage;
 }
 
 // One option that takes a value; fails with the usage error.
-result<void> read_value_option(command c, std::span<const std::string> args, std::size_t& i, watch_options& o) {
+result<void> read_value_option(command c, std::span<const std::string> args, std::size_t& i,
+                               watch_options& o) {
   const std::string& a = args[i];
   if (a == "--wait" && c != command::list) {
     auto v = option_value(args, i, "a duration like 10s");
@@ -50,7 +54,8 @@ result<void> read_value_option(command c, std::span<const std::string> args, std
   } else if (a == "--action" && c == command::add) {
     auto v = option_value(args, i, "an action name");
     if (!v) return v.error();
-    if (std::find(o.actions.begin(), o.actions.end(), *v) == o.actions.end()) o.actions.push_back(std::move(*v));
+    if (std::find(o.actions.begin(), o.actions.end(), *v) == o.actions.end())
+      o.actions.push_back(std::move(*v));
   } else {
     return fail("unknown option " + a);
   }
@@ -83,12 +88,14 @@ result<watch_options> parse(command c, std::span<const std::string> args) {
 }
 
 // The checks that need no file: every ID is a session id; nullopt after saying which is not.
-std::optional<std::vector<session_id>> valid_ids(command c, const watch_options& o, std::ostream& err) {
+std::optional<std::vector<session_id>> valid_ids(command c, const watch_options& o,
+                                                 std::ostream& err) {
   std::vector<session_id> ids;
   for (const auto& text : o.ids) {
     auto id = session_id::parse(text);
     if (!id) {
-      err << "fjwatch " << name_of(c) << ": \"" << text << "\" is not a session id (expected 24 hex characters)\n";
+      err << "fjwatch " << name_of(c) << ": \"" << text
+          << "\" is not a session id (expected 24 hex characters)\n";
       return std::nullopt;
     }
     ids.push_back(*id);
@@ -97,14 +104,15 @@ std::optional<std::vector<session_id>> valid_ids(command c, const watch_options&
 }
 
 // --action names known to the config and a --label that can be written; false after saying why.
-bool valid_additions(const watch_options& o, const config& cfg, const std::string& config_path, std::ostream& err) {
+bool valid_additions(const watch_options& o, const config& cfg, const std::string& config_path,
+                     std::ostream& err) {
   const auto names = action_names(cfg);
   for (const auto& a : o.actions) {
     if (names.contains(a)) continue;
     std::string known;
     for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-    err << "fjwatch add: --action \"" << a << "\": no such action in " << config_path << " (it has: "
-        << (known.empty() ? "none" : known) << ")\n";
+    err << "fjwatch add: --action \"" << a << "\": no such action in " << config_path
+        << " (it has: " << (known.empty() ? "none" : known) << ")\n";
     return false;
   }
   if (o.label) {
@@ -135,25 +143,28 @@ int report(std::ostream& err, command c, std::string_view what, int code) {
 // Locks, reads, edits and replaces the watch list; prints the outcome. `edit` maps the old text
 // to the edit (or why it cannot be made).
 template <class Edit>
-int edit_locked(command c, const watch_options& o, const config& cfg, std::ostream& out, std::ostream& err,
-                Edit&& edit) {
+int edit_locked(command c, const watch_options& o, const config& cfg, std::ostream& out,
+                std::ostream& err, Edit&& edit) {
   const fs::path file = edit_target(cfg.watchlist);
   auto lock = file_lock::acquire(lock_path_for(file), o.wait);
   if (!lock) return report(err, c, lock.error().what, exit_failure);
   if (!*lock) {
     return report(err, c,
-                  "another edit of " + file.string() + " held its lock " + lock_path_for(file).string() +
-                      " for " + format_duration(o.wait) + "; try again",
+                  "another edit of " + file.string() + " held its lock " +
+                      lock_path_for(file).string() + " for " + format_duration(o.wait) +
+                      "; try again",
                   exit_temporary);
   }
   // Opened without waiting: a FIFO in its place is refused at once, not read with the lock held.
   auto text = read_file_if_exists(file, max_watch_list_bytes);
-  if (!text) return report(err, c, file.string() + ": cannot read: " + text.error().what, exit_failure);
+  if (!text)
+    return report(err, c, file.string() + ": cannot read: " + text.error().what, exit_failure);
   const std::string old_text = text->value_or("");
   const auto before = parse_watch_list(old_text, cfg.watchlist, action_names(cfg));
   if (!before.usable) {
     for (const diagnostic& p : before.problems) err << p.str() << "\n";
-    return report(err, c, "the watch list does not parse; fix it first (nothing was changed)", exit_config);
+    return report(err, c, "the watch list does not parse; fix it first (nothing was changed)",
+                  exit_config);
   }
   const result<watch_edit> done = edit(old_text);
   if (!done) return report(err, c, done.error().what, exit_failure);
@@ -161,11 +172,13 @@ int edit_locked(command c, const watch_options& o, const config& cfg, std::ostre
     err << "creating " << file.string() << "\n";
   }
   if (!done->changed.empty()) {
-    if (auto w = replace_text_file(file, done->text); !w) return report(err, c, w.error().what, exit_failure);
+    if (auto w = replace_text_file(file, done->text); !w)
+      return report(err, c, w.error().what, exit_failure);
   }
   const bool adding = c == command::add;
   for (const auto& id : done->changed) {
-    out << (adding ? "added " : "removed ") << id.view() << (adding ? " to " : " from ") << file.string() << "\n";
+    out << (adding ? "added " : "removed ") << id.view() << (adding ? " to " : " from ")
+        << file.string() << "\n";
   }
   for (const auto& id : done->unchanged) {
     err << id.view() << (adding ? " is already in " : " is not in ") << file.string() << "\n";
@@ -186,7 +199,8 @@ int edit_command(command c, const watch_options& o, std::ostream& out, std::ostr
                        [&](std::string_view text) { return remove_entries(text, *ids, context); });
   }
   const watch_additions request{*ids, o.label.value_or(""), o.actions};
-  return edit_locked(c, o, *cfg, out, err, [&](std::string_view text) { return add_entries(text, request, context); });
+  return edit_locked(c, o, *cfg, out, err,
+                     [&](std::string_view text) { return add_entries(text, request, context); });
 }
 
 // Parses, prints usage or help, and runs the command.

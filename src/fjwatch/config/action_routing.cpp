@@ -25,8 +25,8 @@ std::vector<std::string> actions_for(const config& cfg,
 }
 
 bool any_action_on(const config& cfg, event_type type) {
-  return std::ranges::any_of(cfg.actions,
-                             [&](const action_config& a) { return std::ranges::count(a.on, type) > 0; });
+  return std::ranges::any_of(
+      cfg.actions, [&](const action_config& a) { return std::ranges::count(a.on, type) > 0; });
 }
 
 }  // namespace fjwatch

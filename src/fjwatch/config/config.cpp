@@ -21,14 +21,14 @@ constexpr std::size_t max_config_bytes = 1 << 20;
 constexpr std::size_t max_key_bytes = 64 << 10;
 
 constexpr std::array<std::string_view, 10> top_keys{
-    "api",     "poll", "retry",   "watchlist", "state_dir", "control", "control_allow_remote",
+    "api", "poll",    "retry",   "watchlist", "state_dir", "control", "control_allow_remote",
     "log", "actions", "defaults"};
 constexpr std::array<std::string_view, 10> api_keys{
-    "base_url", "api_key_file",        "ca_file",           "timeout", "max_in_flight",
-    "pipeline", "rate",                "allow_insecure_http", "unreachable_after",
-    "max_server_pause"};
+    "base_url",          "api_key_file",    "ca_file", "timeout",
+    "max_in_flight",     "pipeline",        "rate",    "allow_insecure_http",
+    "unreachable_after", "max_server_pause"};
 constexpr std::array<std::string_view, 7> poll_keys{
-    "interval", "max_interval", "max_blind_interval", "multiplier",
+    "interval", "max_interval",  "max_blind_interval", "multiplier",
     "jitter",   "give_up_after", "after_done"};
 constexpr std::array<std::string_view, 2> retry_keys{"initial", "max"};
 constexpr std::array<std::string_view, 2> log_keys{"level", "format"};
@@ -155,8 +155,9 @@ config read_document(config_reader& r, const YAML::Node& root, const std::string
   c.state_dir = default_state_dir();
   // A truncated or emptied file must not start a daemon on built-in defaults.
   if (root.IsNull()) {
-    r.report_at(1, 1, "no settings: the file is empty or holds only comments (write {} to run "
-                      "on every default)");
+    r.report_at(1, 1,
+                "no settings: the file is empty or holds only comments (write {} to run "
+                "on every default)");
     return c;
   }
   config_map top(r, root_entry(root), top_keys);
@@ -217,7 +218,9 @@ std::optional<std::string> key_from_file(const config& cfg, const std::string& p
 diagnostic config::problem_at(std::string_view path, std::string message) const {
   auto it = positions.find(path);
   const config_position at = it != positions.end() ? it->second : config_position{};
-  return diagnostic{.file = source, .line = at.line, .column = at.column,
+  return diagnostic{.file = source,
+                    .line = at.line,
+                    .column = at.column,
                     .message = std::string(path) + ": " + std::move(message)};
 }
 

@@ -20,11 +20,11 @@ namespace fjwatch {
 struct api_config {
   std::string base_url = "https://prod.api.futurejobs.ai";
   std::string api_key_file = "/etc/fjwatch/api-key";
-  std::string ca_file;            // extra trust anchor; the system store is always used
-  millis timeout{10'000};           // whole request, connect to last byte (100ms..10m)
-  int max_in_flight = 8;          // workers = keep-alive connections (1..256)
-  int pipeline = 1;               // requests sent at once on one connection (1..16)
-  rate rate_limit{10.0};          // key "rate": token bucket over every request
+  std::string ca_file;     // extra trust anchor; the system store is always used
+  millis timeout{10'000};  // whole request, connect to last byte (100ms..10m)
+  int max_in_flight = 8;   // workers = keep-alive connections (1..256)
+  int pipeline = 1;        // requests sent at once on one connection (1..16)
+  rate rate_limit{10.0};   // key "rate": token bucket over every request
   bool allow_insecure_http = false;
   millis unreachable_after{300'000};  // /healthz: every poll failing this long (1s..24h)
   // The longest pause of polling a server can ask for (Retry-After, RateLimit-Reset) (1s..24h).
@@ -33,11 +33,11 @@ struct api_config {
 };
 
 struct poll_config {
-  millis interval{5'000};        // first gap (100ms..1h)
-  millis max_interval{60'000};   // gap ceiling (>= interval, <= 24h)
-  millis max_blind_interval{20'000};  // gap ceiling while progress predicts nothing (100ms..24h)
-  double multiplier = 1.5;     // 1.0..10.0
-  double jitter = 0.1;         // 0.0..0.5, fraction of the gap
+  millis interval{5'000};               // first gap (100ms..1h)
+  millis max_interval{60'000};          // gap ceiling (>= interval, <= 24h)
+  millis max_blind_interval{20'000};    // gap ceiling while progress predicts nothing (100ms..24h)
+  double multiplier = 1.5;              // 1.0..10.0
+  double jitter = 0.1;                  // 0.0..0.5, fraction of the gap
   millis give_up_after{24 * 3600'000};  // then session.timeout (>= 1s)
   after_done_policy after_done = after_done_policy::stop;
   friend bool operator==(const poll_config&, const poll_config&) = default;
@@ -69,9 +69,9 @@ struct action_config {
   std::vector<std::string> secret_files;  // "secret_file": one path or a list of up to two
   std::string secret_env;                 // or the name of an environment variable
   std::map<std::string, std::string> headers;
-  millis timeout{15'000};                  // webhook 15s, command 30s (set by the parser)
+  millis timeout{15'000};  // webhook 15s, command 30s (set by the parser)
   std::string ca_file;
-  std::vector<millis> retry_schedule;     // empty: the default schedule
+  std::vector<millis> retry_schedule;  // empty: the default schedule
   bool allow_insecure_http = false;
   // webhook and command: attempts at once (webhook connections, command processes). An event
   // whose attempt was under way at a crash may be delivered again, so this bounds the repeats.
@@ -93,9 +93,9 @@ struct config {
   poll_config poll;
   retry_config retry;
   std::string watchlist = "/etc/fjwatch/watchlist.yaml";
-  std::string state_dir;  // default: $STATE_DIRECTORY, else /var/lib/fjwatch
+  std::string state_dir;                   // default: $STATE_DIRECTORY, else /var/lib/fjwatch
   std::string control = "127.0.0.1:9470";  // "" turns it off
-  bool control_allow_remote = false;  // a control address off loopback is refused without it
+  bool control_allow_remote = false;       // a control address off loopback is refused without it
   log_config log;
   std::vector<action_config> actions;
   // "defaults.actions": names from `actions`; nullopt when the file has no defaults.actions

@@ -48,7 +48,8 @@ std::vector<webhook_secret> load_webhook_secrets(const config& cfg, std::size_t 
   std::vector<webhook_secret> out;
   for (std::size_t j = 0; j < files.size(); ++j) {
     const auto problem = [&](const std::string& what) {
-      problems.push_back(cfg.problem_at(secret_key(cfg, i, j), "action \"" + a.name + "\": " + what));
+      problems.push_back(
+          cfg.problem_at(secret_key(cfg, i, j), "action \"" + a.name + "\": " + what));
     };
     const auto text = read_secret_text(files[j], a.secret_env);
     if (!text) {

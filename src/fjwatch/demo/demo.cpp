@@ -52,10 +52,9 @@ std::vector<scenario> scenarios(millis u) {
   auto flaky = sim::done_after("69f45196c8bbf1ce65b5bc03", 32 * u);
   flaky.fault_kind = sim::fault::http_503;
   flaky.fault_polls = 3;
-  add(std::move(flaky), "Data Analyst", "Lisbon data",
-      "3 x 503 first (backoff), done after ~32s");
-  add(sim::fetch_more_cycle("69f45196c8bbf1ce65b5bc04", 10 * u, 18 * u, 30 * u),
-      "MLOps Engineer", "Toronto MLOps", "done, Fetch More, done again", 2);
+  add(std::move(flaky), "Data Analyst", "Lisbon data", "3 x 503 first (backoff), done after ~32s");
+  add(sim::fetch_more_cycle("69f45196c8bbf1ce65b5bc04", 10 * u, 18 * u, 30 * u), "MLOps Engineer",
+      "Toronto MLOps", "done, Fetch More, done again", 2);
   add(sim::done_after("69f45196c8bbf1ce65b5bc05", 40 * u), "Product Designer", "Lagos design",
       "done after ~40s");
   return out;
@@ -68,8 +67,8 @@ std::string scaled(millis u, double units) {
 }
 
 // Writes the demo's config and watch list into `dir`; returns the config path.
-fs::path write_files(const fs::path& dir, const sim::server& api, const sim::receiver& rx,
-                     millis u, const std::vector<scenario>& list) {
+fs::path write_files(const fs::path& dir, const sim::server& api, const sim::receiver& rx, millis u,
+                     const std::vector<scenario>& list) {
   std::ofstream(dir / "ca.pem") << api.ca_pem();
   std::ofstream(dir / "hook-ca.pem") << rx.ca_pem();
   std::ofstream(dir / "hook.secret") << demo_secret << "\n";
@@ -100,9 +99,12 @@ fs::path write_files(const fs::path& dir, const sim::server& api, const sim::rec
 
 std::string status_text(const session_view& v) {
   switch (v.phase) {
-    case session_phase::not_found: return "not found";
-    case session_phase::timed_out: return "timed out";
-    default: break;
+    case session_phase::not_found:
+      return "not found";
+    case session_phase::timed_out:
+      return "timed out";
+    default:
+      break;
   }
   return v.status ? std::string(to_string(*v.status)) : "-";
 }
@@ -110,7 +112,8 @@ std::string status_text(const session_view& v) {
 std::string seconds_until(std::int64_t unix_ms, std::int64_t now_ms) {
   if (unix_ms == 0) return "-";
   std::ostringstream s;
-  s << std::fixed << std::setprecision(1) << std::max<double>(0, (unix_ms - now_ms) / 1000.0) << "s";
+  s << std::fixed << std::setprecision(1) << std::max<double>(0, (unix_ms - now_ms) / 1000.0)
+    << "s";
   return s.str();
 }
 
@@ -118,14 +121,16 @@ void draw(std::ostream& out, const daemon& d, const sim::receiver& rx,
           const std::deque<std::string>& lines, bool live, millis elapsed) {
   auto views = d.sessions();
   std::ranges::sort(views, {}, &session_view::label);
-  const auto now_ms = std::chrono::duration_cast<millis>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto now_ms =
+      std::chrono::duration_cast<millis>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   if (live) out << "\x1b[H\x1b[2J";
   out << "fjwatch demo: " << std::fixed << std::setprecision(1) << elapsed.count() / 1000.0
       << "s; a simulated FJ API on loopback over TLS, the daemon polling it\n\n";
   out << std::left << std::setw(26) << "SESSION" << std::setw(17) << "LABEL" << std::setw(15)
       << "STATUS" << std::setw(9) << "MATCHED" << std::setw(7) << "POLLS" << std::setw(11)
-      << "NEXT POLL" << std::setw(8) << "EVENTS" << "LAST ERROR\n";
+      << "NEXT POLL" << std::setw(8) << "EVENTS"
+      << "LAST ERROR\n";
   for (const auto& v : views) {
     out << std::setw(26) << v.id << std::setw(17) << v.label << std::setw(15) << status_text(v)
         << std::setw(9) << (std::to_string(v.matched) + "/" + std::to_string(v.total_for_matching))
@@ -189,8 +194,8 @@ int run_demo(std::ostream& out, const demo_options& opts) {
     auto cfg = load_config(write_files(dir, api, rx, u, list));
     auto keys = load_secrets(cfg);
     if (!keys.problems.empty()) throw config_error(std::move(keys.problems));
-    daemon d(ioc, std::move(cfg), std::move(keys.values), daemon_options{.handle_signals = false,
-                                                            .notify_systemd = false});
+    daemon d(ioc, std::move(cfg), std::move(keys.values),
+             daemon_options{.handle_signals = false, .notify_systemd = false});
     d.start();
     const auto started = std::chrono::steady_clock::now();
     const auto deadline = started + 90 * u;
@@ -215,18 +220,20 @@ int run_demo(std::ostream& out, const demo_options& opts) {
         return;
       }
       tick.expires_after(std::min<millis>(u / 2, 500ms));
-      tick.async_wait([&](boost::system::error_code ec) { if (!ec) on_tick(); });
+      tick.async_wait([&](boost::system::error_code ec) {
+        if (!ec) on_tick();
+      });
     };
     on_tick();
     ioc.run();
 
     const auto st = api.snapshot();
-    out << "\n" << (code == 0 ? "Done." : "The demo did not see everything it expected.") << " "
+    out << "\n"
+        << (code == 0 ? "Done." : "The demo did not see everything it expected.") << " "
         << d.stats().events_recorded << " events recorded, " << d.delivered()
         << " deliveries made (log lines and signed webhooks); the API answered " << st.requests
-        << " requests ("
-        << st.ok_200 << " x 200, " << st.not_modified_304 << " x 304, " << st.errors_5xx
-        << " x 5xx, " << st.not_found_404 << " x 404) over " << st.tls_handshakes
+        << " requests (" << st.ok_200 << " x 200, " << st.not_modified_304 << " x 304, "
+        << st.errors_5xx << " x 5xx, " << st.not_found_404 << " x 404) over " << st.tls_handshakes
         << " TLS connections.\n";
     for (const auto& s : list) out << "  " << s.label << ": " << s.expect << "\n";
     out << "  Deleted session: 404, session.not_found fired once, polling stopped\n";

@@ -12,8 +12,8 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 4> event_names{
-    "session.done", "session.not_found", "session.timeout", "session.status_changed"};
+constexpr std::array<std::string_view, 4> event_names{"session.done", "session.not_found",
+                                                      "session.timeout", "session.status_changed"};
 
 }  // namespace
 
@@ -45,9 +45,12 @@ std::string event_id(event_type t, const event_facts& f) {
   const std::string base = "fjw_" + f.session_id;
   const std::string counter = std::to_string(f.search_more_counter);
   switch (t) {
-    case event_type::done: return base + "_done_" + counter;
-    case event_type::not_found: return base + "_not_found";
-    case event_type::timeout: return base + "_timeout_" + counter;
+    case event_type::done:
+      return base + "_done_" + counter;
+    case event_type::not_found:
+      return base + "_not_found";
+    case event_type::timeout:
+      return base + "_timeout_" + counter;
     case event_type::status_changed:
       return base + "_status_" + counter + "_" +
              std::string(f.status ? to_string(*f.status) : "unknown");

@@ -5,9 +5,17 @@
 namespace fjwatch {
 namespace {
 
-constexpr std::array<std::string_view, 11> placeholders{
-    "event", "event_id", "session_id", "label", "title", "project", "status", "matched",
-    "total_for_matching", "available", "search_more_counter"};
+constexpr std::array<std::string_view, 11> placeholders{"event",
+                                                        "event_id",
+                                                        "session_id",
+                                                        "label",
+                                                        "title",
+                                                        "project",
+                                                        "status",
+                                                        "matched",
+                                                        "total_for_matching",
+                                                        "available",
+                                                        "search_more_counter"};
 
 // A placeholder's value; "" for a null status or label.
 std::string field_text(std::string_view name, event_type type, std::string_view event_id,

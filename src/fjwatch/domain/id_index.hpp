@@ -27,7 +27,8 @@ class id_index {
   // Adds `slot`, whose id (id_of(slot)) must not be in the table yet.
   template <class IdOf>
   void insert(std::uint32_t slot, const IdOf& id_of) {
-    if ((size_ + 1) * 2 > buckets_.size()) rehash(std::max<std::size_t>(16, buckets_.size() * 2), id_of);
+    if ((size_ + 1) * 2 > buckets_.size())
+      rehash(std::max<std::size_t>(16, buckets_.size() * 2), id_of);
     place(slot, id_of);
     ++size_;
   }
@@ -70,7 +71,9 @@ class id_index {
  private:
   static constexpr std::uint32_t empty = UINT32_MAX;
 
-  std::size_t home(const session_id& id) const { return std::hash<session_id>{}(id) & (buckets_.size() - 1); }
+  std::size_t home(const session_id& id) const {
+    return std::hash<session_id>{}(id) & (buckets_.size() - 1);
+  }
   std::size_t next(std::size_t b) const { return (b + 1) & (buckets_.size() - 1); }
 
   template <class IdOf>

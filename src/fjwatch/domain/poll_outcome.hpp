@@ -32,9 +32,9 @@ struct poll_outcome {
   // RateLimit-Reset.
   std::optional<std::chrono::milliseconds> retry_after;
   std::string retry_after_ignored;  // a Retry-After in neither form, as sent (printable, cut)
-  std::optional<std::int64_t> ratelimit_remaining;          // RateLimit-Remaining
+  std::optional<std::int64_t> ratelimit_remaining;           // RateLimit-Remaining
   std::optional<std::chrono::milliseconds> ratelimit_reset;  // RateLimit-Reset
-  std::chrono::microseconds latency{0};                     // request start to outcome
+  std::chrono::microseconds latency{0};                      // request start to outcome
 
   bool failed() const { return what != kind::ok && what != kind::not_modified; }
 };

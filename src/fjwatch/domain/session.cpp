@@ -4,9 +4,12 @@ namespace fjwatch {
 
 std::string_view to_string(matching_status s) {
   switch (s) {
-    case matching_status::processing: return "processing";
-    case matching_status::fetching_more: return "fetching_more";
-    case matching_status::done: return "done";
+    case matching_status::processing:
+      return "processing";
+    case matching_status::fetching_more:
+      return "fetching_more";
+    case matching_status::done:
+      return "done";
   }
   return "unknown";
 }

@@ -22,11 +22,11 @@ std::optional<matching_status> parse_matching_status(std::string_view text);
 // the API returned it (for webhook payloads). Missing optional fields are left empty / zero.
 struct session_snapshot {
   matching_status status = matching_status::processing;
-  std::string id;             // _id
-  std::string title;          // sessionTitle
-  std::string project;        // projectName
-  std::string project_id;     // projectId
-  std::string workspace_id;   // workspaceId
+  std::string id;                       // _id
+  std::string title;                    // sessionTitle
+  std::string project;                  // projectName
+  std::string project_id;               // projectId
+  std::string workspace_id;             // workspaceId
   std::int64_t matched = 0;             // totalProfilesMatched
   std::int64_t total_for_matching = 0;  // totalProfilesForMatching
   std::int64_t available = 0;           // totalAvailableProfiles
@@ -35,7 +35,7 @@ struct session_snapshot {
   std::string last_candidates_fetched_at;
   std::string created_at;
   std::string updated_at;
-  boost::json::object raw;    // data.session, untouched
+  boost::json::object raw;  // data.session, untouched
 };
 
 }  // namespace fjwatch

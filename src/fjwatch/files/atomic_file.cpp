@@ -16,13 +16,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 // "<path>: <what>: <strerror(errno)>".
 failure os_failure(const fs::path& p, std::string_view what, int err = errno) {
   return fail(p.string() + ": " + std::string(what) + ": " + std::generic_category().message(err));
 }
 
-fs::path dir_of(const fs::path& file) { return file.has_parent_path() ? file.parent_path() : fs::path("."); }
+fs::path dir_of(const fs::path& file) {
+  return file.has_parent_path() ? file.parent_path() : fs::path(".");
+}
 
 // Closes fd on every path out of a scope.
 struct fd_guard {
@@ -57,7 +58,8 @@ result<void> copy_identity(int fd, const fs::path& tmp, const struct stat* old) 
   if (old == nullptr || (old->st_uid == ::geteuid() && old->st_gid == ::getegid())) return {};
   if (::fchown(fd, old->st_uid, old->st_gid) != 0 && old->st_uid != ::geteuid()) {
     return os_failure(tmp, "cannot give it the owner " + std::to_string(old->st_uid) + ":" +
-                               std::to_string(old->st_gid) + " of the file it replaces (run as that user or root)");
+                               std::to_string(old->st_gid) +
+                               " of the file it replaces (run as that user or root)");
   }
   return {};
 }
@@ -72,7 +74,8 @@ result<void> sync_dir(const fs::path& dir) {
 
 }  // namespace
 
-result<std::optional<file_lock>> file_lock::acquire(const fs::path& lock_path, std::chrono::milliseconds wait) {
+result<std::optional<file_lock>> file_lock::acquire(const fs::path& lock_path,
+                                                    std::chrono::milliseconds wait) {
   int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0 && errno == EACCES) fd = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return os_failure(lock_path, "cannot open the lock file");

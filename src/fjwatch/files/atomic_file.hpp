@@ -18,7 +18,8 @@ class file_lock {
   // Opens (creating it, mode 0644, when missing) and locks `lock_path`, trying again until
   // `wait` has passed; nullopt when another process held it for the whole wait. Fails naming the
   // lock file when it cannot be opened or locked.
-  static result<std::optional<file_lock>> acquire(const std::filesystem::path& lock_path, std::chrono::milliseconds wait);
+  static result<std::optional<file_lock>> acquire(const std::filesystem::path& lock_path,
+                                                  std::chrono::milliseconds wait);
 
   file_lock(file_lock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   file_lock& operator=(file_lock&& other) noexcept;

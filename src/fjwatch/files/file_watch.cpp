@@ -54,19 +54,20 @@ void file_watch::stop() {
 }
 
 void file_watch::read_events() {
-  stream_.async_read_some(asio::buffer(buffer_), [this](boost::system::error_code ec, std::size_t n) {
-    if (ec || stopped_) return;
-    bool relevant = false;
-    for (std::size_t off = 0; off + sizeof(inotify_event) <= n;) {
-      const auto* ev = reinterpret_cast<const inotify_event*>(buffer_.data() + off);
-      const std::string_view name = ev->len ? std::string_view(ev->name) : std::string_view();
-      // Events on the directory itself (deleted, moved) also matter: the file went with it.
-      relevant = relevant || name == name_ || (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF));
-      off += sizeof(inotify_event) + ev->len;
-    }
-    if (relevant) changed();
-    read_events();
-  });
+  stream_.async_read_some(
+      asio::buffer(buffer_), [this](boost::system::error_code ec, std::size_t n) {
+        if (ec || stopped_) return;
+        bool relevant = false;
+        for (std::size_t off = 0; off + sizeof(inotify_event) <= n;) {
+          const auto* ev = reinterpret_cast<const inotify_event*>(buffer_.data() + off);
+          const std::string_view name = ev->len ? std::string_view(ev->name) : std::string_view();
+          // Events on the directory itself (deleted, moved) also matter: the file went with it.
+          relevant = relevant || name == name_ || (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF));
+          off += sizeof(inotify_event) + ev->len;
+        }
+        if (relevant) changed();
+        read_events();
+      });
 }
 
 // Fallback: the file's inode, size and mtime, compared once a second.

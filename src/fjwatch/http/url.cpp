@@ -107,7 +107,8 @@ result<url_parts> parse_url(std::string_view text) {
   if (question != std::string_view::npos) {
     const std::string_view query = rest.substr(question + 1);
     if (auto checked = check_path(query); !checked) {
-      return fail("the query has a character that must be percent-encoded or a bad percent-encoding");
+      return fail(
+          "the query has a character that must be percent-encoded or a bad percent-encoding");
     }
     out.query = std::string(query);
   }

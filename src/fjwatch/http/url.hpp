@@ -14,11 +14,13 @@ struct url_parts {
   std::string scheme;  // "https" or "http"
   std::string host;    // without brackets
   std::uint16_t port = 0;
-  std::string path;    // "" or "/prefix"
-  std::string query;   // after '?', as written; "" when none
+  std::string path;   // "" or "/prefix"
+  std::string query;  // after '?', as written; "" when none
   bool https() const { return scheme == "https"; }
   // The request target for this URL itself: path (or "/") and "?query" when there is one.
-  std::string target() const { return (path.empty() ? "/" : path) + (query.empty() ? "" : "?" + query); }
+  std::string target() const {
+    return (path.empty() ? "/" : path) + (query.empty() ? "" : "?" + query);
+  }
   friend bool operator==(const url_parts&, const url_parts&) = default;
 };
 result<url_parts> parse_url(std::string_view text);

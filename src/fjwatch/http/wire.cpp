@@ -19,7 +19,8 @@ std::string_view http_response::header(std::string_view name) const {
     std::memcpy(&name_size, fields_.data() + at, 4);
     std::memcpy(&value_size, fields_.data() + at + 4, 4);
     const std::string_view field(fields_.data() + at + 8, name_size);
-    if (boost::beast::iequals(field, name)) return {fields_.data() + at + 8 + name_size, value_size};
+    if (boost::beast::iequals(field, name))
+      return {fields_.data() + at + 8 + name_size, value_size};
     at += 8 + name_size + value_size;
   }
   return {};
@@ -103,8 +104,7 @@ void response_reader::on_field_impl(bhttp::field, string_view name, string_view 
 
 void response_reader::on_header_impl(error_code&) {}
 
-void response_reader::on_body_init_impl(const boost::optional<std::uint64_t>& length,
-                                        error_code&) {
+void response_reader::on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) {
   // The base class has already refused a length over body_limit.
   if (length) out_.body.reserve(static_cast<std::size_t>(*length));
 }

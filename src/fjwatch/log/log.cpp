@@ -62,11 +62,16 @@ state& global() {
 
 std::string_view level_name(log_level l) {
   switch (l) {
-    case log_level::trace: return "trace";
-    case log_level::debug: return "debug";
-    case log_level::info: return "info";
-    case log_level::warn: return "warn";
-    case log_level::error: return "error";
+    case log_level::trace:
+      return "trace";
+    case log_level::debug:
+      return "debug";
+    case log_level::info:
+      return "info";
+    case log_level::warn:
+      return "warn";
+    case log_level::error:
+      return "error";
   }
   return "info";
 }
@@ -75,10 +80,14 @@ std::string_view level_name(log_level l) {
 int syslog_priority(log_level l) {
   switch (l) {
     case log_level::trace:
-    case log_level::debug: return 7;
-    case log_level::info: return 6;
-    case log_level::warn: return 4;
-    case log_level::error: return 3;
+    case log_level::debug:
+      return 7;
+    case log_level::info:
+      return 6;
+    case log_level::warn:
+      return 4;
+    case log_level::error:
+      return 3;
   }
   return 6;
 }
@@ -226,8 +235,8 @@ void set_sink(std::function<void(std::string_view)> sink) {
     s.logger = state::make_stderr();
     return;
   }
-  s.logger = std::make_shared<spdlog::logger>("fjwatch",
-                                              std::make_shared<function_sink>(std::move(sink)));
+  s.logger =
+      std::make_shared<spdlog::logger>("fjwatch", std::make_shared<function_sink>(std::move(sink)));
   s.logger->set_pattern("%v");
   s.logger->set_level(spdlog::level::trace);
 }
@@ -254,8 +263,7 @@ void problems(std::string_view event, const std::vector<diagnostic>& found) {
   for (const auto& p : found) {
     const bool error = p.level == diagnostic::severity::error;
     write(error ? log_level::error : log_level::warn, event,
-          {{"where", p.where()},
-           {"message", p.message}});
+          {{"where", p.where()}, {"message", p.message}});
   }
 }
 

@@ -23,9 +23,11 @@ struct field {
   field(std::string_view k, std::string_view v) : key(k), value(v) {}
   field(std::string_view k, const std::string& v) : key(k), value(v) {}
   field(std::string_view k, const char* v) : key(k), value(v) {}
-  field(std::string_view k, std::int64_t v) : key(k), value(std::to_string(v)), quoted_in_json(false) {}
+  field(std::string_view k, std::int64_t v)
+      : key(k), value(std::to_string(v)), quoted_in_json(false) {}
   field(std::string_view k, int v) : field(k, static_cast<std::int64_t>(v)) {}
-  field(std::string_view k, std::uint64_t v) : key(k), value(std::to_string(v)), quoted_in_json(false) {}
+  field(std::string_view k, std::uint64_t v)
+      : key(k), value(std::to_string(v)), quoted_in_json(false) {}
   field(std::string_view k, double v);
   field(std::string_view k, bool v) : key(k), value(v ? "true" : "false"), quoted_in_json(false) {}
 };

@@ -157,7 +157,10 @@ std::shared_ptr<asio::ssl::context> make_client_tls_context(const std::string& c
 
 struct http_connection::impl {
   impl(asio::any_io_executor e, std::shared_ptr<asio::ssl::context> t, url_parts o, http_limits l)
-      : ex(std::move(e)), tls(std::move(t)), origin(std::move(o)), host(host_field(origin)),
+      : ex(std::move(e)),
+        tls(std::move(t)),
+        origin(std::move(o)),
+        host(host_field(origin)),
         limits(l) {}
 
   asio::any_io_executor ex;
@@ -168,7 +171,7 @@ struct http_connection::impl {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
-  std::string wire;                // the requests being sent, kept to reuse the storage
+  std::string wire;                 // the requests being sent, kept to reuse the storage
   std::vector<std::size_t> starts;  // where each request begins in wire
   std::size_t wire_from = 0;        // the first byte still to send
   bool open = false;
@@ -286,8 +289,8 @@ struct http_connection::impl {
       expiry = b.step_expiry();
       tcp_layer().expires_at(expiry);
       auto [rec, read] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
-      const bool dropped = rec == bhttp::error::body_limit && limits.drop_oversized_body &&
-                           parser.is_header_done();
+      const bool dropped =
+          rec == bhttp::error::body_limit && limits.drop_oversized_body && parser.is_header_done();
       if (rec && !dropped) {
         end.error = transfer_error(b, "read", rec, expiry);
         end.early = !parser.got_some() && buffer.size() == 0;

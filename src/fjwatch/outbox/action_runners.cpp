@@ -32,8 +32,10 @@ class log_runner final : public action_runner {
   explicit log_runner(const action_config& a) : action_(a) {}
   asio::awaitable<attempt_outcome> attempt(const delivery& d, std::size_t) override {
     const auto text = render_template(action_.template_text, d.type, d.event_id, d.fields);
-    log::info("action.log", {{"action", action_.name}, {"event_type", to_string(d.type)},
-                             {"event_id", d.event_id}, {"text", text}});
+    log::info("action.log", {{"action", action_.name},
+                             {"event_type", to_string(d.type)},
+                             {"event_id", d.event_id},
+                             {"text", text}});
     co_return attempt_outcome{delivery_verdict::delivered, "ok", std::nullopt};
   }
 
@@ -54,11 +56,10 @@ class webhook_runner final : public action_runner {
     const auto tls = url.https() ? make_client_tls_context(a.ca_file) : nullptr;
     for (int i = 0; i < std::max(1, a.max_in_flight); ++i) {
       // Only the status of an answer counts: a long body is left unread.
-      conns_.push_back(std::make_unique<http_connection>(
-          ioc.get_executor(), tls, url,
-          http_limits{.step_timeout = a.timeout,
-                      .max_body = max_answer_body,
-                      .drop_oversized_body = true}));
+      conns_.push_back(std::make_unique<http_connection>(ioc.get_executor(), tls, url,
+                                                         http_limits{.step_timeout = a.timeout,
+                                                                     .max_body = max_answer_body,
+                                                                     .drop_oversized_body = true}));
     }
   }
 
@@ -83,8 +84,8 @@ class webhook_runner final : public action_runner {
     attempt_outcome out;
     out.verdict = classify_webhook_status(res->status);
     out.result = "HTTP " + std::to_string(res->status);
-    out.retry_after =
-        webhook_retry_after(res->status, res->header("Retry-After"), std::chrono::system_clock::now());
+    out.retry_after = webhook_retry_after(res->status, res->header("Retry-After"),
+                                          std::chrono::system_clock::now());
     co_return out;
   }
 
@@ -112,18 +113,19 @@ class command_runner final : public action_runner {
   std::size_t slots() const override { return cancel_.size(); }
 
   asio::awaitable<attempt_outcome> attempt(const delivery& d, std::size_t slot) override {
-    command_spec spec{.action_name = action_.name,
-                      .argv = action_.argv,
-                      .stdin_data = d.payload,
-                      .extra_env = event_environment(std::string(to_string(d.type)), d.event_id,
-                                                     d.session_id),
-                      .hidden_env = hidden_,
-                      .timeout = action_.timeout};
+    command_spec spec{
+        .action_name = action_.name,
+        .argv = action_.argv,
+        .stdin_data = d.payload,
+        .extra_env = event_environment(std::string(to_string(d.type)), d.event_id, d.session_id),
+        .hidden_env = hidden_,
+        .timeout = action_.timeout};
     // Run in its own coroutine so that cancel() (a stop) can end it: the child is killed.
     command_result r;
     try {
-      r = co_await asio::co_spawn(ioc_, run_command(ioc_.get_executor(), std::move(spec)),
-                                  asio::bind_cancellation_slot(cancel_.at(slot).slot(), asio::use_awaitable));
+      r = co_await asio::co_spawn(
+          ioc_, run_command(ioc_.get_executor(), std::move(spec)),
+          asio::bind_cancellation_slot(cancel_.at(slot).slot(), asio::use_awaitable));
     } catch (const boost::system::system_error& e) {
       r.reason = std::string("cancelled: ") + e.code().message();
     }
@@ -149,7 +151,8 @@ std::unique_ptr<action_runner> make_runner(asio::io_context& ioc, const config& 
   const auto& a = cfg.actions[index];
   const std::string path = "actions[" + std::to_string(index) + "]";
   switch (a.kind) {
-    case action_kind::log: return std::make_unique<log_runner>(a);
+    case action_kind::log:
+      return std::make_unique<log_runner>(a);
     case action_kind::command:
       return std::make_unique<command_runner>(ioc, a, secret_variables(cfg));
     case action_kind::webhook: {
@@ -157,7 +160,8 @@ std::unique_ptr<action_runner> make_runner(asio::io_context& ioc, const config& 
       if (!url) throw config_error({cfg.problem_at(path + ".url", url.error().what)});
       const auto signing = keys.webhooks.find(a.name);
       if (signing == keys.webhooks.end() || signing->second.empty()) {
-        throw config_error({cfg.problem_at(path, "action \"" + a.name + "\": no signing secret loaded")});
+        throw config_error(
+            {cfg.problem_at(path, "action \"" + a.name + "\": no signing secret loaded")});
       }
       return std::make_unique<webhook_runner>(ioc, a, *url, signing->second);
     }

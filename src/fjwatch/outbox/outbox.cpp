@@ -198,7 +198,8 @@ asio::awaitable<bool> outbox::commit(lane& l, std::vector<attempt_record>& recor
     }
     const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
     const millis wait = full_disk_retry(failures, cadence_of(cfg_), u);
-    log::error("store.full", {{"database", db_.path().string()}, {"reason", full},
+    log::error("store.full", {{"database", db_.path().string()},
+                              {"reason", full},
                               {"action", l.action.name},
                               {"outcomes_held", static_cast<std::int64_t>(records.size())},
                               {"retry_in_ms", static_cast<std::int64_t>(wait.count())}});
@@ -219,17 +220,21 @@ attempt_record outbox::judge(lane& l, const delivery& d, const attempt_outcome& 
       ++l.counts.delivered;
       if (l.breaker.record(o.verdict)) log::info("delivery.target_resumed", {{"action", d.action}});
       if (l.action.kind != action_kind::log) {
-        log::info("delivery.ok", {{"action", d.action}, {"event_id", d.event_id},
-                                  {"attempts", attempts}, {"result", o.result}});
+        log::info("delivery.ok", {{"action", d.action},
+                                  {"event_id", d.event_id},
+                                  {"attempts", attempts},
+                                  {"result", o.result}});
       }
       return r;
     case delivery_verdict::gone:
       r.state = delivery_state::failed;
       ++l.counts.gone;
       r.result = o.result + " Gone: the receiver asked to stop";
-      log::warn("delivery.gone", {{"action", d.action}, {"event_id", d.event_id}, {"result", o.result}});
+      log::warn("delivery.gone",
+                {{"action", d.action}, {"event_id", d.event_id}, {"result", o.result}});
       return r;
-    case delivery_verdict::retry: break;
+    case delivery_verdict::retry:
+      break;
   }
   l.breaker.record(o.verdict);
   const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
@@ -237,14 +242,18 @@ attempt_record outbox::judge(lane& l, const delivery& d, const attempt_outcome& 
     r.state = delivery_state::pending;
     ++l.counts.retried;
     r.next_attempt_ms = unix_ms_now() + wait->count();
-    log::warn("delivery.retry", {{"action", d.action}, {"event_id", d.event_id},
-                                 {"attempts", attempts}, {"result", o.result},
+    log::warn("delivery.retry", {{"action", d.action},
+                                 {"event_id", d.event_id},
+                                 {"attempts", attempts},
+                                 {"result", o.result},
                                  {"retry_in_ms", static_cast<std::int64_t>(wait->count())}});
   } else {
     r.state = delivery_state::failed;
     ++l.counts.failed;
-    log::error("delivery.failed", {{"action", d.action}, {"event_id", d.event_id},
-                                   {"attempts", attempts}, {"result", o.result}});
+    log::error("delivery.failed", {{"action", d.action},
+                                   {"event_id", d.event_id},
+                                   {"attempts", attempts},
+                                   {"result", o.result}});
   }
   return r;
 }

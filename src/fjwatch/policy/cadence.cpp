@@ -14,7 +14,8 @@ millis next_gap(millis previous, bool moved, const cadence_policy& p) {
   if (moved || previous.count() <= 0) return std::min(p.interval, cap);
   const double grown = static_cast<double>(previous.count()) * p.multiplier;
   const double capped = std::min(grown, static_cast<double>(cap.count()));
-  return millis(static_cast<millis::rep>(std::max(capped, static_cast<double>(p.interval.count()))));
+  return millis(
+      static_cast<millis::rep>(std::max(capped, static_cast<double>(p.interval.count()))));
 }
 
 std::optional<millis> predict_remaining(std::int64_t anchor_ms, std::int64_t anchor_matched,
@@ -23,8 +24,8 @@ std::optional<millis> predict_remaining(std::int64_t anchor_ms, std::int64_t anc
   if (total <= 0) return std::nullopt;
   if (matched >= total) return millis(0);
   if (matched <= anchor_matched || now_ms <= anchor_ms) return std::nullopt;
-  const double per_ms = static_cast<double>(matched - anchor_matched) /
-                        static_cast<double>(now_ms - anchor_ms);
+  const double per_ms =
+      static_cast<double>(matched - anchor_matched) / static_cast<double>(now_ms - anchor_ms);
   const double left = std::ceil(static_cast<double>(total - matched) / per_ms);
   return millis(static_cast<millis::rep>(std::min(left, 1e15)));
 }
@@ -51,8 +52,9 @@ millis jittered_within(millis gap, double jitter, double u, millis lo, millis hi
 
 millis backoff(int failures, const cadence_policy& p, double u, std::optional<millis> floor) {
   const int exponent = std::clamp(failures - 1, 0, 40);
-  const double ceiling = std::min(static_cast<double>(p.retry_initial.count()) * std::ldexp(1.0, exponent),
-                                  static_cast<double>(p.retry_max.count()));
+  const double ceiling =
+      std::min(static_cast<double>(p.retry_initial.count()) * std::ldexp(1.0, exponent),
+               static_cast<double>(p.retry_max.count()));
   millis wait(static_cast<millis::rep>(u * ceiling));
   if (floor && *floor > wait) wait = *floor;
   return std::max(wait, millis(1));

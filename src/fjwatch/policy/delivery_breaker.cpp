@@ -18,15 +18,19 @@ bool delivery_breaker::record(delivery_verdict v) {
       openings_ = 0;
       return resumed;
     }
-    case delivery_verdict::retry: ++failures_in_a_row_; return false;
-    case delivery_verdict::gone: return false;
+    case delivery_verdict::retry:
+      ++failures_in_a_row_;
+      return false;
+    case delivery_verdict::gone:
+      return false;
   }
   return false;
 }
 
 std::optional<delivery_breaker::millis> delivery_breaker::trip() {
   if (failures_in_a_row_ < threshold_) return std::nullopt;
-  const auto step = std::min<std::size_t>(static_cast<std::size_t>(openings_), schedule_.size() - 1);
+  const auto step =
+      std::min<std::size_t>(static_cast<std::size_t>(openings_), schedule_.size() - 1);
   ++openings_;
   failures_in_a_row_ = 0;
   return schedule_[step];

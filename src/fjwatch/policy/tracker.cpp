@@ -36,8 +36,8 @@ std::pair<millis, millis> running_gap(tracked_session& s, const progress_change&
   } else if (s.dry_polls < UINT8_MAX) {
     ++s.dry_polls;
   }
-  const auto remaining = predict_remaining(s.anchor_ms, s.anchor_matched, now_ms, s.matched,
-                                           s.total_for_matching);
+  const auto remaining =
+      predict_remaining(s.anchor_ms, s.anchor_matched, now_ms, s.matched, s.total_for_matching);
   if (remaining && remaining->count() > 0 && s.dry_polls < stalled_after_polls) {
     s.gap = gap_to_finish(*remaining, millis(now_ms - s.anchor_ms), p);
     return {s.gap, s.gap};
@@ -59,8 +59,8 @@ progress_change apply_snapshot(tracked_session& s, const session_snapshot& snap,
   c.moved = c.restart || c.rose;
 
   if (prev && status_moved && p.status_events) d.events.push_back(event_type::status_changed);
-  const bool became_done = snap.status == matching_status::done &&
-                           (prev != matching_status::done || counter_moved);
+  const bool became_done =
+      snap.status == matching_status::done && (prev != matching_status::done || counter_moved);
   if (became_done) d.events.push_back(event_type::done);
   // A new wait for done starts when a Fetch More cycle begins.
   if (prev == matching_status::done && snap.status != matching_status::done) {

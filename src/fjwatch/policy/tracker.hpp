@@ -26,9 +26,9 @@ struct tracked_session {
   // of it whose matched count is still comparable (0 = none yet), and that count.
   std::int64_t anchor_ms = 0;
   std::int64_t anchor_matched = 0;
-  millis gap{0};                      // the current success gap; 0 = never polled
-  std::uint16_t failures = 0;         // consecutive failed polls
-  std::uint8_t dry_polls = 0;         // consecutive successful polls since matched last rose
+  millis gap{0};               // the current success gap; 0 = never polled
+  std::uint16_t failures = 0;  // consecutive failed polls
+  std::uint8_t dry_polls = 0;  // consecutive successful polls since matched last rose
   session_phase phase = session_phase::active;
 };
 
@@ -48,8 +48,8 @@ struct poll_decision {
   std::vector<event_type> events;  // to record, in this order
   bool persist = false;  // status, counter, total or phase changed (or matched fell): write the
                          // row, with any events; matched rising alone is kept in memory only
-  bool stop = false;               // the session left `active`: no further polls
-  millis delay{0};                 // until the next poll, when !stop
+  bool stop = false;     // the session left `active`: no further polls
+  millis delay{0};       // until the next poll, when !stop
 };
 
 // Applies one outcome to `s`. Every kind but unauthorized (which concerns every session and is

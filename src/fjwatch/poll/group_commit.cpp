@@ -26,7 +26,10 @@ void scheduler::stage(std::uint32_t index, const tracked_session& next, const po
                       poll_decision d, std::string etag) {
   auto& s = slots_[index];
   staged_commits_.push_back(commit_for(s, next, o, d.events, etag));
-  staged_.push_back(staged{.index = index, .next = next, .decision = std::move(d), .etag = std::move(etag),
+  staged_.push_back(staged{.index = index,
+                           .next = next,
+                           .decision = std::move(d),
+                           .etag = std::move(etag),
                            .before = s.t.status});
   s.in_flight = true;
   if (staged_.size() >= commit_batch) {
@@ -42,8 +45,9 @@ void scheduler::stage(std::uint32_t index, const tracked_session& next, const po
 
 // The row as it will be stored: the stored one (for what a failed poll does not tell) with the
 // new state, and the events with their payloads and actions.
-session_commit scheduler::commit_for(const slot& s, const tracked_session& next, const poll_outcome& o,
-                                     const std::vector<event_type>& events, const std::string& etag) {
+session_commit scheduler::commit_for(const slot& s, const tracked_session& next,
+                                     const poll_outcome& o, const std::vector<event_type>& events,
+                                     const std::string& etag) {
   const auto now = unix_ms_now();
   auto row = db_.find_session(s.id.view()).value_or(session_row{.id = s.id.str()});
   event_facts facts;
@@ -74,10 +78,14 @@ session_commit scheduler::commit_for(const slot& s, const tracked_session& next,
 
   session_commit c{.row = std::move(row), .events = {}};
   for (const auto type : events) {
-    c.events.push_back(new_event{.id = event_id(type, facts), .type = type, .session_id = c.row.id,
-                                 .created_ms = now, .payload = event_payload(type, facts, now),
-                                 .fields = facts,  // sliced: the raw session goes in the payload only
-                                 .actions = actions_for(cfg_, s.actions(), type)});
+    c.events.push_back(
+        new_event{.id = event_id(type, facts),
+                  .type = type,
+                  .session_id = c.row.id,
+                  .created_ms = now,
+                  .payload = event_payload(type, facts, now),
+                  .fields = facts,  // sliced: the raw session goes in the payload only
+                  .actions = actions_for(cfg_, s.actions(), type)});
   }
   return c;
 }
@@ -133,12 +141,16 @@ void scheduler::log_committed(const session_commit& c, const std::vector<std::st
     if (std::ranges::find(fresh, e.id) == fresh.end()) continue;
     ++stats_.events_recorded;
     ++stats_.events_by_type[static_cast<std::size_t>(e.type)];
-    log::info(to_string(e.type), {{"session", row.id}, {"event_id", e.id}, {"status", status},
+    log::info(to_string(e.type), {{"session", row.id},
+                                  {"event_id", e.id},
+                                  {"status", status},
                                   {"matched", row.matched},
                                   {"actions", static_cast<std::int64_t>(e.actions.size())}});
   }
   if (row.status != before) {
-    log::info("session.status", {{"session", row.id}, {"status", status}, {"matched", row.matched},
+    log::info("session.status", {{"session", row.id},
+                                 {"status", status},
+                                 {"matched", row.matched},
                                  {"total_for_matching", row.total_for_matching}});
   }
 }

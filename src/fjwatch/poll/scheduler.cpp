@@ -74,7 +74,8 @@ void scheduler::reconfigure() {
 double scheduler::uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
 
 void scheduler::watch(const watch_entry& entry, const session_row& row) {
-  static_assert(sizeof(slot) <= 168, "a slot per watched session: see bench/RESULTS.md's memory account");
+  static_assert(sizeof(slot) <= 168,
+                "a slot per watched session: see bench/RESULTS.md's memory account");
   if (auto found = index_.find(entry.id, id_of()); found) {
     slots_[*found].set_settings(entry);
     return;
@@ -110,7 +111,9 @@ void scheduler::unwatch(const session_id& id) {
   if (!s.in_flight) release(index);
 }
 
-bool scheduler::watching(const session_id& id) const { return index_.find(id, id_of()).has_value(); }
+bool scheduler::watching(const session_id& id) const {
+  return index_.find(id, id_of()).has_value();
+}
 
 void scheduler::reserve(std::size_t more) {
   const auto n = index_.size() + more;
@@ -288,12 +291,15 @@ void scheduler::handle(std::uint32_t index, std::uint32_t generation, const poll
   auto& s = slots_[index];
   if (o.failed()) {
     s.set_error(std::string(to_string(o.what)) + ": " + o.reason);
-    log::warn("poll.failed", {{"session", s.id.view()}, {"outcome", to_string(o.what)},
-                              {"reason", o.reason}, {"http_status", o.http_status},
+    log::warn("poll.failed", {{"session", s.id.view()},
+                              {"outcome", to_string(o.what)},
+                              {"reason", o.reason},
+                              {"http_status", o.http_status},
                               {"request_id", o.request_id}});
   } else {
     s.set_error({});
-    log::debug("poll.ok", {{"session", s.id.view()}, {"outcome", to_string(o.what)},
+    log::debug("poll.ok", {{"session", s.id.view()},
+                           {"outcome", to_string(o.what)},
                            {"latency_us", static_cast<std::int64_t>(o.latency.count())}});
   }
 
@@ -303,7 +309,8 @@ void scheduler::handle(std::uint32_t index, std::uint32_t generation, const poll
   // answered 304 next time.
   std::string etag = o.failed() || o.etag.empty() ? s.etag : o.etag;
   if (d.persist || !d.events.empty()) {
-    stage(index, next, o, std::move(d), std::move(etag));  // applied once the group commit is durable
+    // Applied once the group commit is durable.
+    stage(index, next, o, std::move(d), std::move(etag));
   } else {
     apply(index, next, d, std::move(etag));
   }
@@ -316,7 +323,8 @@ void scheduler::defer_after_full(std::uint32_t index, const std::string& what) {
   const auto delay = full_disk_retry(store_failures_, policy_.cadence, uniform());
   auto& s = slots_[index];
   s.set_error("store_full: " + what);
-  log::error("store.full", {{"database", db_.path().string()}, {"reason", what},
+  log::error("store.full", {{"database", db_.path().string()},
+                            {"reason", what},
                             {"session", s.id.view()},
                             {"retry_in_ms", static_cast<std::int64_t>(delay.count())}});
   schedule(index, delay);
@@ -349,9 +357,11 @@ void scheduler::handle_auth(std::uint32_t index, const poll_outcome& o) {
 void scheduler::handle_rate_headers(const poll_outcome& o) {
   if (!o.retry_after_ignored.empty() && !retry_after_warned_) {
     retry_after_warned_ = true;
-    log::warn("api.retry_after_ignored",
-              {{"value", o.retry_after_ignored}, {"request_id", o.request_id},
-               {"note", "neither delta-seconds nor an HTTP-date; later ones are ignored silently"}});
+    log::warn(
+        "api.retry_after_ignored",
+        {{"value", o.retry_after_ignored},
+         {"request_id", o.request_id},
+         {"note", "neither delta-seconds nor an HTTP-date; later ones are ignored silently"}});
   }
   const auto pause = server_pause_for(o, cfg_.retry.initial);
   // Requests left in the server's window are spread over what remains of it (while that is
@@ -370,8 +380,10 @@ void scheduler::handle_rate_headers(const poll_outcome& o) {
   paused_until_ = std::max(paused_until_, until);
   auto& shown = stats_.api_pause;
   if (!shown || until > shown->until) {
-    shown = server_pause{.from = now, .until = until,
-                         .until_unix_ms = unix_ms_now() + pause->wait.count(), .cause = pause->cause};
+    shown = server_pause{.from = now,
+                         .until = until,
+                         .until_unix_ms = unix_ms_now() + pause->wait.count(),
+                         .cause = pause->cause};
   }
   if (!rate_paused_logged_ || pause->wait >= long_server_pause) {
     log::warn("api.rate_limited", {{"pause_ms", static_cast<std::int64_t>(pause->wait.count())},

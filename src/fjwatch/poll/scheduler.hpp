@@ -139,7 +139,7 @@ class scheduler {
 
   std::vector<slot> slots_;
   std::vector<std::uint32_t> free_slots_;
-  id_index index_;  // session id -> slot
+  id_index index_;         // session id -> slot
   session_counts counts_;  // watched sessions by state
   std::priority_queue<due_entry, std::vector<due_entry>, std::greater<>> heap_;
 

@@ -31,9 +31,15 @@ std::vector<session_view> scheduler::view() const {
   const auto now_ms = unix_ms_now();
   for (const auto& s : slots_) {
     if (!s.watched) continue;
-    session_view v{.id = s.id.str(), .label = s.label(), .status = s.t.status, .phase = s.t.phase,
-                   .matched = s.t.matched, .total_for_matching = s.t.total_for_matching,
-                   .polls = s.polls, .events = s.events, .last_poll_ms = s.last_poll_ms,
+    session_view v{.id = s.id.str(),
+                   .label = s.label(),
+                   .status = s.t.status,
+                   .phase = s.t.phase,
+                   .matched = s.t.matched,
+                   .total_for_matching = s.t.total_for_matching,
+                   .polls = s.polls,
+                   .events = s.events,
+                   .last_poll_ms = s.last_poll_ms,
                    .last_error = s.last_error()};
     if (s.t.phase == session_phase::active && !s.in_flight) {
       const auto due = std::max(s.due, paused_until_);
@@ -56,9 +62,12 @@ std::size_t& scheduler::count_of(session_counts& c, const tracked_session& t) {
   if (t.phase == session_phase::timed_out) return c.timed_out;
   if (!t.status) return c.waiting;
   switch (*t.status) {
-    case matching_status::processing: return c.processing;
-    case matching_status::fetching_more: return c.fetching_more;
-    case matching_status::done: return c.done;
+    case matching_status::processing:
+      return c.processing;
+    case matching_status::fetching_more:
+      return c.fetching_more;
+    case matching_status::done:
+      return c.done;
   }
   return c.waiting;
 }

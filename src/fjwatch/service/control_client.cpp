@@ -53,7 +53,8 @@ asio::awaitable<result<std::vector<proto::endpoint>>> endpoints_of(const control
   co_return out;
 }
 
-asio::awaitable<result<control_response>> fetch(control_target t, std::string target, millis timeout) {
+asio::awaitable<result<control_response>> fetch(control_target t, std::string target,
+                                                millis timeout) {
   const auto deadline = steady::now() + timeout;
   stream_type stream(co_await asio::this_coro::executor);
   auto endpoints = co_await endpoints_of(t);

@@ -70,7 +70,8 @@ std::vector<asio::ip::tcp::endpoint> resolve_all(asio::io_context& ioc, const st
 
 // Makes room for a unix socket at `path`: a stale socket file (nobody accepts on it) is removed;
 // anything else there is refused.
-void clear_stale_socket(asio::io_context& ioc, const std::string& address, const std::string& path) {
+void clear_stale_socket(asio::io_context& ioc, const std::string& address,
+                        const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return;
   if (!S_ISSOCK(st.st_mode)) refuse(address, path + " exists and is not a socket");
@@ -158,8 +159,9 @@ void control_server::impl::listen_tcp(const control_target& t) {
   const auto endpoints = resolve_all(ioc, opts.address, t);
   for (const auto& ep : endpoints) {
     if (!opts.allow_remote && !ep.address().is_loopback()) {
-      refuse(opts.address, endpoint_text(ep) + " is not a loopback address; set "
-                           "control_allow_remote: true to listen there");
+      refuse(opts.address, endpoint_text(ep) +
+                               " is not a loopback address; set "
+                               "control_allow_remote: true to listen there");
     }
   }
   std::string last = "no address to listen on";
@@ -206,8 +208,9 @@ asio::awaitable<void> control_server::impl::accept_loop() {
     }
     if (connections.size() >= opts.max_connections && !make_room()) {
       if (refused++ == 0) {
-        log::warn("control.busy", {{"address", where},
-                                   {"max_connections", static_cast<std::int64_t>(opts.max_connections)}});
+        log::warn("control.busy",
+                  {{"address", where},
+                   {"max_connections", static_cast<std::int64_t>(opts.max_connections)}});
       }
       boost::system::error_code ignored;
       socket.close(ignored);
@@ -287,8 +290,9 @@ asio::awaitable<bool> control_server::impl::answer_one(connection& c, beast::fla
   }
   if (ec == http::error::header_limit || ec == http::error::body_limit) {
     const bool header = ec == http::error::header_limit;
-    control_reply too_large{.status = header ? 431 : 413,
-                            .body = header ? "request header too large\n" : "request body too large\n"};
+    control_reply too_large{
+        .status = header ? 431 : 413,
+        .body = header ? "request header too large\n" : "request body too large\n"};
     if (co_await write_reply(stream, std::move(too_large), false, false)) co_await linger(stream);
     co_return false;
   }
@@ -299,7 +303,7 @@ asio::awaitable<bool> control_server::impl::answer_one(connection& c, beast::fla
   control_reply reply = answer_control(req.method_string(), req.target(), source, steady::now(),
                                        opts.unreachable_after);
   const bool written = co_await write_reply(stream, std::move(reply), head, keep_alive);
-  co_return written && keep_alive;
+  co_return written&& keep_alive;
 }
 
 // Writes one answer (for HEAD: its header only); true when it was written.

@@ -50,9 +50,12 @@ void daemon::start() {
   outbox_->start();
   if (opts_.handle_signals) wait_for_signal();
   started_ = true;
-  log::info("daemon.ready", {{"version", FJWATCH_VERSION}, {"sessions", static_cast<std::int64_t>(scheduler_->size())},
-                             {"database", db_->path().string()}, {"watchlist", cfg_.watchlist},
-                             {"api", cfg_.api.base_url}, {"workers", cfg_.api.max_in_flight}});
+  log::info("daemon.ready", {{"version", FJWATCH_VERSION},
+                             {"sessions", static_cast<std::int64_t>(scheduler_->size())},
+                             {"database", db_->path().string()},
+                             {"watchlist", cfg_.watchlist},
+                             {"api", cfg_.api.base_url},
+                             {"workers", cfg_.api.max_in_flight}});
   notifier_.ready([this] { return status_text(); });
 }
 
@@ -80,8 +83,9 @@ void daemon::reload_watch_list() {
   auto loaded = load_watch_list(cfg_.watchlist, action_names(cfg_));
   log::problems("watchlist.problem", loaded.problems);
   if (!loaded.usable) {
-    log::error("watchlist.unusable", {{"file", cfg_.watchlist},
-                                      {"kept_sessions", static_cast<std::int64_t>(current_.items.size())}});
+    log::error("watchlist.unusable",
+               {{"file", cfg_.watchlist},
+                {"kept_sessions", static_cast<std::int64_t>(current_.items.size())}});
     return;
   }
   const auto changes = diff(current_, loaded.list);
@@ -112,8 +116,10 @@ void daemon::reload_watch_list() {
         scheduler_->watch(*e, *row);
       } else {
         const auto now = unix_ms_now();
-        scheduler_->watch(*e, session_row{.id = e->id.str(), .first_seen_ms = now,
-                                         .waiting_since_ms = now, .last_change_ms = now});
+        scheduler_->watch(*e, session_row{.id = e->id.str(),
+                                          .first_seen_ms = now,
+                                          .waiting_since_ms = now,
+                                          .last_change_ms = now});
       }
     }
   } catch (const store_full& e) {
@@ -141,7 +147,8 @@ void daemon::retry_watch_list(const std::string& what) {
   ++watch_list_failures_;
   // One timer, nothing to spread apart: the top of the backoff's window (u = 1).
   const millis wait = full_disk_retry(watch_list_failures_, cadence_of(cfg_), 1.0);
-  log::error("store.full", {{"database", db_->path().string()}, {"reason", what},
+  log::error("store.full", {{"database", db_->path().string()},
+                            {"reason", what},
                             {"watchlist", cfg_.watchlist},
                             {"retry_in_ms", static_cast<std::int64_t>(wait.count())}});
   watch_list_retry_.expires_after(wait);
@@ -182,13 +189,15 @@ void daemon::start_control() {
       .counts = [this] { return scheduler_ ? scheduler_->counts() : session_counts{}; },
       .stats = [this] { return stats(); },
       .deliveries = [this] { return outbox_->counts(); },
-      .outbox = [this] {
-        return outbox_totals{.pending = db_->count_deliveries(delivery_state::pending),
-                             .failed = db_->count_deliveries(delivery_state::failed)};
-      }};
+      .outbox =
+          [this] {
+            return outbox_totals{.pending = db_->count_deliveries(delivery_state::pending),
+                                 .failed = db_->count_deliveries(delivery_state::failed)};
+          }};
   control_ = std::make_unique<control_server>(
       ioc_,
-      control_options{.address = cfg_.control, .allow_remote = cfg_.control_allow_remote,
+      control_options{.address = cfg_.control,
+                      .allow_remote = cfg_.control_allow_remote,
                       .unreachable_after = opts_.unreachable_after},
       std::move(source));
   control_->start();

@@ -28,7 +28,8 @@ namespace fjwatch {
 
 struct daemon_options {
   bool handle_signals = true;  // false when embedded (demo, tests that drive stop() themselves)
-  bool notify_systemd = true;  // sd_notify READY/STATUS/WATCHDOG/RELOADING/STOPPING ($NOTIFY_SOCKET)
+  bool notify_systemd =
+      true;  // sd_notify READY/STATUS/WATCHDOG/RELOADING/STOPPING ($NOTIFY_SOCKET)
   millis unreachable_after = default_unreachable_after;  // /healthz: API failing this long
                                                          // (fjwatch run: api.unreachable_after)
 };

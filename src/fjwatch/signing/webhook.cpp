@@ -2,7 +2,6 @@
 
 #include "fjwatch/util/text.hpp"
 
-
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

@@ -25,8 +25,8 @@ constexpr std::array<poll_outcome::kind, 8> poll_kinds{
 constexpr std::array<event_type, 4> event_types{event_type::done, event_type::not_found,
                                                 event_type::timeout, event_type::status_changed};
 // The `state` label of fjwatch_sessions, in the order rendered.
-constexpr std::array<std::string_view, 6> session_states{
-    "waiting", "processing", "fetching_more", "done", "not_found", "timed_out"};
+constexpr std::array<std::string_view, 6> session_states{"waiting", "processing", "fetching_more",
+                                                         "done",    "not_found",  "timed_out"};
 
 // "5m", "1h30m": a duration for people, to the second.
 std::string rounded(std::chrono::steady_clock::duration d) {
@@ -42,8 +42,8 @@ boost::json::value ms_or_null(std::int64_t unix_ms) {
 }
 
 void add_session_metrics(metric_registry& r, const session_counts& c) {
-  const std::array<std::size_t, session_states.size()> by_state{c.waiting, c.processing, c.fetching_more,
-                                                                 c.done, c.not_found, c.timed_out};
+  const std::array<std::size_t, session_states.size()> by_state{
+      c.waiting, c.processing, c.fetching_more, c.done, c.not_found, c.timed_out};
   auto& f = r.add("fjwatch_sessions", metric_type::gauge,
                   "Watched sessions by state: waiting (no answer yet), processing, fetching_more, "
                   "done, not_found, timed_out.");
@@ -121,7 +121,8 @@ void add_delivery_metrics(metric_registry& r, const scheduler_stats& s,
 }
 
 control_reply json_reply(int status, std::string body) {
-  return control_reply{.status = status, .content_type = "application/json", .body = std::move(body)};
+  return control_reply{
+      .status = status, .content_type = "application/json", .body = std::move(body)};
 }
 
 }  // namespace
@@ -177,7 +178,8 @@ std::string sessions_json(std::vector<session_view> sessions) {
     o["last_poll_ms"] = ms_or_null(v.last_poll_ms);
     o["next_poll"] = time_or_null(v.next_poll_ms);
     o["next_poll_ms"] = ms_or_null(v.next_poll_ms);
-    o["last_error"] = v.last_error.empty() ? boost::json::value(nullptr) : boost::json::value(v.last_error);
+    o["last_error"] =
+        v.last_error.empty() ? boost::json::value(nullptr) : boost::json::value(v.last_error);
     out.push_back(std::move(o));
   }
   return boost::json::serialize(out);
@@ -197,14 +199,15 @@ std::string metrics_text(const scheduler_stats& s, const session_counts& session
 }
 
 control_reply answer_control(std::string_view method, std::string_view target,
-                             const control_source& source, std::chrono::steady_clock::time_point now,
-                             millis unreachable_after) {
+                             const control_source& source,
+                             std::chrono::steady_clock::time_point now, millis unreachable_after) {
   const std::string_view path = target.substr(0, target.find('?'));
   if (path != "/healthz" && path != "/metrics" && path != "/sessions") {
     return control_reply{.status = 404, .body = "not found: try /healthz, /metrics or /sessions\n"};
   }
   if (method != "GET" && method != "HEAD") {
-    return control_reply{.status = 405, .body = "method not allowed: use GET\n", .allow = "GET, HEAD"};
+    return control_reply{
+        .status = 405, .body = "method not allowed: use GET\n", .allow = "GET, HEAD"};
   }
   if (path == "/sessions") return json_reply(200, sessions_json(source.sessions()) + "\n");
   std::optional<outbox_totals> outbox;

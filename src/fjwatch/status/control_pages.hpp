@@ -77,7 +77,7 @@ struct control_reply {
 // Routes one request. GET or HEAD of /healthz (200 or 503), /metrics, /sessions; the query string
 // is ignored. Another method on those paths: 405 with Allow: GET, HEAD; any other path: 404.
 control_reply answer_control(std::string_view method, std::string_view target,
-                             const control_source& source, std::chrono::steady_clock::time_point now,
-                             millis unreachable_after);
+                             const control_source& source,
+                             std::chrono::steady_clock::time_point now, millis unreachable_after);
 
 }  // namespace fjwatch

@@ -24,7 +24,8 @@ void check_label_names(const metric_labels& labels, std::string_view family) {
   for (const auto& [name, value] : labels) {
     const bool ok = !name.empty() && name_start(name[0]) && !name.starts_with("__") &&
                     std::ranges::all_of(name, name_char);
-    if (!ok) throw std::logic_error("metric " + std::string(family) + ": bad label name \"" + name + "\"");
+    if (!ok)
+      throw std::logic_error("metric " + std::string(family) + ": bad label name \"" + name + "\"");
   }
 }
 
@@ -79,9 +80,12 @@ std::string label_text(const metric_labels& labels, std::string_view extra_name 
 
 std::string_view type_name(metric_type t) {
   switch (t) {
-    case metric_type::counter: return "counter";
-    case metric_type::gauge: return "gauge";
-    case metric_type::histogram: return "histogram";
+    case metric_type::counter:
+      return "counter";
+    case metric_type::gauge:
+      return "gauge";
+    case metric_type::histogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -129,7 +133,8 @@ metric_registry::family& metric_registry::family::sample(metric_labels labels, c
   if (std::ranges::any_of(labels, [](const auto& l) { return l.first == "le"; })) {
     throw std::logic_error("metric " + name_ + ": \"le\" is reserved for buckets");
   }
-  series s{.labels = std::move(labels), .bounds = {h.bounds().begin(), h.bounds().end()},
+  series s{.labels = std::move(labels),
+           .bounds = {h.bounds().begin(), h.bounds().end()},
            .sum = h.sum()};
   std::uint64_t running = 0;
   for (const auto c : h.bucket_counts()) s.cumulative.push_back(running += c);
@@ -137,7 +142,8 @@ metric_registry::family& metric_registry::family::sample(metric_labels labels, c
   return *this;
 }
 
-metric_registry::family& metric_registry::add(std::string name, metric_type type, std::string help) {
+metric_registry::family& metric_registry::add(std::string name, metric_type type,
+                                              std::string help) {
   if (!valid_metric_name(name)) throw std::logic_error("bad metric name \"" + name + "\"");
   if (std::ranges::any_of(families_, [&](const family& f) { return f.name_ == name; })) {
     throw std::logic_error("metric " + name + " declared twice");

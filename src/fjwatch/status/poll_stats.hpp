@@ -39,17 +39,17 @@ inline std::vector<double> poll_latency_bounds() {
 // Counted where the thing happens, as plain integers (one thread); read by the control endpoint.
 struct scheduler_stats {
   std::array<std::uint64_t, 8> polls_by_outcome{};  // indexed by poll_outcome::kind
-  histogram poll_latency{poll_latency_bounds()};     // seconds, request start to outcome
+  histogram poll_latency{poll_latency_bounds()};    // seconds, request start to outcome
   std::uint64_t connections_opened = 0;
   std::uint64_t events_recorded = 0;
-  std::uint64_t state_commits = 0;        // transactions of the group commit
-  std::uint64_t state_rows_committed = 0;  // session rows they wrote
-  std::array<std::uint64_t, 4> events_by_type{};    // indexed by event_type
+  std::uint64_t state_commits = 0;                // transactions of the group commit
+  std::uint64_t state_rows_committed = 0;         // session rows they wrote
+  std::array<std::uint64_t, 4> events_by_type{};  // indexed by event_type
   std::uint64_t server_rate_limit_pauses = 0;  // a 429 or RateLimit-Remaining: 0 paused every poll
   // The latest such pause (capped at api.max_server_pause); nullopt before the first. Its end
   // may have passed.
   std::optional<server_pause> api_pause;
-  std::uint64_t bucket_waits = 0;              // a poll waited for the api.rate token bucket
+  std::uint64_t bucket_waits = 0;  // a poll waited for the api.rate token bucket
   bool auth_failing = false;
   // Since when every poll failed with a network error or a 5xx (the streak ends at the next
   // answer of any other kind); nullopt while the API answers.

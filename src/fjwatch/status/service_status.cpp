@@ -16,10 +16,14 @@ std::string plural(std::int64_t n, std::string_view one, std::string_view many) 
 
 std::string_view api_text(api_health h) {
   switch (h) {
-    case api_health::ok: return "API ok";
-    case api_health::failing: return "API failing";
-    case api_health::unauthorized: return "API key rejected";
-    case api_health::unknown: break;
+    case api_health::ok:
+      return "API ok";
+    case api_health::failing:
+      return "API failing";
+    case api_health::unauthorized:
+      return "API key rejected";
+    case api_health::unknown:
+      break;
   }
   return "API not polled yet";
 }
@@ -34,8 +38,8 @@ std::string status_line(const service_facts& f) {
   const auto& s = f.sessions;
   std::string out = "watching " + std::to_string(s.total());
   const std::initializer_list<std::pair<std::size_t, std::string_view>> buckets{
-      {s.waiting, "waiting"},   {s.processing, "processing"}, {s.fetching_more, "fetching more"},
-      {s.done, "done"},         {s.not_found, "not found"},   {s.timed_out, "timed out"}};
+      {s.waiting, "waiting"}, {s.processing, "processing"}, {s.fetching_more, "fetching more"},
+      {s.done, "done"},       {s.not_found, "not found"},   {s.timed_out, "timed out"}};
   const char* sep = ": ";
   for (const auto& [n, name] : buckets) {
     if (n == 0) continue;

@@ -16,12 +16,12 @@ enum class api_health { unknown, ok, failing, unauthorized };
 
 // Watched sessions by what is known of them.
 struct session_counts {
-  std::size_t waiting = 0;        // no answer yet
+  std::size_t waiting = 0;  // no answer yet
   std::size_t processing = 0;
   std::size_t fetching_more = 0;
   std::size_t done = 0;
-  std::size_t not_found = 0;      // the API answered 404; no longer polled
-  std::size_t timed_out = 0;      // give_up_after passed; no longer polled
+  std::size_t not_found = 0;  // the API answered 404; no longer polled
+  std::size_t timed_out = 0;  // give_up_after passed; no longer polled
   std::size_t total() const;
   bool operator==(const session_counts&) const = default;
 };

@@ -15,7 +15,9 @@ class state_locked : public std::runtime_error {
  public:
   state_locked(std::filesystem::path dir, std::optional<pid_t> holder);
   const std::filesystem::path& dir() const { return dir_; }
-  std::optional<pid_t> holder() const { return holder_; }  // nullopt: not written yet, or unreadable
+  std::optional<pid_t> holder() const {
+    return holder_;
+  }  // nullopt: not written yet, or unreadable
 
  private:
   std::filesystem::path dir_;

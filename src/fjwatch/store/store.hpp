@@ -26,8 +26,8 @@ struct store_statements;  // the prepared-statement cache, defined in store/deta
 }  // namespace detail
 
 struct session_row {
-  std::string id;                          // 24 lowercase hex
-  std::optional<matching_status> status;   // nullopt until the first 200
+  std::string id;                         // 24 lowercase hex
+  std::optional<matching_status> status;  // nullopt until the first 200
   std::int64_t matched = 0;
   std::int64_t total_for_matching = 0;
   std::int64_t available = 0;
@@ -35,20 +35,20 @@ struct session_row {
   std::string title;
   std::string project;
   std::string etag;
-  std::int64_t first_seen_ms = 0;      // unix ms when first watched
-  std::int64_t waiting_since_ms = 0;   // start of the current wait for done (give_up_after)
-  std::int64_t last_change_ms = 0;     // unix ms of the last status/count change
+  std::int64_t first_seen_ms = 0;     // unix ms when first watched
+  std::int64_t waiting_since_ms = 0;  // start of the current wait for done (give_up_after)
+  std::int64_t last_change_ms = 0;    // unix ms of the last status/count change
   session_phase phase = session_phase::active;
 };
 
 // An event to record, with the actions that must each receive it.
 struct new_event {
-  std::string id;          // stable, see event_id()
+  std::string id;  // stable, see event_id()
   event_type type = event_type::done;
   std::string session_id;
   std::int64_t created_ms = 0;
-  std::string payload;     // event_payload(): the exact bytes every delivery sends
-  event_fields fields;     // what templates render (the payload's data without the session)
+  std::string payload;  // event_payload(): the exact bytes every delivery sends
+  event_fields fields;  // what templates render (the payload's data without the session)
   std::vector<std::string> actions;
 };
 
@@ -67,7 +67,7 @@ struct delivery {
   delivery_state state = delivery_state::pending;
   int attempts = 0;
   std::int64_t next_attempt_ms = 0;
-  std::string last_result;  // "" before the first attempt
+  std::string last_result;      // "" before the first attempt
   std::int64_t updated_ms = 0;  // unix ms of the last change: insert, attempt or redeliver
   event_type type = event_type::done;
   std::string session_id;

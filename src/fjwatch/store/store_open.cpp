@@ -42,17 +42,26 @@ namespace {
 std::string_view ioerr_operation(int extended) {
   switch (extended) {
     case SQLITE_IOERR_READ:
-    case SQLITE_IOERR_SHORT_READ: return "read";
-    case SQLITE_IOERR_WRITE: return "write";
-    case SQLITE_IOERR_FSYNC: return "fsync";
-    case SQLITE_IOERR_DIR_FSYNC: return "fsync of the directory";
-    case SQLITE_IOERR_TRUNCATE: return "truncate";
-    case SQLITE_IOERR_FSTAT: return "fstat";
-    case SQLITE_IOERR_DELETE: return "delete";
+    case SQLITE_IOERR_SHORT_READ:
+      return "read";
+    case SQLITE_IOERR_WRITE:
+      return "write";
+    case SQLITE_IOERR_FSYNC:
+      return "fsync";
+    case SQLITE_IOERR_DIR_FSYNC:
+      return "fsync of the directory";
+    case SQLITE_IOERR_TRUNCATE:
+      return "truncate";
+    case SQLITE_IOERR_FSTAT:
+      return "fstat";
+    case SQLITE_IOERR_DELETE:
+      return "delete";
     case SQLITE_IOERR_SHMOPEN:
     case SQLITE_IOERR_SHMSIZE:
-    case SQLITE_IOERR_SHMMAP: return "the -shm file";
-    default: return "";
+    case SQLITE_IOERR_SHMMAP:
+      return "the -shm file";
+    default:
+      return "";
   }
 }
 
@@ -77,7 +86,8 @@ void store_sql::fail_sqlite(const std::filesystem::path& p, std::string_view wha
 
 bool store_sql::out_of_space(int extended_code, int system_errno) {
   if ((extended_code & 0xff) == SQLITE_FULL) return true;
-  return (extended_code & 0xff) == SQLITE_IOERR && (system_errno == ENOSPC || system_errno == EDQUOT);
+  return (extended_code & 0xff) == SQLITE_IOERR &&
+         (system_errno == ENOSPC || system_errno == EDQUOT);
 }
 
 void detail::store_statements::fail(std::string_view what) {
@@ -96,9 +106,8 @@ detail::store_statements::~store_statements() {
 
 sqlite3_stmt* detail::store_statements::get(query q, std::string_view what) {
   sqlite3_stmt*& s = cache[static_cast<std::size_t>(q)];
-  if (s == nullptr &&
-      sqlite3_prepare_v3(db, store_sql::sql(q), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
-          SQLITE_OK) {
+  if (s == nullptr && sqlite3_prepare_v3(db, store_sql::sql(q), -1, SQLITE_PREPARE_PERSISTENT, &s,
+                                         nullptr) != SQLITE_OK) {
     s = nullptr;
     fail_sqlite(path, what, db);
   }
@@ -286,7 +295,8 @@ void check_header(const std::filesystem::path& p) {
   const int saved = errno;
   ::close(fd);
   if (n < 0) fail(p, "cannot read: " + std::generic_category().message(saved));
-  if (n == static_cast<ssize_t>(magic.size()) && std::string_view(head, magic.size()) == magic) return;
+  if (n == static_cast<ssize_t>(magic.size()) && std::string_view(head, magic.size()) == magic)
+    return;
   fail(p, std::string("database failed its integrity check: ") +
               (n == 0 ? "the file is empty" : "the file has no SQLite header") +
               "; refusing to start (move the file aside to start afresh)");

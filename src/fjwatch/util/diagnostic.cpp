@@ -6,6 +6,8 @@ namespace fjwatch {
 
 // Escaped whole: a file name or a message may carry bytes from the file it is about, and no
 // control byte of a user's file may reach a terminal.
-std::string diagnostic::str() const { return escaped(where() + ": " + message, escape_style::display); }
+std::string diagnostic::str() const {
+  return escaped(where() + ": " + message, escape_style::display);
+}
 
 }  // namespace fjwatch

@@ -33,7 +33,8 @@ template <class T>
 using result = boost::system::result<T, failure>;
 
 // Found by ADL when result<T>::value() is called on a failure.
-[[noreturn]] inline void throw_exception_from_error(const failure& f, const boost::source_location&) {
+[[noreturn]] inline void throw_exception_from_error(const failure& f,
+                                                    const boost::source_location&) {
   throw std::runtime_error(f.what);
 }
 

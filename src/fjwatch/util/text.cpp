@@ -85,7 +85,8 @@ std::size_t first_invalid_utf8(std::string_view text) {
     // ASCII runs are the common case: skip them eight bytes at a time.
     while (i + 8 <= text.size()) {
       std::uint64_t chunk = 0;
-      for (std::size_t k = 0; k < 8; ++k) chunk |= std::uint64_t{static_cast<unsigned char>(text[i + k])} << (8 * k);
+      for (std::size_t k = 0; k < 8; ++k)
+        chunk |= std::uint64_t{static_cast<unsigned char>(text[i + k])} << (8 * k);
       if ((chunk & 0x8080808080808080ull) != 0) break;
       i += 8;
     }

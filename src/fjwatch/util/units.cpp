@@ -31,9 +31,7 @@ std::string_view take_while(std::string_view text, std::size_t& pos, bool (*pred
   return text.substr(start, pos - start);
 }
 
-failure too_long() {
-  return fail("longer than " + format_duration(millis(max_duration_ms)));
-}
+failure too_long() { return fail("longer than " + format_duration(millis(max_duration_ms))); }
 
 int unit_index(std::string_view suffix) {
   for (std::size_t i = 0; i < duration_units.size(); ++i) {

@@ -13,8 +13,10 @@ std::string quote(std::string_view v) { return quoted(v, 60); }
 
 // A key as it appears in a path: bare when it is a plain word, else quoted.
 std::string display_key(std::string_view key) {
-  constexpr std::string_view word_chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
-  const bool word = !key.empty() && key.size() <= 40 && key.find_first_not_of(word_chars) == key.npos;
+  constexpr std::string_view word_chars =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+  const bool word =
+      !key.empty() && key.size() <= 40 && key.find_first_not_of(word_chars) == key.npos;
   return word ? std::string(key) : quote(key);
 }
 
@@ -47,10 +49,14 @@ std::optional<unusable> prescan(std::string_view text) {
     }
     if (comment) continue;
     if (in_quote != 0) {
-      if (escaped) escaped = false;
-      else if (in_quote == '"' && c == '\\') escaped = true;
-      else if (c == '\'' && in_quote == c && i + 1 < text.size() && text[i + 1] == c) ++i;  // ''
-      else if (c == in_quote) in_quote = 0;
+      if (escaped)
+        escaped = false;
+      else if (in_quote == '"' && c == '\\')
+        escaped = true;
+      else if (c == '\'' && in_quote == c && i + 1 < text.size() && text[i + 1] == c)
+        ++i;  // ''
+      else if (c == in_quote)
+        in_quote = 0;
       continue;
     }
     const char prev = i == line_start ? ' ' : text[i - 1];
@@ -61,7 +67,8 @@ std::optional<unusable> prescan(std::string_view text) {
                (blank_before || (depth > 0 && std::string_view("[{,:").find(prev) != text.npos))) {
       in_quote = c;
     } else if ((c == '[' || c == '{') &&
-               (depth > 0 || (blank_before && (last == 0 || std::string_view("-:?").find(last) != text.npos)))) {
+               (depth > 0 ||
+                (blank_before && (last == 0 || std::string_view("-:?").find(last) != text.npos)))) {
       if (++depth > max_depth) return unusable{here, "nested deeper than 64 levels"};
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
@@ -112,14 +119,18 @@ list_reader::frame list_reader::place(kind k, position where, const std::string&
   return {role::entry, true, false, index};
 }
 
-list_reader::frame list_reader::place_in_top_map(frame& parent, kind k, position where, const std::string& text) {
+list_reader::frame list_reader::place_in_top_map(frame& parent, kind k, position where,
+                                                 const std::string& text) {
   if (parent.want_key) {
     parent.want_key = false;
     parent.value_is_sessions = k == kind::scalar && text == "sessions";
-    if (parent.value_is_sessions && seen_sessions_) throw unusable{where, "sessions: duplicate key"};
+    if (parent.value_is_sessions && seen_sessions_)
+      throw unusable{where, "sessions: duplicate key"};
     seen_sessions_ = seen_sessions_ || parent.value_is_sessions;
-    if (k != kind::scalar) report(where, "unknown key (" + describe(k) + "), ignored", warning);
-    else if (!parent.value_is_sessions) report(where, display_key(text) + ": unknown key, ignored", warning);
+    if (k != kind::scalar)
+      report(where, "unknown key (" + describe(k) + "), ignored", warning);
+    else if (!parent.value_is_sessions)
+      report(where, display_key(text) + ": unknown key, ignored", warning);
     return {role::skip};
   }
   parent.want_key = true;
@@ -140,9 +151,11 @@ list_reader::frame list_reader::start_entry(kind k, position where, const std::s
   if (id) {
     add_entry(*id, {}, std::nullopt, where);
   } else if (k == kind::scalar) {
-    report(where, entry_path() + ": " + quote(text) + " is not a session id (expected 24 hex characters)");
+    report(where,
+           entry_path() + ": " + quote(text) + " is not a session id (expected 24 hex characters)");
   } else {
-    report(where, entry_path() + (k == kind::null ? ": empty entry" : ": aliases are not supported"));
+    report(where,
+           entry_path() + (k == kind::null ? ": empty entry" : ": aliases are not supported"));
   }
   return {role::skip};
 }
@@ -176,8 +189,10 @@ void list_reader::read_map_entry(const tree_node& map, const std::string& path) 
     const std::string field = path + "." + display_key(key.text);
     if (which < 0 || seen[which]) {
       ok = false;
-      if (which == -2) report(key.where, path + ": keys must be strings, found " + describe(key.what));
-      else report(key.where, field + (which < 0 ? ": unknown key" : ": duplicate key"));
+      if (which == -2)
+        report(key.where, path + ": keys must be strings, found " + describe(key.what));
+      else
+        report(key.where, field + (which < 0 ? ": unknown key" : ": duplicate key"));
       continue;
     }
     seen[which] = true;
@@ -204,13 +219,16 @@ void list_reader::read_map_entry(const tree_node& map, const std::string& path) 
   if (ok && id) add_entry(*id, std::move(label), std::move(actions), map.where);
 }
 
-std::optional<session_id> list_reader::read_id(const tree_node& value, position where, const std::string& path) {
+std::optional<session_id> list_reader::read_id(const tree_node& value, position where,
+                                               const std::string& path) {
   if (value.what != kind::scalar) {
     report(where, path + ": expected a session id, found " + describe(value.what));
     return std::nullopt;
   }
   auto id = session_id::parse(value.text);
-  if (!id) report(where, path + ": " + quote(value.text) + " is not a session id (expected 24 hex characters)");
+  if (!id)
+    report(where,
+           path + ": " + quote(value.text) + " is not a session id (expected 24 hex characters)");
   return id;
 }
 
@@ -254,7 +272,8 @@ void list_reader::add_entry(session_id id, std::string label, actions_t actions,
   watch_entry& first = entries[*earlier];
   if (first.label.empty()) first.label = std::move(label);
   if (!first.actions) first.actions = std::move(actions);
-  report(where, entry_path() + ": duplicate of line " + std::to_string(first.line) + ", merged", warning);
+  report(where, entry_path() + ": duplicate of line " + std::to_string(first.line) + ", merged",
+         warning);
 }
 
 }  // namespace fjwatch::detail

@@ -64,7 +64,8 @@ std::optional<plain_shape> find_plain_shape(std::string_view text) {
     } else {
       if (out.entries.empty()) out.item_indent = indent;
       const std::size_t gap = body.find_first_not_of(' ', 1);
-      if (indent != out.item_indent || !body.starts_with("- ") || gap == body.npos) return std::nullopt;
+      if (indent != out.item_indent || !body.starts_with("- ") || gap == body.npos)
+        return std::nullopt;
       const std::string_view value = body.substr(gap);
       if (!is_hex_id(value) || !nothing_but_comment(value.substr(id_length))) return std::nullopt;
       out.entries.push_back({.line = line, .begin = at, .value = at + indent + gap});

@@ -36,7 +36,8 @@ watch_diff diff(const watch_digest& prev, const watch_list& next) {
     if (a[head].settings != settings_digest(b[head])) d.changed.push_back(&b[head]);
   }
   std::size_t tail = 0;
-  while (tail < a.size() - head && tail < b.size() - head && a[a.size() - 1 - tail].id == b[b.size() - 1 - tail].id) {
+  while (tail < a.size() - head && tail < b.size() - head &&
+         a[a.size() - 1 - tail].id == b[b.size() - 1 - tail].id) {
     ++tail;
   }
   std::unordered_map<session_id, std::size_t> before;  // id -> index in prev (ids are unique)

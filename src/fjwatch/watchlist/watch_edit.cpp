@@ -24,9 +24,9 @@ std::string first_error(const watch_load& load) {
 }
 
 std::size_t error_count(const watch_load& load) {
-  return static_cast<std::size_t>(std::count_if(load.problems.begin(), load.problems.end(), [](const diagnostic& d) {
-    return d.level == diagnostic::severity::error;
-  }));
+  return static_cast<std::size_t>(
+      std::count_if(load.problems.begin(), load.problems.end(),
+                    [](const diagnostic& d) { return d.level == diagnostic::severity::error; }));
 }
 
 // The 1-based line of the first carriage return not followed by a line feed, or 0. YAML reads a
@@ -34,20 +34,23 @@ std::size_t error_count(const watch_load& load) {
 int lone_carriage_return(std::string_view text) {
   for (std::size_t at = text.find('\r'); at != text.npos; at = text.find('\r', at + 1)) {
     if (at + 1 == text.size() || text[at + 1] != '\n') {
-      return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+      return 1 + static_cast<int>(std::count(text.begin(),
+                                             text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
     }
   }
   return 0;
 }
 
 // The text as the loader sees it, or why it cannot be edited.
-result<watch_load> load_for_edit(std::string_view text, const watch_edit_context& context, const layout& where) {
+result<watch_load> load_for_edit(std::string_view text, const watch_edit_context& context,
+                                 const layout& where) {
   watch_load load = parse_watch_list(text, context.name, context.known_actions);
   if (!load.usable) return fail(first_error(load) + " (fix the file first)");
   if (const int line = lone_carriage_return(text); line > 0) {
-    return fail(context.name + ":" + std::to_string(line) +
-                ": a carriage return without a line feed; fjwatch edits only files with \\n or \\r\\n "
-                "line endings");
+    return fail(
+        context.name + ":" + std::to_string(line) +
+        ": a carriage return without a line feed; fjwatch edits only files with \\n or \\r\\n "
+        "line endings");
   }
   if (where.shape == form::flow) {
     return fail(context.name + ":" + std::to_string(where.key_line + 1) +
@@ -59,17 +62,20 @@ result<watch_load> load_for_edit(std::string_view text, const watch_edit_context
 
 // The safety net: the new text must load, with exactly `expected` as its entries (ids, labels,
 // actions, in order), and with no more entries in error than before (fewer when some are removed).
-result<void> check_reads_back(std::string_view text, const watch_edit_context& context, const watch_load& before,
-                              const std::vector<watch_entry>& expected) {
+result<void> check_reads_back(std::string_view text, const watch_edit_context& context,
+                              const watch_load& before, const std::vector<watch_entry>& expected) {
   const watch_load after = parse_watch_list(text, context.name, context.known_actions);
-  if (!after.usable) return fail("refusing to write: the edited file would not parse: " + first_error(after));
+  if (!after.usable)
+    return fail("refusing to write: the edited file would not parse: " + first_error(after));
   const auto& got = after.list.entries;
-  const bool same = got.size() == expected.size() &&
-                    std::equal(got.begin(), got.end(), expected.begin(),
-                               [](const watch_entry& a, const watch_entry& b) { return a.same_settings(b); });
+  const bool same =
+      got.size() == expected.size() &&
+      std::equal(got.begin(), got.end(), expected.begin(),
+                 [](const watch_entry& a, const watch_entry& b) { return a.same_settings(b); });
   if (!same || error_count(after) > error_count(before)) {
-    return fail("refusing to write: the edited file would not read back as the same list with only the "
-                "requested change (please report this, with the file)");
+    return fail(
+        "refusing to write: the edited file would not read back as the same list with only the "
+        "requested change (please report this, with the file)");
   }
   return {};
 }
@@ -93,10 +99,11 @@ result<void> render_entry(std::string& out, const layout& where, int indent, con
   if (!request.actions.empty()) {
     std::string list;
     for (const auto& name : request.actions) {
-      const bool plain = !name.empty() && std::isalnum(static_cast<unsigned char>(name.front())) &&
-                         name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
-                             name.npos &&
-                         name != "null" && name != "Null" && name != "NULL";
+      const bool plain =
+          !name.empty() && std::isalnum(static_cast<unsigned char>(name.front())) &&
+          name.find_first_not_of(
+              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == name.npos &&
+          name != "null" && name != "Null" && name != "NULL";
       auto quoted = plain ? result<std::string>(name) : yaml_quote(name);
       if (!quoted) return quoted.error();
       list += (list.empty() ? "" : ", ") + *quoted;
@@ -166,13 +173,15 @@ result<watch_edit> add_entries(std::string_view text, const watch_additions& req
   std::string block;
   for (const session_id& id : request.ids) {
     if (!present.insert(id).second) {
-      if (std::find(out.changed.begin(), out.changed.end(), id) == out.changed.end()) out.unchanged.push_back(id);
+      if (std::find(out.changed.begin(), out.changed.end(), id) == out.changed.end())
+        out.unchanged.push_back(id);
       continue;
     }
     if (auto r = render_entry(block, where, indent, id, request); !r) return r.error();
     out.changed.push_back(id);
     expected.push_back({id, request.label,
-                        request.actions.empty() ? std::nullopt : std::optional(request.actions), 0});
+                        request.actions.empty() ? std::nullopt : std::optional(request.actions),
+                        0});
   }
   if (out.changed.empty()) {
     out.text = std::string(text);
@@ -204,7 +213,9 @@ result<watch_edit> remove_entries(std::string_view text, std::span<const session
     (found.contains(id) ? out.changed : out.unchanged).push_back(id);
   }
   for (std::size_t k = 0; k < where.lines.size(); ++k) {
-    if (!drop[k]) out.text.append(text.substr(where.lines[k].begin, where.lines[k].next - where.lines[k].begin));
+    if (!drop[k])
+      out.text.append(
+          text.substr(where.lines[k].begin, where.lines[k].next - where.lines[k].begin));
   }
   // The safety net for ids the layout did not place: the loader must not list them either.
   for (const auto& e : before->list.entries) {
@@ -226,8 +237,13 @@ result<std::string> yaml_quote(std::string_view text) {
   std::string out = "\"";
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
-    const int length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    if (length == 0 || i + static_cast<std::size_t>(length) > text.size()) return fail("not valid UTF-8");
+    const int length = c < 0x80           ? 1
+                       : (c >> 5) == 0x6  ? 2
+                       : (c >> 4) == 0xe  ? 3
+                       : (c >> 3) == 0x1e ? 4
+                                          : 0;
+    if (length == 0 || i + static_cast<std::size_t>(length) > text.size())
+      return fail("not valid UTF-8");
     std::uint32_t code = length == 1 ? c : c & (0x7f >> length);
     for (int k = 1; k < length; ++k) {
       const auto next = static_cast<unsigned char>(text[i + static_cast<std::size_t>(k)]);

@@ -11,7 +11,8 @@ namespace {
 constexpr std::string_view bom = "\xef\xbb\xbf";
 
 bool starts_word(std::string_view body, std::string_view word) {
-  return body == word || (body.starts_with(word) && (body[word.size()] == ' ' || body[word.size()] == '\t'));
+  return body == word ||
+         (body.starts_with(word) && (body[word.size()] == ' ' || body[word.size()] == '\t'));
 }
 
 // Splits `text` into classified lines.
@@ -27,14 +28,19 @@ std::vector<line> split(std::string_view text) {
     std::size_t body_at = l.begin;
     if (out.empty() && text.substr(body_at).starts_with(bom)) body_at += bom.size();
     const std::size_t first = text.substr(0, l.end).find_first_not_of(' ', body_at);
-    const std::string_view body = first == text.npos || first >= l.end ? std::string_view()
-                                                                       : text.substr(first, l.end - first);
+    const std::string_view body = first == text.npos || first >= l.end
+                                      ? std::string_view()
+                                      : text.substr(first, l.end - first);
     l.indent = static_cast<int>((first == text.npos ? l.end : std::min(first, l.end)) - body_at);
-    if (body.find_first_not_of(" \t") == body.npos) l.kind = line_kind::blank;
-    else if (body.front() == '#') l.kind = line_kind::comment;
-    else if (l.indent == 0 && (starts_word(body, "---") || starts_word(body, "...") || body.front() == '%'))
+    if (body.find_first_not_of(" \t") == body.npos)
+      l.kind = line_kind::blank;
+    else if (body.front() == '#')
+      l.kind = line_kind::comment;
+    else if (l.indent == 0 &&
+             (starts_word(body, "---") || starts_word(body, "...") || body.front() == '%'))
       l.kind = line_kind::marker;
-    else l.kind = line_kind::content;
+    else
+      l.kind = line_kind::content;
     l.dash_item = l.kind == line_kind::content && starts_word(body, "-");
     out.push_back(l);
     at = l.next;
@@ -96,8 +102,10 @@ void read_items(std::string_view text, layout& out, std::size_t from) {
     if (l.kind == line_kind::marker) break;
     if (l.kind != line_kind::content) continue;
     if (l.indent < out.item_indent || (l.indent == out.item_indent && !l.dash_item)) break;
-    if (l.indent == out.item_indent) out.items.push_back({k, k, std::nullopt});
-    else out.items.back().last = k;
+    if (l.indent == out.item_indent)
+      out.items.push_back({k, k, std::nullopt});
+    else
+      out.items.back().last = k;
   }
   for (item& it : out.items) {
     const std::size_t begin = lines[it.first].begin;
@@ -125,8 +133,8 @@ void read_key(std::string_view text, layout& out, std::size_t k, std::string_vie
     out.shape = form::block;
     const std::size_t first = next_content(out.lines, k);
     if (first != std::string_view::npos && out.lines[first].dash_item) read_items(text, out, first);
-  } else if (value == "[]" || value == "[ ]" || value == "~" || value == "null" || value == "Null" ||
-             value == "NULL") {
+  } else if (value == "[]" || value == "[ ]" || value == "~" || value == "null" ||
+             value == "Null" || value == "NULL") {
     out.shape = form::empty_value;
     out.key_comment = comment;
   } else {

@@ -40,7 +40,8 @@ using detail::warning;
 watch_load& give_up(watch_load& out, const std::string& name, position where, std::string message) {
   out.usable = false;
   out.list.entries.clear();
-  out.problems.assign(1, {name, where.line, where.column, std::move(message), diagnostic::severity::error});
+  out.problems.assign(
+      1, {name, where.line, where.column, std::move(message), diagnostic::severity::error});
   return out;
 }
 
@@ -102,7 +103,8 @@ watch_load load_watch_list(const std::filesystem::path& path,
   const auto text = read_file_if_exists(path, max_bytes);
   if (!text) return give_up(out, name, {}, "cannot read: " + text.error().what);
   if (!*text) {
-    out.problems.push_back({name, 0, 0, "file not found, watching nothing until it appears", warning});
+    out.problems.push_back(
+        {name, 0, 0, "file not found, watching nothing until it appears", warning});
     return out;
   }
   return parse_watch_list(**text, name, known_actions);

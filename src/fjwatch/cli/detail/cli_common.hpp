@@ -20,9 +20,9 @@
 
 namespace fjwatch::cli {
 
-
 // The word after args[i], moving i onto it; fails naming the option when there is none.
-result<std::string> option_value(std::span<const std::string> args, std::size_t& i, std::string_view what);
+result<std::string> option_value(std::span<const std::string> args, std::size_t& i,
+                                 std::string_view what);
 
 // True (and sets out) when args[i] is -c/--config with its file; the failure when it lacks one.
 result<bool> config_option(std::span<const std::string> args, std::size_t& i, std::string& out);

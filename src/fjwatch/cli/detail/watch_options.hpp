@@ -13,10 +13,10 @@ namespace fjwatch::cli {
 struct watch_options {
   std::string config_path;
   bool help = false;
-  bool json = false;                 // list
-  std::vector<std::string> ids;      // add, remove: as typed, checked later
-  std::optional<std::string> label;  // add
-  std::vector<std::string> actions;  // add: each name once, in order
+  bool json = false;                       // list
+  std::vector<std::string> ids;            // add, remove: as typed, checked later
+  std::optional<std::string> label;        // add
+  std::vector<std::string> actions;        // add: each name once, in order
   millis wait = std::chrono::seconds(10);  // add, remove: for the lock
 };
 

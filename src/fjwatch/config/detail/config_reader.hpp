@@ -41,8 +41,12 @@ class config_reader {
   std::vector<diagnostic> take();
   // Remembers where an entry was written (config::positions); every map value and list element
   // read through config_map and list() is noted.
-  void note(const config_entry& e) { positions_.emplace(e.path, config_position{e.line, e.column}); }
-  std::map<std::string, config_position, std::less<>> take_positions() { return std::move(positions_); }
+  void note(const config_entry& e) {
+    positions_.emplace(e.path, config_position{e.line, e.column});
+  }
+  std::map<std::string, config_position, std::less<>> take_positions() {
+    return std::move(positions_);
+  }
 
   // "<path>: expected <what>, got <the value as written | a map | a list | nothing>".
   void expected(const config_entry& e, std::string_view what);

@@ -19,7 +19,7 @@ namespace fjwatch {
 
 struct attempt_outcome {
   delivery_verdict verdict = delivery_verdict::retry;
-  std::string result;                                   // short: "ok", "HTTP 503", "exit 3"
+  std::string result;                                    // short: "ok", "HTTP 503", "exit 3"
   std::optional<std::chrono::milliseconds> retry_after;  // the receiver's wait hint (429, 503)
 };
 

@@ -68,7 +68,9 @@ struct scheduler::slot {
   }
 };
 
-inline const session_id& scheduler::slot_ids::operator()(std::uint32_t i) const { return (*slots)[i].id; }
+inline const session_id& scheduler::slot_ids::operator()(std::uint32_t i) const {
+  return (*slots)[i].id;
+}
 
 // A poll's outcome waiting for the group commit; its row and events are in staged_commits_.
 struct scheduler::staged {

@@ -14,8 +14,8 @@ namespace fjwatch::control_detail {
 
 // TCP and unix sockets alike, with Beast's per-operation deadlines.
 using proto = boost::asio::generic::stream_protocol;
-using stream_type =
-    boost::beast::basic_stream<proto, boost::asio::any_io_executor, boost::beast::unlimited_rate_policy>;
+using stream_type = boost::beast::basic_stream<proto, boost::asio::any_io_executor,
+                                               boost::beast::unlimited_rate_policy>;
 
 // Where to listen or connect: the config's `control` (config/control_address.hpp).
 using control_target = control_address;

@@ -109,13 +109,13 @@ enum class query : std::uint8_t {
   count_,
 };
 
-#define FJWATCH_SESSION_COLUMNS                                                                 \
+#define FJWATCH_SESSION_COLUMNS                                                               \
   "id, status, matched, total_for_matching, available, search_more_counter, title, project, " \
   "etag, first_seen_ms, waiting_since_ms, last_change_ms, phase"
-#define FJWATCH_DELIVERY_SELECT                                                             \
+#define FJWATCH_DELIVERY_SELECT                                                            \
   "SELECT d.event_id, d.action, d.state, d.attempts, d.next_attempt_ms, d.last_result, "   \
-  "d.updated_ms, e.type, e.session_id, e.payload, e.label, e.status, e.title, e.project, "  \
-  "e.matched, e.total_for_matching, e.available, e.search_more_counter "                    \
+  "d.updated_ms, e.type, e.session_id, e.payload, e.label, e.status, e.title, e.project, " \
+  "e.matched, e.total_for_matching, e.available, e.search_more_counter "                   \
   "FROM deliveries AS d CROSS JOIN events AS e ON e.id = d.event_id "
 
 // Indexed by query.
@@ -127,7 +127,8 @@ inline constexpr const char* queries[] = {
     "SELECT " FJWATCH_SESSION_COLUMNS " FROM sessions WHERE id = ?1",
     "INSERT INTO sessions (id, first_seen_ms, waiting_since_ms, last_change_ms, phase) "
     "VALUES (?1, ?2, ?2, ?2, 'active') ON CONFLICT (id) DO NOTHING",
-    "INSERT INTO sessions (" FJWATCH_SESSION_COLUMNS ") "
+    "INSERT INTO sessions (" FJWATCH_SESSION_COLUMNS
+    ") "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
     "ON CONFLICT (id) DO UPDATE SET status = excluded.status, matched = excluded.matched, "
     "total_for_matching = excluded.total_for_matching, available = excluded.available, "

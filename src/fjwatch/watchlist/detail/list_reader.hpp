@@ -22,8 +22,8 @@
 
 namespace fjwatch::detail {
 
-constexpr int max_depth = 64;                  // collections inside collections
-constexpr std::size_t max_bytes = max_watch_list_bytes;   // whole file
+constexpr int max_depth = 64;                            // collections inside collections
+constexpr std::size_t max_bytes = max_watch_list_bytes;  // whole file
 constexpr std::size_t max_problems = 100;      // diagnostics kept; one more says there were more
 constexpr std::size_t max_entry_nodes = 4096;  // YAML nodes in one entry of `sessions`
 constexpr auto warning = diagnostic::severity::warning;
@@ -88,16 +88,22 @@ class list_reader final : public YAML::EventHandler {
     if (++documents_ == 2) report(at(mark), "a second YAML document is ignored", warning);
   }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { place(kind::null, empty_at(mark), {}); }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { place(kind::alias, at(mark), {}); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string& value) override {
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override {
+    place(kind::null, empty_at(mark), {});
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    place(kind::alias, at(mark), {});
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string& value) override {
     place(kind::scalar, at(mark), value);
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                        YAML::EmitterStyle::value) override {
     open(kind::sequence, at(mark));
   }
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
     open(kind::map, at(mark));
   }
   void OnSequenceEnd() override { close(); }
@@ -116,7 +122,8 @@ class list_reader final : public YAML::EventHandler {
   using actions_t = std::optional<std::vector<std::string>>;
 
   // Records a problem; past max_problems only one note that more were found.
-  void report(position where, std::string message, diagnostic::severity level = diagnostic::severity::error) {
+  void report(position where, std::string message,
+              diagnostic::severity level = diagnostic::severity::error) {
     if (out_.problems.size() > max_problems) return;
     if (out_.problems.size() == max_problems) {
       where = {};
@@ -137,7 +144,8 @@ class list_reader final : public YAML::EventHandler {
   void close() {
     const frame f = frames_.back();
     frames_.pop_back();
-    if (f.what == role::entry && !frames_.empty() && frames_.back().what == role::sessions) finish_entry();
+    if (f.what == role::entry && !frames_.empty() && frames_.back().what == role::sessions)
+      finish_entry();
   }
 
   // "sessions[<index>]" for the current entry, as diagnostics name it.
@@ -156,9 +164,11 @@ class list_reader final : public YAML::EventHandler {
   void finish_entry();
   void read_map_entry(const tree_node& map, const std::string& path);
   // The id in `value`, or nullopt after reporting why not.
-  std::optional<session_id> read_id(const tree_node& value, position where, const std::string& path);
+  std::optional<session_id> read_id(const tree_node& value, position where,
+                                    const std::string& path);
   // Fills `actions` from a list of known names (null leaves it unset); false after reporting a problem.
-  bool read_actions(const tree_node& value, position where, const std::string& path, actions_t& actions);
+  bool read_actions(const tree_node& value, position where, const std::string& path,
+                    actions_t& actions);
   // Appends a good entry, or merges it into an earlier one with the same id (with a warning).
   void add_entry(session_id id, std::string label, actions_t actions, position where);
 
@@ -171,8 +181,8 @@ class list_reader final : public YAML::EventHandler {
   auto entry_ids() const {
     return [this](std::uint32_t i) -> const session_id& { return out_.list.entries[i].id; };
   }
-  std::vector<frame> frames_;                          // the open collections, outermost first
-  std::vector<tree_node> tree_;                        // the entry being read; [0] is its root
+  std::vector<frame> frames_;    // the open collections, outermost first
+  std::vector<tree_node> tree_;  // the entry being read; [0] is its root
   bool entry_too_large_ = false;
   bool seen_sessions_ = false;
   long entry_index_ = -1;

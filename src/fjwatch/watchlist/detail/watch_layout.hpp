@@ -21,7 +21,7 @@ struct line {
   std::size_t end = 0;
   std::size_t next = 0;
   line_kind kind = line_kind::blank;
-  int indent = 0;        // spaces before the first other character
+  int indent = 0;          // spaces before the first other character
   bool dash_item = false;  // content that starts with "- " or is "-"
 };
 
@@ -45,11 +45,11 @@ struct layout {
   std::vector<line> lines;
   std::string eol = "\n";  // "\r\n" when the first line break is CRLF
   form shape = form::absent;
-  std::size_t key_line = 0;       // the `sessions:` line (block without top-level list, empty_value)
-  std::string key_comment;        // empty_value: the key line's trailing comment, kept on rewrite
-  bool top_level_list = false;    // block: the document itself is the list
-  int item_indent = 2;            // column of the `-` of existing items (2 when there are none)
-  int dash_gap = 1;               // spaces between `-` and the item's content
+  std::size_t key_line = 0;     // the `sessions:` line (block without top-level list, empty_value)
+  std::string key_comment;      // empty_value: the key line's trailing comment, kept on rewrite
+  bool top_level_list = false;  // block: the document itself is the list
+  int item_indent = 2;          // column of the `-` of existing items (2 when there are none)
+  int dash_gap = 1;             // spaces between `-` and the item's content
   std::vector<item> items;
 };
 
