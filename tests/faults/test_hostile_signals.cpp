@@ -44,11 +44,12 @@ pid_t lock_holder(const fs::path& state_dir) {
 BOOST_AUTO_TEST_SUITE(signals)
 
 // SIGTERM while the daemon is still starting (here: loading a long watch list, after it took the
-// state directory) gives the clean stop, not a death by signal.
+// state directory) gives the clean stop, not a death by signal. The list takes about 0.3 s to
+// load in a release build and several seconds under the sanitizers: the bounds allow for both.
 BOOST_AUTO_TEST_CASE(sigterm_during_start_gives_the_clean_stop) {
   workspace w;
   std::string list = "sessions:\n";
-  for (unsigned i = 0; i < 60000; ++i)
+  for (unsigned i = 0; i < 15000; ++i)
     list += "  - { id: " + hex_id(i) + ", label: L" + std::to_string(i) + " }\n";
   w.dir.write("watchlist.yaml", list);
   for (int round = 0; round < 3; ++round) {
@@ -56,10 +57,10 @@ BOOST_AUTO_TEST_CASE(sigterm_during_start_gives_the_clean_stop) {
       w.cfg.state_dir = "state-" + std::to_string(round);
       auto c = w.start();
       BOOST_REQUIRE(
-          t::wait_until([&] { return lock_holder(w.dir / w.cfg.state_dir) == c->pid(); }, 15s));
+          t::wait_until([&] { return lock_holder(w.dir / w.cfg.state_dir) == c->pid(); }, 60s));
       c->send_signal(SIGTERM);
-      const auto code = c->wait_exit(15s);
-      BOOST_TEST_REQUIRE(code.has_value());
+      const auto code = c->wait_exit(60s);
+      BOOST_TEST_REQUIRE(code.has_value(), tail(*c));
       BOOST_TEST(*code == 0, tail(*c));
       BOOST_TEST(c->err_text().find("daemon.stopping signal=SIGTERM") != std::string::npos,
                  tail(*c));
