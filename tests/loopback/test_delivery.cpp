@@ -247,11 +247,21 @@ BOOST_AUTO_TEST_CASE(a_stop_ends_a_running_command_and_records_nothing) {
   BOOST_TEST(rows[0].attempts == 0);  // the cut-short attempt was not recorded
 }
 
+// Milliseconds since midnight of a log line's timestamp (2026-12-07T04:42:27.699Z ...).
+std::int64_t log_ms(std::string_view line) {
+  const auto at = line.find('T');
+  BOOST_TEST_REQUIRE(at != std::string_view::npos);
+  const auto field = [&](std::size_t pos, std::size_t len) {
+    return std::stoll(std::string(line.substr(at + pos, len)));
+  };
+  return ((field(1, 2) * 60 + field(4, 2)) * 60 + field(7, 2)) * 1000 + field(10, 3);
+}
+
 BOOST_AUTO_TEST_CASE(a_failing_target_is_paused_then_resumed) {
   receiver_thread rx;
   rx->set_default({sim::reply_kind::status, 500, ""});
-  // One attempt at a time, so the five failures in a row come from five rows; the pause is the
-  // schedule's first step.
+  // One attempt at a time. The target fails five times in a row and keeps failing for the
+  // schedule's first step (1 s): the breaker opens for the longest step not longer than that.
   const hook_settings one_at_a_time{
       .timeout = "2s", .retry_schedule = "[1s, 1s, 1s, 1s, 1s, 1s, 1s, 1s]", .max_in_flight = 1};
   env e({}, tuning{.actions = hook_yaml("hook", rx, one_at_a_time), .defaults = "[hook]"});
@@ -272,11 +282,21 @@ BOOST_AUTO_TEST_CASE(a_failing_target_is_paused_then_resumed) {
   rx->set_default({});
   BOOST_TEST_REQUIRE(e.run_until([&] { return rx->ids().size() == ids.size(); }, 15s));
   BOOST_TEST(e.logs.count({" delivery.target_resumed ", "action=hook"}) == 1u);
-  // While the circuit was open nothing was sent: the sixth request came a pause (1 s, less
-  // its 20% jitter) after the fifth.
-  const auto got = rx->deliveries();
-  const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(got[5].at - got[4].at);
-  BOOST_TEST(gap.count() >= 750, "sixth request " << gap.count() << " ms after the fifth");
+  // While the circuit was open nothing was sent: the first attempt to end after the pause began
+  // (the probe) ended a pause (1 s) later.
+  std::optional<std::int64_t> paused_at;
+  std::optional<std::int64_t> next_at;
+  for (const auto& l : e.logs.lines()) {
+    if (!paused_at && contains(l, " delivery.target_paused ")) {
+      paused_at = log_ms(l);
+    } else if (paused_at && !next_at &&
+               (contains(l, " delivery.retry ") || contains(l, " delivery.ok "))) {
+      next_at = log_ms(l);
+    }
+  }
+  BOOST_TEST_REQUIRE((paused_at && next_at));
+  BOOST_TEST(*next_at - *paused_at >= 950,
+             "the probe ended " << *next_at - *paused_at << " ms after the pause began");
 }
 
 BOOST_AUTO_TEST_CASE(two_secrets_sign_every_request_while_keys_rotate) {

@@ -117,29 +117,33 @@ asio::awaitable<void> outbox::run_lane(lane& l) {
     }
     const millis pause = co_await deliver_batch(l, due);
     if (failed_) co_return;
-    if (pause.count() > 0 && !stopping_) co_await sleep(l, steady::now() + pause, false);
+    if (pause.count() > 0 && !stopping_) {
+      co_await sleep(l, steady::now() + pause, false);
+      l.breaker.rested();  // the next attempt is the probe
+    }
   }
 }
 
-// Delivers `due` in waves of the runner's slots, every wave's outcomes recorded in one
-// transaction: at a crash at most one wave (the attempts in flight) is repeated. Log lines are
-// cheap and touch nothing outside, so a log lane records the whole batch at once. Returns the
-// pause when the circuit opened (the rest of the batch waits), else 0.
+// Delivers `due` in waves as wide as the breaker allows (the runner's slots, or the one probe
+// after a pause), every wave's outcomes recorded in one transaction: at a crash at most one wave
+// (the attempts in flight) is repeated. Log lines are cheap and touch nothing outside, so a log
+// lane records the whole batch at once. Returns the pause when the circuit opened (the rest of
+// the batch waits), else 0.
 asio::awaitable<millis> outbox::deliver_batch(lane& l, const std::vector<delivery>& due) {
-  const std::size_t width = l.runner->slots();
   const bool record_each_wave = l.action.kind != action_kind::log;
   std::vector<attempt_record> records;
   millis pause{0};
-  for (std::size_t first = 0; first < due.size() && !stopping_ && pause.count() == 0;
-       first += width) {
+  for (std::size_t first = 0; first < due.size() && !stopping_ && pause.count() == 0;) {
+    const std::size_t width = std::max<std::size_t>(1, l.breaker.wave_width(l.runner->slots()));
     const std::span<const delivery> wave(due.data() + first, std::min(width, due.size() - first));
+    first += wave.size();
     const auto outcomes = co_await attempt_wave(l, wave);
     for (std::size_t i = 0; i < wave.size(); ++i) {
       // An attempt cut short by a stop is not recorded: its row stays as it was.
       if (stopping_ && outcomes[i].verdict == delivery_verdict::retry) continue;
       records.push_back(judge(l, wave[i], outcomes[i]));
     }
-    if (const auto opened = l.breaker.trip()) {
+    if (const auto opened = l.breaker.trip(steady::now())) {
       pause = *opened;
       log::warn("delivery.target_paused", {{"action", l.action.name},
                                            {"pause_ms", static_cast<std::int64_t>(pause.count())},
@@ -218,7 +222,8 @@ attempt_record outbox::judge(lane& l, const delivery& d, const attempt_outcome& 
       r.state = delivery_state::delivered;
       ++delivered_;
       ++l.counts.delivered;
-      if (l.breaker.record(o.verdict)) log::info("delivery.target_resumed", {{"action", d.action}});
+      if (l.breaker.record(o.verdict, steady::now()))
+        log::info("delivery.target_resumed", {{"action", d.action}});
       if (l.action.kind != action_kind::log) {
         log::info("delivery.ok", {{"action", d.action},
                                   {"event_id", d.event_id},
@@ -229,6 +234,9 @@ attempt_record outbox::judge(lane& l, const delivery& d, const attempt_outcome& 
     case delivery_verdict::gone:
       r.state = delivery_state::failed;
       ++l.counts.gone;
+      // The receiver answered: it is up, whatever it wants for this one event.
+      if (l.breaker.record(o.verdict, steady::now()))
+        log::info("delivery.target_resumed", {{"action", d.action}});
       r.result = o.result + " Gone: the receiver asked to stop";
       log::warn("delivery.gone",
                 {{"action", d.action}, {"event_id", d.event_id}, {"result", o.result}});
@@ -236,7 +244,7 @@ attempt_record outbox::judge(lane& l, const delivery& d, const attempt_outcome& 
     case delivery_verdict::retry:
       break;
   }
-  l.breaker.record(o.verdict);
+  l.breaker.record(o.verdict, steady::now());
   const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
   if (const auto wait = next_retry_delay(attempts, l.schedule, u, o.retry_after)) {
     r.state = delivery_state::pending;
