@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Requests and detection latency on the realistic workload, in real time: three copies of
-# fjwatch-sim serve the same N searches (--workload realistic, same seed: 20 s..10 min,
-# median 60 s), and three daemons watch them at once:
+# Requests and detection latency in real time: three copies of fjwatch-sim serve the same N
+# searches (same workload, same seed), and three daemons watch them at once:
 #   (a) fjwatch with its default cadence, progress counts visible;
 #   (b) the same, with the counts hidden (totalProfilesMatched stays 0 until done);
 #   (c) a fixed 5 s poller: fjwatch with interval 5s, multiplier 1, max_interval 5s, jitter 0.
 # Latency is from the instant the sim's script turned a session done (its --report) to the
 # daemon's session.done log line; requests are the polls the sim counted per session. It runs
-# until every daemon has logged every done (about 10 minutes: the longest search is 10 min).
-# Usage: bench/cadence.sh [N] [SEED] [build-dir]
+# until every daemon has logged every done.
+# Workloads (fjwatch-sim --workload):
+#   realistic  20 s..10 min, median 60 s, counts climbing from the start (about 10 minutes)
+#   lagged     log-normal, median 60 s, 20 s..300 s, counts still for 10-30% of the search
+#              before they climb (about 5 minutes)
+# Usage: bench/cadence.sh [N] [SEED] [build-dir] [WORKLOAD]
 set -euo pipefail
 n=${1:-500}
 seed=${2:-1}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${3:-$root/build}
+workload=${4:-realistic}
 source "$root/bench/lib.sh"
 cmake --build "$build" -j "${FJWATCH_JOBS:-2}" --target fjwatch fjwatch-sim >/dev/null
 tmp=$(mktemp -d)
@@ -26,7 +30,7 @@ start_sim() {  # name, extra flags...
   local name=$1 dir=$tmp/$1
   shift
   mkdir -p "$dir"
-  "$build/fjwatch-sim" --cert-dir "$dir" --sessions "$n" --workload realistic --seed "$seed" \
+  "$build/fjwatch-sim" --cert-dir "$dir" --sessions "$n" --workload "$workload" --seed "$seed" \
     --watchlist-out "$dir/watchlist.yaml" --report "$dir/report.csv" "$@" \
     > "$dir/sim.out" 2> "$dir/sim.err" &
   sim_pid[$name]=$!
@@ -90,7 +94,7 @@ measure() {  # name -> "requests dones p50_ms p99_ms max_ms"
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "date: $(date -u +%Y-%m-%dT%H:%MZ), sessions: $n, seed: $seed, build: $build"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ), workload: $workload, sessions: $n, seed: $seed, build: $build"
 read -r req_c done_c p50_c p99_c max_c <<< "$(measure fixed)"
 printf '%-34s %9s %6s %9s %8s %8s %8s %8s\n' configuration requests dones req/done "vs (c)" \
   "p50 s" "p99 s" "max s"

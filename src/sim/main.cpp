@@ -33,9 +33,11 @@ constexpr const char* usage_text = R"(usage: fjwatch-sim [options]
   --api-key KEY        the key requests must carry (default fjk_sim_key)
   --sessions N         serve N sessions, ids 000000000000000000000001 upwards (default 0)
   --done-after DUR     each is done DUR after start, give or take 20% (default 30s)
-  --workload NAME      "steady" (the default: --done-after) or "realistic": searches of
-                       20s..10m (log-normal, median 60s) whose matched count rises in batches
-  --seed N             the realistic workload's seed (default 1): same seed, same sessions
+  --workload NAME      "steady" (the default: --done-after); "realistic": searches of
+                       20s..10m (log-normal, median 60s) whose matched count rises in batches;
+                       "lagged": searches of 20s..5m (median 60s) that show nothing matched
+                       for 10-30% of their time, then rise evenly to the total
+  --seed N             the workload's seed (default 1): same seed, same sessions
   --hide-progress      totalProfilesMatched stays 0 until done
   --report FILE        at exit, write one CSV line per session: id, added, done and first
                        served done (unix ms; empty if none), polls
@@ -48,6 +50,8 @@ constexpr const char* usage_text = R"(usage: fjwatch-sim [options]
 The first line on stdout is "listening on <url>". Runs until SIGINT or SIGTERM.
 )";
 
+enum class workload { steady, realistic, lagged };
+
 struct usage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -58,7 +62,7 @@ struct settings {
   std::string watchlist_out;
   std::int64_t sessions = 0;
   std::chrono::milliseconds done_after{30000};
-  bool realistic = false;
+  workload kind = workload::steady;
   std::uint64_t seed = 1;
   std::string report;
   int threads = 1;
@@ -83,10 +87,12 @@ std::chrono::milliseconds parse_dur(std::string_view flag, std::string_view text
   return *d;
 }
 
-// True for "realistic", false for "steady".
-bool parse_workload(std::string_view text) {
-  if (text == "realistic" || text == "steady") return text == "realistic";
-  throw usage_error("--workload: expected realistic or steady, got \"" + std::string(text) + "\"");
+workload parse_workload(std::string_view text) {
+  if (text == "steady") return workload::steady;
+  if (text == "realistic") return workload::realistic;
+  if (text == "lagged") return workload::lagged;
+  throw usage_error("--workload: expected steady, realistic or lagged, got \"" + std::string(text) +
+                    "\"");
 }
 
 settings parse_args(const std::vector<std::string_view>& args) {
@@ -110,7 +116,7 @@ settings parse_args(const std::vector<std::string_view>& args) {
     else if (flag == "--done-after")
       s.done_after = parse_dur(flag, value());
     else if (flag == "--workload")
-      s.realistic = parse_workload(value());
+      s.kind = parse_workload(value());
     else if (flag == "--seed")
       s.seed = parse_number<std::uint64_t>(flag, value(), 0, UINT64_MAX);
     else if (flag == "--hide-progress")
@@ -166,12 +172,16 @@ std::string session_id_for(std::int64_t n) {
 }
 
 // Steady: session n is done after `base` shifted by a fixed -20%..+20%, so runs are repeatable.
-// Realistic: sim::realistic_session for the seed.
+// Realistic, lagged: sim::realistic_session, sim::lagged_session for the seed.
 std::vector<sim::session_script> make_sessions(const settings& s) {
   std::vector<sim::session_script> out;
   for (std::int64_t n = 1; n <= s.sessions; ++n) {
-    if (s.realistic) {
+    if (s.kind == workload::realistic) {
       out.push_back(sim::realistic_session(session_id_for(n), s.seed, n));
+      continue;
+    }
+    if (s.kind == workload::lagged) {
+      out.push_back(sim::lagged_session(session_id_for(n), s.seed, n));
       continue;
     }
     const std::int64_t percent = (n * 37) % 41 - 20;

@@ -95,6 +95,12 @@ session_script done_at_poll(std::string id, int at_poll);
 // end of the search to the other by a factor within 0.75..1.25 at each end.
 session_script realistic_session(std::string id, std::uint64_t seed, std::int64_t n);
 
+// The "lagged" workload: a search that shows nothing for a while before its counts climb.
+// Session n for `seed`: done after T, log-normal (median 60 s, sigma 0.8) clamped to
+// 20 s..5 min; totalProfilesForMatching 20..50 (uniform); totalProfilesMatched stays 0 for a
+// start lag of 10-30% of T, then rises one profile at a time, evenly, to the total at T.
+session_script lagged_session(std::string id, std::uint64_t seed, std::int64_t n);
+
 // When the script first turns done: the `at` of its first time-based done step; nullopt when
 // it has none (a done step at a poll count has no instant of its own).
 std::optional<std::chrono::milliseconds> first_done_at(const session_script& script);

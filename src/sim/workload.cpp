@@ -95,6 +95,28 @@ session_script realistic_session(std::string id, std::uint64_t seed, std::int64_
   return s;
 }
 
+session_script lagged_session(std::string id, std::uint64_t seed, std::int64_t n) {
+  random_source rng(seed * 0x9e3779b97f4a7c15ull + static_cast<std::uint64_t>(n));
+  rng.next();
+  const double seconds = std::clamp(60.0 * std::exp(0.8 * rng.normal()), 20.0, 300.0);
+  const double duration_ms = seconds * 1000;
+  const auto total = static_cast<std::int64_t>(20 + rng.next() % 31);
+  const double lag_ms = duration_ms * rng.uniform(0.10, 0.30);
+
+  session_script s;
+  s.id = std::move(id);
+  step processing{.total = total};
+  // One profile at a time, evenly spaced from the lag to the finish; the last lands with done.
+  for (std::int64_t k = 1; k < total; ++k) {
+    const double at =
+        lag_ms + (duration_ms - lag_ms) * static_cast<double>(k) / static_cast<double>(total);
+    processing.progress.push_back({ms(at), k});
+  }
+  s.steps.push_back(std::move(processing));
+  s.steps.push_back(step{.at = ms(duration_ms), .status = matching_status::done, .total = total});
+  return s;
+}
+
 std::optional<milliseconds> first_done_at(const session_script& script) {
   for (const step& s : script.steps)
     if (s.status == matching_status::done && s.at_poll <= 0) return s.at;

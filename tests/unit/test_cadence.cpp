@@ -154,14 +154,16 @@ BOOST_AUTO_TEST_CASE(table) {
     millis remaining, span;
     millis expected;
   };
-  // interval 5s, max_interval 60s; finish_caution 0.5, finish_lead 3.
+  // interval 5s, max_interval 60s; finish_caution 0.35, finish_lead 3.
   const std::vector<row> rows{
-      // 10s left after 90s of evidence: 10 * (1 - 0.5 * 10/100) = 9.5s.
-      {"close to a well-known finish: almost all the way", 10000ms, 90000ms, 9500ms},
-      // 30s left after 30s: 30 * (1 - 0.5 * 0.5) = 22.5s.
-      {"as far ahead as behind: three quarters", 30000ms, 30000ms, 22500ms},
-      // 50s left after 10s: 50 * (1 - 0.5 * 50/60) = 29.2s, but at most 3 * 10s.
-      {"far beyond the evidence: at most 3 spans", 50000ms, 10000ms, 29166ms},
+      // 10s left after 90s of evidence: 10 * (1 - 0.35 * 10/100) = 9.65s.
+      {"close to a well-known finish: almost all the way", 10000ms, 90000ms, 9650ms},
+      // 30s left after 30s: 30 * (1 - 0.35 * 0.5) = 24.75s.
+      {"as far ahead as behind: over four fifths", 30000ms, 30000ms, 24750ms},
+      // 50s left after 10s: 50 * (1 - 0.35 * 50/60) = 35.4s, but at most 3 * 10s.
+      {"far beyond the evidence: at most 3 spans", 50000ms, 10000ms, 30000ms},
+      // 20s left after 10s: 20 * (1 - 0.35 * 20/30) = 15.33s, under 3 * 10s.
+      {"ahead of the evidence: short of the finish", 20000ms, 10000ms, 15333ms},
       {"lead bound", 200000ms, 5000ms, 15000ms},
       {"never below interval", 2000ms, 90000ms, 5000ms},
       {"due now: interval", 0ms, 90000ms, 5000ms},
@@ -188,6 +190,36 @@ BOOST_AUTO_TEST_CASE(never_past_the_predicted_finish) {
         // At least half way, unless the evidence is too short for that.
         BOOST_TEST(gap.count() >= std::min(remaining.count() / 2, 3 * span.count()));
       }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(finish_confirmed)
+
+BOOST_AUTO_TEST_CASE(table) {
+  struct row {
+    const char* what;
+    std::int64_t earlier_finish_ms, now_ms;
+    millis remaining;
+    bool expected;
+  };
+  // interval 5s; finish_agreement 0.1 of the time left.
+  const std::vector<row> rows{
+      {"the same finish", 100000, 40000, 60000ms, true},
+      {"6 s apart with 60 s left: just within", 106000, 40000, 60000ms, true},
+      {"6 s apart the other way", 94000, 40000, 60000ms, true},
+      {"6.001 s apart with 60 s left", 106001, 40000, 60000ms, false},
+      {"little left: within 0.1 of interval", 42500, 40000, 2000ms, true},
+      {"little left: further than 0.5 s", 42501, 40000, 2000ms, false},
+      {"a finish far off", 1000000, 40000, 60000ms, false},
+  };
+  const auto p = policy(5000ms, 60000ms, 1.5);
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.what) {
+      BOOST_TEST(fjwatch::finish_confirmed(r.earlier_finish_ms, r.now_ms, r.remaining, p) ==
+                 r.expected);
     }
   }
 }

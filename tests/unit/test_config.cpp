@@ -77,8 +77,8 @@ void check_defaults(const fjwatch::config& c) {
   BOOST_TEST(c.api.unreachable_after.count() == 300'000);
   BOOST_TEST(c.poll.interval.count() == 5'000);
   BOOST_TEST(c.poll.max_interval.count() == 60'000);
-  BOOST_TEST(c.poll.max_blind_interval.count() == 20'000);
-  BOOST_TEST(c.poll.multiplier == 1.5);
+  BOOST_TEST(c.poll.max_blind_interval.count() == 25'000);
+  BOOST_TEST(c.poll.multiplier == 3.5);
   BOOST_TEST(c.poll.jitter == 0.1);
   BOOST_TEST(c.poll.give_up_after.count() == 86'400'000);
   BOOST_TEST((c.poll.after_done == fjwatch::after_done_policy::stop));

@@ -230,8 +230,12 @@ BOOST_AUTO_TEST_CASE(success_cadence) {
         at(not_modified(), t0 + 12000, {}, false, 16000),
         at(not_modified(), t0 + 28000, {}, false, 32000),
         at(not_modified(), t0 + 60000, {}, false, 32000),
-        // The first rise after polls without one: measured from here, so interval.
-        at(ok(processing, 3), t0 + 120000, {}, false, 4000)}},
+        // The first rise after a stall: as if the climb began halfway since the last poll
+        // (30 in 30 s), 70 s to go, aimed at 70 * (1 - 0.35 * 70/100) = 52.85 s.
+        near(ok(processing, 30), t0 + 120000, false, 52850),
+        // Measured from the rise: 53 in 52.85 s, 17 to go is 16.95 s, finishing 0.2 s before
+        // the rough estimate: confirmed, so aimed at directly.
+        near(ok(processing, 83), t0 + 172850, false, 16952)}},
   };
   for (const auto& sc : scenarios) run(sc);
 }
@@ -239,23 +243,34 @@ BOOST_AUTO_TEST_CASE(success_cadence) {
 BOOST_AUTO_TEST_CASE(progress_predicts_the_finish) {
   const std::vector<scenario> scenarios{
       // 2.5 profiles a second throughout: 100 at t0 + 40 s.
-      {"steady progress: closer polls as the finish nears",
+      {"steady progress: a confirmed estimate is aimed at",
        base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
-        // 90 to go at 2.5/s is 36 s, but 4 s of evidence only reach 12 s ahead.
+        // 90 to go at 2.5/s is 36 s (done at t0 + 40 s), but 4 s of evidence only reach 12 s.
         at(ok(processing, 10), t0 + 4000, {}, false, 12000),
-        // 24 s to go after 16 s: 24 * (1 - 0.5 * 24/40) = 16.8 s.
-        near(ok(processing, 40), t0 + 16000, false, 16800),
-        // 7.2 s to go after 32.8 s: 7.2 * (1 - 0.5 * 7.2/40) = 6.552 s.
-        near(ok(processing, 82), t0 + 32800, false, 6552),
-        // 0.8 s to go: never sooner than interval.
-        at(ok(processing, 98), t0 + 39352, {}, false, 4000),
-        stops(ok(done, 100), t0 + 43352, {ev_done}, session_phase::done_stopped)}},
-      {"jitter only shortens a gap towards the finish",
+        // 24 s to go, done at t0 + 40 s again: confirmed, so the next poll is at the finish.
+        near(ok(processing, 40), t0 + 16000, false, 24000),
+        stops(ok(done, 100), t0 + 40000, {ev_done}, session_phase::done_stopped)}},
+      {"unconfirmed estimates close in on the finish",
+       base_policy(),
+       {at(ok(processing, 0), t0, {}, true, 4000),
+        at(ok(processing, 10), t0 + 4000, {}, false, 12000),
+        // Slower than estimated (done at t0 + 40 s): 30 in 16 s puts it at t0 + 53.3 s; 37.3 s
+        // to go, aimed at 37.3 * (1 - 0.35 * 37.3/53.3) = 28.19 s.
+        near(ok(processing, 30), t0 + 16000, false, 28187),
+        // 70 in 44.19 s: 18.94 s to go, 9.8 s later than that estimate: aimed at
+        // 18.94 * (1 - 0.35 * 18.94/63.13) = 16.95 s.
+        near(ok(processing, 70), t0 + 44187, false, 16949)}},
+      {"jitter only shortens an estimate, only lengthens a confirmed one",
        base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
         with(at(ok(processing, 10), t0 + 4000, {}, false, 0), 0.5, almost_one, 12000, 12000),
-        with(at(ok(processing, 40), t0 + 16000, {}, false, 0), 0.5, 0.0, 15119, 15121)}},
+        with(at(ok(processing, 40), t0 + 16000, {}, false, 0), 0.5, 0.0, 24000, 24001)}},
+      {"a confirmed gap jittered later",
+       base_policy(),
+       {at(ok(processing, 0), t0, {}, true, 4000),
+        with(at(ok(processing, 10), t0 + 4000, {}, false, 0), 0.5, 0.0, 10800, 10800),
+        with(at(ok(processing, 40), t0 + 16000, {}, false, 0), 0.5, almost_one, 26399, 26401)}},
       {"the rate counts from the last poll before anything matched",
        base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
@@ -265,7 +280,7 @@ BOOST_AUTO_TEST_CASE(progress_predicts_the_finish) {
       {"matched reached total without done: growth from interval",
        base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
-        // 4 s to go: 4 * (1 - 0.5 * 4/8) = 3 s, so interval.
+        // 4 s to go: 4 * (1 - 0.35 * 4/8) = 3.3 s, so interval.
         at(ok(processing, 50), t0 + 4000, {}, false, 4000),
         at(ok(processing, 100), t0 + 8000, {}, false, 4000),
         at(ok(processing, 100), t0 + 12000, {}, false, 8000),
@@ -283,17 +298,18 @@ BOOST_AUTO_TEST_CASE(progress_history_restarts) {
        base_policy(),
        {at(ok(processing, 0), t0, {}, true, 4000),
         at(ok(processing, 10), t0 + 4000, {}, false, 12000),
-        near(ok(processing, 40), t0 + 16000, false, 16800),
-        // One poll without a rise still predicts: 60 to go at 40/32.8 s is 49.2 s, aimed at
-        // 49.2 * (1 - 0.5 * 49.2/82) = 34.44 s.
-        near(ok(processing, 40), t0 + 32800, false, 34440),
+        near(ok(processing, 40), t0 + 16000, false, 24000),
+        // One poll without a rise still predicts: 60 to go at 40/40 s is 60 s (not the finish
+        // estimated before), aimed at 60 * (1 - 0.35 * 60/100) = 47.4 s.
+        near(ok(processing, 40), t0 + 40000, false, 47400),
         // The second: stalled, growth from the last gap, capped at 32 s.
-        at(ok(processing, 40), t0 + 67240, {}, false, 32000),
-        at(not_modified(), t0 + 99240, {}, false, 32000),
-        // It moves again: the 131 s average would reach too far; measure from here.
-        at(ok(processing, 41), t0 + 131240, {}, false, 4000),
-        // 4 in 4 s: 55 to go is 55 s, 3 * 4 s of evidence.
-        at(ok(processing, 45), t0 + 135240, {}, false, 12000)}},
+        at(ok(processing, 40), t0 + 87400, {}, false, 32000),
+        at(not_modified(), t0 + 119400, {}, false, 32000),
+        // It moves again: as if since halfway from the last poll (1 in 16 s), 944 s to go;
+        // 3 * 16 s of evidence.
+        at(ok(processing, 41), t0 + 151400, {}, false, 48000),
+        // Measured from the rise: 4 in 48 s, 660 s to go; 3 * 48 s reaches past max_interval.
+        at(ok(processing, 45), t0 + 199400, {}, false, 60000)}},
       {"fewer matched than before restarts the history",
        base_policy(),
        {at(ok(processing, 0, 0, 1000), t0, {}, true, 4000),
@@ -320,8 +336,8 @@ BOOST_AUTO_TEST_CASE(progress_history_restarts) {
                         1),
         expect_failures(at(failure(poll_outcome::kind::network_error), t0 + 16500, {}, false, 1000),
                         2),
-        // 40 in 17.5 s: 60 to go is 26.25 s, aimed at 26.25 * (1 - 0.5 * 26.25/43.75).
-        expect_failures(near(ok(processing, 40), t0 + 17500, false, 18375), 0)}},
+        // 40 in 17.5 s: 60 to go is 26.25 s, aimed at 26.25 * (1 - 0.35 * 26.25/43.75).
+        expect_failures(near(ok(processing, 40), t0 + 17500, false, 20737), 0)}},
   };
   for (const auto& sc : scenarios) run(sc);
 }
@@ -352,8 +368,8 @@ BOOST_AUTO_TEST_CASE(done_events) {
       {"processing -> done stops",
        base_policy(),
        {at(ok(processing), t0, {}, true, 4000),
-        // 16 s to go after 4 s: 16 * (1 - 0.5 * 16/20) = 9.6 s.
-        at(ok(processing, 20), t0 + 4000, {}, false, 9600),
+        // 16 s to go after 4 s: 16 * (1 - 0.35 * 16/20) = 11.52 s.
+        at(ok(processing, 20), t0 + 4000, {}, false, 11520),
         stops(ok(done, 50), t0 + 8000, {ev_done}, session_phase::done_stopped)}},
       {"first observation already done",
        base_policy(),
@@ -368,8 +384,9 @@ BOOST_AUTO_TEST_CASE(done_events) {
         at(not_modified(), t0 + 124000, {}, false, 60000),
         at(ok(fetching_more, 50), t0 + 184000, {}, true, 4000),
         at(ok(fetching_more, 50), t0 + 188000, {}, false, 8000),
-        // The new cycle's rate: 20 in the 8 s since its last poll with 50; 12 s to go.
-        at(ok(fetching_more, 70), t0 + 196000, {}, false, 8400),
+        // The new cycle's rate: 20 in the 8 s since its last poll with 50; 12 s to go, aimed
+        // at 12 * (1 - 0.35 * 12/20) = 9.48 s.
+        at(ok(fetching_more, 70), t0 + 196000, {}, false, 9480),
         at(ok(done, 90, 1), t0 + 200000, {ev_done}, true, 60000),
         at(ok(done, 90, 1), t0 + 260000, {}, false, 60000)}},
       {"done keeps polling at max_interval, jittered shorter only",
@@ -629,7 +646,8 @@ BOOST_AUTO_TEST_CASE(policy_from_config) {
   const auto defaults = fjwatch::tracker_of(fjwatch::config{}, false);
   BOOST_TEST(defaults.cadence.interval.count() == 5000);
   BOOST_TEST(defaults.cadence.max_interval.count() == 60000);
-  BOOST_TEST(defaults.cadence.max_blind_interval.count() == 20000);
+  BOOST_TEST(defaults.cadence.max_blind_interval.count() == 25000);
+  BOOST_TEST(defaults.cadence.multiplier == 3.5);
   BOOST_TEST((defaults.after_done == fjwatch::after_done_policy::stop));
 }
 

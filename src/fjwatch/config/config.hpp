@@ -35,8 +35,8 @@ struct api_config {
 struct poll_config {
   millis interval{5'000};               // first gap (100ms..1h)
   millis max_interval{60'000};          // gap ceiling (>= interval, <= 24h)
-  millis max_blind_interval{20'000};    // gap ceiling while progress predicts nothing (100ms..24h)
-  double multiplier = 1.5;              // 1.0..10.0
+  millis max_blind_interval{25'000};    // gap ceiling while progress predicts nothing (100ms..24h)
+  double multiplier = 3.5;              // 1.0..10.0
   double jitter = 0.1;                  // 0.0..0.5, fraction of the gap
   millis give_up_after{24 * 3600'000};  // then session.timeout (>= 1s)
   after_done_policy after_done = after_done_policy::stop;

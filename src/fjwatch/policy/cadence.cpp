@@ -40,6 +40,15 @@ millis gap_to_finish(millis remaining, millis span, const cadence_policy& p) {
   return std::clamp(gap, p.interval, std::max(p.interval, p.max_interval));
 }
 
+bool finish_confirmed(std::int64_t earlier_finish_ms, std::int64_t now_ms, millis remaining,
+                      const cadence_policy& p) {
+  const double left = static_cast<double>(std::max(remaining, p.interval).count());
+  const double apart =
+      std::abs(static_cast<double>(now_ms) + static_cast<double>(remaining.count()) -
+               static_cast<double>(earlier_finish_ms));
+  return apart <= finish_agreement * left;
+}
+
 millis jittered(millis gap, double jitter, double u) {
   const double factor = 1.0 + jitter * (2.0 * u - 1.0);
   const double value = static_cast<double>(gap.count()) * std::max(factor, 0.0);

@@ -12,8 +12,8 @@ using millis = std::chrono::milliseconds;
 struct cadence_policy {
   millis interval{5000};             // the first gap, the gap after a move, and the shortest
   millis max_interval{60000};        // no gap is longer
-  millis max_blind_interval{20000};  // no gap is longer while the counts predict nothing
-  double multiplier = 1.5;           // growth per poll that shows no progress
+  millis max_blind_interval{25000};  // no gap is longer while the counts predict nothing
+  double multiplier = 3.5;           // growth per poll that shows no progress
   double jitter = 0.1;               // +-fraction applied to every gap
   millis retry_initial{1000};        // backoff after the first failure
   millis retry_max{300000};          // backoff ceiling
@@ -41,8 +41,16 @@ std::optional<millis> predict_remaining(std::int64_t anchor_ms, std::int64_t anc
 // rests on little (a search that speeds up is then not missed by much, and each poll refines
 // the estimate); never more than finish_lead * span ahead. Within interval..max_interval.
 millis gap_to_finish(millis remaining, millis span, const cadence_policy& p);
-inline constexpr double finish_caution = 0.5;
+inline constexpr double finish_caution = 0.35;
 inline constexpr double finish_lead = 3.0;
+
+// Whether a finish estimated now, `remaining` from now_ms, confirms one estimated at an earlier
+// poll (at earlier_finish_ms): they lie within finish_agreement of the time left (of interval,
+// when less is left). A confirmed estimate is aimed at directly, rather than short of it: two
+// polls that agree on a steady rate are better evidence than the time behind them.
+bool finish_confirmed(std::int64_t earlier_finish_ms, std::int64_t now_ms, millis remaining,
+                      const cadence_policy& p);
+inline constexpr double finish_agreement = 0.1;
 
 // gap scaled by (1 + jitter * (2u - 1)), u in [0, 1): within +-jitter of gap, never negative.
 millis jittered(millis gap, double jitter, double u);

@@ -2,7 +2,10 @@
 #include "fjwatch/domain/poll_outcome.hpp"
 #include "fjwatch/domain/session_phase.hpp"
 
-#include <tuple>
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <optional>
 #include <utility>
 
 namespace fjwatch {
@@ -20,30 +23,74 @@ struct progress_change {
   bool moved = false;    // anything the row keeps changed
 };
 
-// Adds this poll (s holds its counts) to the progress history and returns the success gap and
-// the most the jitter may stretch it to.
-std::pair<millis, millis> running_gap(tracked_session& s, const progress_change& c,
-                                      std::int64_t now_ms, const cadence_policy& p) {
-  // Nothing comparable yet, nothing matched since the anchor, or a stall just ended: the rate
-  // can only be measured from this poll on.
-  const bool stall_ended = c.rose && s.dry_polls >= stalled_after_polls;
-  if (c.restart || s.anchor_ms == 0 || s.matched == s.anchor_matched || stall_ended) {
-    s.anchor_ms = now_ms;
-    s.anchor_matched = s.matched;
-  }
+// A success gap and the range the jitter may move it within.
+struct spread_gap {
+  millis gap;
+  millis lo;
+  millis hi;
+};
+
+// Keeps where an estimate put the finish (ms after the anchor), or nothing when it is too far.
+void remember_finish(tracked_session& s, std::int64_t now_ms, millis remaining) {
+  const std::int64_t after = now_ms - s.anchor_ms + remaining.count();
+  s.finish_after_anchor_ms = after > 0 && after <= INT32_MAX ? static_cast<std::int32_t>(after) : 0;
+}
+
+// The first rise after a stall: the climb began some time since the last poll that saw the old
+// count (the anchor). Estimated as if halfway, the rate gives a rough finish for the next poll
+// to confirm or correct; nullopt when it predicts nothing.
+std::optional<millis> estimate_after_stall(const tracked_session& s, std::int64_t now_ms,
+                                           std::int64_t& since_ms) {
+  since_ms = s.anchor_ms + (now_ms - s.anchor_ms) / 2;
+  return predict_remaining(since_ms, s.anchor_matched, now_ms, s.matched, s.total_for_matching);
+}
+
+// Adds this poll (s holds its counts) to the progress history and returns the success gap.
+spread_gap running_gap(tracked_session& s, const progress_change& c, std::int64_t now_ms,
+                       const cadence_policy& p) {
+  const millis ceiling = std::max(p.interval, p.max_interval);
+  const auto aim = [&](millis remaining, millis evidence) {
+    s.gap = std::chrono::duration_cast<decltype(s.gap)>(gap_to_finish(remaining, evidence, p));
+    return spread_gap{s.gap, p.interval, s.gap};
+  };
+  const bool stall_ended =
+      c.rose && !c.restart && s.dry_polls >= stalled_after_polls && s.anchor_ms != 0;
+  std::int64_t since_ms = 0;
+  const auto rough = stall_ended ? estimate_after_stall(s, now_ms, since_ms) : std::nullopt;
   if (c.rose || c.restart) {
     s.dry_polls = 0;
   } else if (s.dry_polls < UINT8_MAX) {
     ++s.dry_polls;
   }
+  // Nothing comparable yet, nothing matched since the anchor, stalled, or a stall just ended:
+  // the rate can only be measured from this poll on. (So while stalled, the anchor is the last
+  // poll that saw the count before a rise.)
+  const bool stalled = s.dry_polls >= stalled_after_polls;
+  if (c.restart || s.anchor_ms == 0 || s.matched == s.anchor_matched || stalled || stall_ended) {
+    s.anchor_ms = now_ms;
+    s.anchor_matched = s.matched;
+    s.finish_after_anchor_ms = 0;
+  }
+  if (rough && rough->count() > 0) {
+    remember_finish(s, now_ms, *rough);
+    return aim(*rough, millis(now_ms - since_ms));
+  }
   const auto remaining =
       predict_remaining(s.anchor_ms, s.anchor_matched, now_ms, s.matched, s.total_for_matching);
-  if (remaining && remaining->count() > 0 && s.dry_polls < stalled_after_polls) {
-    s.gap = gap_to_finish(*remaining, millis(now_ms - s.anchor_ms), p);
-    return {s.gap, s.gap};
+  if (remaining && remaining->count() > 0 && !stalled) {
+    const std::int32_t earlier = s.finish_after_anchor_ms;
+    remember_finish(s, now_ms, *remaining);
+    if (earlier != 0 && finish_confirmed(s.anchor_ms + earlier, now_ms, *remaining, p)) {
+      // Confirmed: aim at the finish itself, and let the jitter only delay the poll past it.
+      s.gap =
+          std::chrono::duration_cast<decltype(s.gap)>(std::clamp(*remaining, p.interval, ceiling));
+      return {s.gap, s.gap, ceiling};
+    }
+    return aim(*remaining, millis(now_ms - s.anchor_ms));
   }
-  s.gap = next_gap(s.gap, c.moved, p);
-  return {s.gap, blind_cap(p)};
+  s.finish_after_anchor_ms = 0;
+  s.gap = std::chrono::duration_cast<decltype(s.gap)>(next_gap(s.gap, c.moved, p));
+  return {s.gap, p.interval, blind_cap(p)};
 }
 
 // A 200: compares the new snapshot with what was known and fires what it implies.
@@ -118,14 +165,13 @@ poll_decision decide(tracked_session& s, const poll_outcome& o, const tracker_po
   }
   if (o.failed()) return d;
   const auto& c = p.cadence;
-  millis gap = c.max_interval;
-  millis ceiling = c.max_interval;
+  spread_gap next{c.max_interval, c.interval, c.max_interval};
   if (s.status == matching_status::done) {
-    s.gap = gap;
+    s.gap = std::chrono::duration_cast<decltype(s.gap)>(next.gap);
   } else {
-    std::tie(gap, ceiling) = running_gap(s, change, now_ms, c);
+    next = running_gap(s, change, now_ms, c);
   }
-  d.delay = jittered_within(gap, c.jitter, u2, c.interval, ceiling);
+  d.delay = jittered_within(next.gap, c.jitter, u2, next.lo, next.hi);
   return d;
 }
 

@@ -8,6 +8,7 @@
 #include "fjwatch/policy/after_done.hpp"
 #include "fjwatch/policy/cadence.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -26,7 +27,11 @@ struct tracked_session {
   // of it whose matched count is still comparable (0 = none yet), and that count.
   std::int64_t anchor_ms = 0;
   std::int64_t anchor_matched = 0;
-  millis gap{0};               // the current success gap; 0 = never polled
+  // The current success gap; 0 = never polled. (32 bits: gaps are at most a day.)
+  std::chrono::duration<std::int32_t, std::milli> gap{0};
+  // Where the last poll's estimate put the finish, in ms after anchor_ms; 0 = it made none (or
+  // one too far ahead to keep).
+  std::int32_t finish_after_anchor_ms = 0;
   std::uint16_t failures = 0;  // consecutive failed polls
   std::uint8_t dry_polls = 0;  // consecutive successful polls since matched last rose
   session_phase phase = session_phase::active;
@@ -57,9 +62,12 @@ struct poll_decision {
 // status_changed; not_found fires not_found and stops; other failures back off with full jitter,
 // never sooner than the server's wait hint. give_up_after is checked on every outcome.
 // The success gap while a search runs: when the counts predict the finish (matched rose since
-// the anchor, total known, not stalled), gap_to_finish(), jittered only shorter; otherwise
-// next_gap() (growth up to blind_cap()), jittered within interval..blind_cap(). A new search
-// cycle (status or searchMoreCounter changed), a changed total or a falling matched count
+// the anchor, total known, not stalled), gap_to_finish(), jittered only shorter; when that
+// estimate confirms the previous poll's (finish_confirmed()), the finish itself, jittered only
+// longer; otherwise next_gap() (growth up to blind_cap()), jittered within
+// interval..blind_cap(). The first rise after a stall is estimated as if the climb began halfway
+// through the blind gap before it (a rough first estimate for the next poll to confirm). A new
+// search cycle (status or searchMoreCounter changed), a changed total or a falling matched count
 // restarts the history. After done (after_done: watch), max_interval, jittered within
 // interval..max_interval. No success gap is shorter than interval.
 // u1, u2 are uniform in [0, 1).
