@@ -8,6 +8,7 @@ if [ -n "${FJWATCH_SANITIZE:-}" ] && [ -z "${FJWATCH_BUILD_DIR:-}" ]; then
   export FJWATCH_BUILD_DIR="$root/build-$(echo "$FJWATCH_SANITIZE" | tr ',' '-')"
 fi
 build_dir=${FJWATCH_BUILD_DIR:-$root/build}
+"$root/scripts/deps.sh" test
 "$root/scripts/build.sh"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -1,0 +1,1 @@
+// fjwatch_pch: the target that builds the precompiled header (CMakeLists.txt); no code.
