@@ -101,7 +101,10 @@ int run_daemon(const std::string& config_path) {
     return exit_config;
   }
   boost::asio::io_context ioc(1);
-  const daemon_options opts{.unreachable_after = cfg.api.unreachable_after};
+  // One run() for the daemon's life, not a run_one() per handler: the loop's per-thread cache of
+  // handler and coroutine-frame memory lives as long as run() does.
+  const daemon_options opts{.unreachable_after = cfg.api.unreachable_after,
+                            .on_stop = [&ioc] { ioc.stop(); }};
   fjwatch::daemon d(ioc, std::move(cfg), std::move(loaded.values), opts);
   held.release();  // the daemon's handlers are installed: a held signal is taken by them now
   try {
@@ -119,9 +122,11 @@ int run_daemon(const std::string& config_path) {
     log::error("daemon.start_failed", {{"reason", e.what()}});
     return exit_failure;
   }
-  while (!d.stop_requested() && ioc.run_one() > 0) {
+  ioc.run();  // until stop() begins, or nothing is left to do
+  if (d.stop_requested()) {
+    ioc.restart();
+    ioc.run_for(stop_grace);
   }
-  if (!ioc.stopped()) ioc.run_for(stop_grace);
   if (!ioc.stopped()) {
     // Something ignored the stop: leave as a crash would, the store is consistent at every commit.
     log::error("daemon.stop_forced", {{"grace_ms", static_cast<std::int64_t>(stop_grace.count())}});

@@ -168,6 +168,7 @@ void daemon::stop() {
   if (control_) control_->stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
+  if (opts_.on_stop) opts_.on_stop();
 }
 
 bool daemon::stopped() const {

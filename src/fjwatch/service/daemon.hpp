@@ -22,6 +22,7 @@
 
 #include <memory>
 #include <optional>
+#include <functional>
 #include <string>
 
 namespace fjwatch {
@@ -32,6 +33,9 @@ struct daemon_options {
       true;  // sd_notify READY/STATUS/WATCHDOG/RELOADING/STOPPING ($NOTIFY_SOCKET)
   millis unreachable_after = default_unreachable_after;  // /healthz: API failing this long
                                                          // (fjwatch run: api.unreachable_after)
+  // Called once when stop() begins, after the daemon's parts were told to stop: `fjwatch run`
+  // leaves its run loop there and gives the stop a bounded grace.
+  std::function<void()> on_stop;
 };
 
 class daemon {
