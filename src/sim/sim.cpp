@@ -155,17 +155,25 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
     while (!closed_) {
       if (buffer.size() > 0) {  // the next request came before this answer went out
         owner_->state().count().pipelined.fetch_add(1, std::memory_order_relaxed);
+        if (o.pipelined_requests == pipelining::ignore) {
+          co_await hold_open({});
+          co_return;
+        }
+        if (o.pipelined_requests == pipelining::close) {
+          co_await shut_down();
+          co_return;
+        }
       }
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(16 * 1024);
-      parser.body_limit(64 * 1024);
-      lowest.expires_after(o.idle_timeout);
-      auto [ec, n] = co_await http::async_read(stream_, buffer, parser, use_tuple);
+      if (o.pipelined_requests == pipelining::reverse && buffer.size() > 0) {
+        if (!co_await answer_reversed(buffer)) co_return;
+        continue;
+      }
+      auto [ec, req] = co_await read_request(buffer);
       if (ec == beast::error::timeout && buffer.size() == 0) {
         owner_->state().count().idle_closes.fetch_add(1, std::memory_order_relaxed);
       }
       if (ec) co_return;
-      reply r = owner_->state().handle(parser.get());
+      reply r = owner_->state().handle(req);
       if (r.delay.count() > 0) {
         const bool waited = co_await wait(r.delay);
         if (!waited) co_return;
@@ -200,6 +208,34 @@ class connection final : public conn_base, public std::enable_shared_from_this<c
         co_return;
       }
     }
+  }
+
+  asio::awaitable<std::tuple<boost::system::error_code, http::request<http::string_body>>>
+  read_request(beast::flat_buffer& buffer) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(64 * 1024);
+    beast::get_lowest_layer(stream_).expires_after(owner_->state().opts().idle_timeout);
+    auto [ec, n] = co_await http::async_read(stream_, buffer, parser, use_tuple);
+    co_return std::tuple{ec, parser.release()};
+  }
+
+  // pipelining::reverse: every request already in `buffer` is read and answered (plain answers
+  // only), the last one first. False when the connection is done.
+  asio::awaitable<bool> answer_reversed(beast::flat_buffer& buffer) {
+    std::vector<reply> replies;
+    while (buffer.size() > 0) {
+      auto [ec, req] = co_await read_request(buffer);
+      if (ec) co_return false;
+      replies.push_back(owner_->state().handle(req));
+    }
+    for (auto it = replies.rbegin(); it != replies.rend(); ++it) {
+      if (it->action != reply::how::respond) co_return false;
+      beast::get_lowest_layer(stream_).expires_after(owner_->state().opts().io_timeout);
+      auto [wec, wn] = co_await http::async_write(stream_, it->res, use_tuple);
+      if (wec) co_return false;
+    }
+    co_return true;
   }
 
   // False when the wait was cut short by close().

@@ -121,6 +121,16 @@ struct fault_fraction {
   double fraction = 0;
 };
 
+// How the server takes a request that arrived behind another on the same connection before
+// that one was answered (HTTP/1.1 pipelining): as HTTP/1.1 says, or as servers and proxies that
+// mishandle it do.
+enum class pipelining {
+  serve,    // each answered in order
+  ignore,   // never answered: the connection stays open and silent until the client leaves
+  close,    // the connection closed after the answer before it, without Connection: close
+  reverse,  // every request already received is answered, the last one first
+};
+
 struct options {
   std::string host = "127.0.0.1";  // listen address (an IP literal)
   std::uint16_t port = 0;          // 0: any free port, see server::port()
@@ -142,6 +152,7 @@ struct options {
   // Answers per connection; the last one says Connection: close and the connection is closed
   // (nginx's keepalive_requests). 0: no limit.
   std::int64_t keepalive_requests = 0;
+  pipelining pipelined_requests = pipelining::serve;
   std::chrono::milliseconds io_timeout{10000};     // TLS handshake and response write deadline
   std::chrono::milliseconds endless_hold{120000};  // longest an endless body is held open
   // Receives one line per unexpected failure inside the server (never a key). Default: stderr.

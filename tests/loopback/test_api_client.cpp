@@ -371,6 +371,69 @@ BOOST_AUTO_TEST_CASE(pipelined_polls_go_in_one_write_and_keep_their_order) {
   BOOST_TEST(c.client().connections_opened() == 1u);
   BOOST_TEST(rig.stats().tls_handshakes == 1);
   BOOST_TEST(rig.stats().requests_with_key == 10);
+  BOOST_TEST(c.client().pipelining_problem() == "");
+}
+
+// Servers that mishandle pipelined requests: what the client reports of each, so that the
+// scheduler can go back to one request at a time. The sets' polls come back as failures or
+// answers, never as another session's answer.
+struct mishandling_server {
+  explicit mishandling_server(sim::pipelining how, fjwatch::millis timeout = 3s)
+      : rig([&] {
+          auto opts = sim_options();
+          opts.pipelined_requests = how;
+          return opts;
+        }()),
+        five(rig.server()),
+        c(rig.origin(), rig.server().ca_pem(), timeout) {}
+  std::vector<poll_outcome> poll_five() { return c.poll_all(five.items()); }
+
+  sim_rig rig;
+  five_sessions five;
+  client_rig c;
+};
+
+BOOST_AUTO_TEST_CASE(a_server_that_ignores_pipelined_requests_is_reported) {
+  mishandling_server m(sim::pipelining::ignore, 400ms);
+  auto& c = m.c;
+  const auto outs = m.poll_five();
+  BOOST_TEST(kind_of(outs[0]) == "ok");
+  for (std::size_t i = 1; i < outs.size(); ++i) BOOST_TEST(kind_of(outs[i]) == "network_error");
+  BOOST_TEST(c.client().pipelining_problem() == "no answer after 1 of 5 pipelined requests");
+  // One request alone is answered, and a set of one reports nothing.
+  BOOST_TEST(kind_of(c.poll(sid(m.five.ids[1]))) == "ok");
+  BOOST_TEST(c.client().pipelining_problem() == "");
+}
+
+BOOST_AUTO_TEST_CASE(a_server_that_closes_on_pipelined_requests_is_reported) {
+  mishandling_server m(sim::pipelining::close);
+  const auto outs = m.poll_five();
+  BOOST_TEST(kind_of(outs[0]) == "ok");
+  BOOST_TEST(kind_of(outs[1]) == "ok");  // sent again on a second connection, answered first
+  BOOST_TEST(m.c.client().pipelining_problem() ==
+             "the connection closed twice within one set of 5 pipelined requests");
+}
+
+BOOST_AUTO_TEST_CASE(a_server_that_answers_pipelined_requests_out_of_order_is_reported) {
+  mishandling_server m(sim::pipelining::reverse);
+  // The server answers the first, then those behind it last first (5, 4, 3, 2 when all arrived
+  // at once): an answer is either for its own session or refused as another's.
+  const auto outs = m.poll_five();
+  int refused = 0;
+  for (std::size_t i = 0; i < outs.size(); ++i) {
+    BOOST_TEST_CONTEXT("session " << i) {
+      if (kind_of(outs[i]) == "ok") {
+        BOOST_TEST(outs[i].session->id == m.five.ids[i]);
+      } else {
+        BOOST_TEST(kind_of(outs[i]) == "bad_response");
+        BOOST_TEST(outs[i].reason.find("answer for another session") == 0u);
+        ++refused;
+      }
+    }
+  }
+  BOOST_TEST(refused >= 2);
+  BOOST_TEST(m.c.client().pipelining_problem() ==
+             "an answer for another session among 5 pipelined requests");
 }
 
 // A server that closes each connection after two answers (nginx's keepalive_requests): the
@@ -398,6 +461,23 @@ BOOST_AUTO_TEST_CASE(pipelined_polls_after_a_reset_are_sent_again) {
   five.check(c.poll_all(five.items()));
   BOOST_TEST(c.client().connections_opened() == 2u);
   BOOST_TEST(rig.stats().resets == 1);
+}
+
+// An answer that is not HTTP fails its own poll only: the requests behind it go again on a fresh
+// connection, and nothing about it says the server mishandles pipelining.
+BOOST_AUTO_TEST_CASE(a_bad_answer_in_a_pipelined_set_fails_only_its_own_poll) {
+  sim_rig rig;
+  five_sessions five(rig.server());
+  client_rig c(rig.origin(), rig.server().ca_pem());
+  BOOST_TEST_REQUIRE(rig.server().set_fault(five.ids[2], sim::fault::garbage, 1));
+  const auto outs = c.poll_all(five.items());
+  for (std::size_t i = 0; i < outs.size(); ++i) {
+    BOOST_TEST_CONTEXT("session " << i) {
+      BOOST_TEST(kind_of(outs[i]) == (i == 2 ? "bad_response" : "ok"));
+    }
+  }
+  BOOST_TEST(c.client().connections_opened() == 2u);
+  BOOST_TEST(c.client().pipelining_problem() == "");
 }
 
 // A reset that repeats: the requests before it are answered, the rest fail with the reason.

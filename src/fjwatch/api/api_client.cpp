@@ -89,12 +89,19 @@ boost::asio::awaitable<std::vector<poll_outcome>> api_client::poll_all(
       co_await conn_->request_all(std::span(reqs_.data(), items.size()), target_.timeout);
   const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - start);
+  pipelining_problem_ = conn_->pipelining_problem();
   std::vector<poll_outcome> outcomes;
   outcomes.reserve(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
     const auto& result = results[i];
     poll_outcome out = result ? from_response(*result) : from_http_error(result.error());
+    const bool ok = out.what == poll_outcome::kind::ok;
     check_answer_is_for(out, items[i].id.view());
+    if (ok && out.what != poll_outcome::kind::ok && items.size() > 1 &&
+        pipelining_problem_.empty()) {
+      pipelining_problem_ = "an answer for another session among " + std::to_string(items.size()) +
+                            " pipelined requests";
+    }
     redact(out.reason, api_key_);
     out.latency = latency;
     outcomes.push_back(std::move(out));

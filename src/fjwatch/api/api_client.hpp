@@ -53,6 +53,11 @@ class api_client {
   // for network or protocol failures: they come back as outcomes.
   boost::asio::awaitable<std::vector<poll_outcome>> poll_all(std::span<const poll_item> items);
 
+  // What the last poll_all of more than one item showed of a server that mishandles pipelined
+  // requests ("" when nothing): http_connection::pipelining_problem, or an answer for another
+  // session among them (answers out of order).
+  const std::string& pipelining_problem() const { return pipelining_problem_; }
+
   // Closes the connection now (shutdown); the next poll reconnects.
   void close();
 
@@ -67,6 +72,7 @@ class api_client {
   std::string api_key_;
   std::vector<http_request> reqs_;  // one per item of the largest set so far, reused
   std::string target_prefix_;       // the path up to the session id
+  std::string pipelining_problem_;  // of the last set
 };
 
 }  // namespace fjwatch

@@ -14,14 +14,16 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 
@@ -59,6 +61,85 @@ struct budget {
   bool whole_request_bound(steady::time_point expiry) const { return expiry == deadline; }
 };
 
+// The deadline of a connection's step under way, kept by one timer per connection rather than
+// one armed and cancelled per read and write: a step only sets `deadline`, and the timer is
+// re-armed only when it would fire later than that; when it fires it closes the socket if the
+// step under way is past its deadline, or sleeps on until the deadline otherwise. Steps follow
+// each other with later deadlines, so a request (or a pipelined set) arms the timer once and
+// cancels it once at the end: an idle connection leaves no timer behind.
+class watchdog {
+ public:
+  explicit watchdog(asio::any_io_executor ex) : state_(std::make_shared<state>(std::move(ex))) {}
+  ~watchdog() { state_->socket = nullptr; }
+  watchdog(const watchdog&) = delete;
+  watchdog& operator=(const watchdog&) = delete;
+
+  // The socket to close when a deadline passes (null: none, between connections).
+  void watch(tcp::socket* socket) { state_->socket = socket; }
+
+  // A step begins that must end by `t` (no timer without a socket: after stop(), a step fails
+  // at once on the closed socket).
+  void expires_at(steady::time_point t) {
+    state& s = *state_;
+    s.deadline = t;
+    s.expired = false;
+    if (s.socket != nullptr && t < s.armed) arm(state_, t);
+  }
+  // No step under way (an idle connection): nothing left waiting, so that an io_context with
+  // nothing else to do can return.
+  void expires_never() {
+    state& s = *state_;
+    s.deadline = steady::time_point::max();
+    if (s.armed == steady::time_point::max()) return;
+    s.armed = steady::time_point::max();
+    s.timer.cancel();
+  }
+  // The connection is gone: as expires_never, and later steps arm nothing.
+  void stop() {
+    state_->socket = nullptr;
+    expires_never();
+  }
+  // Whether the step under way ran out of time (its socket was closed for it).
+  bool expired() const { return state_->expired; }
+
+ private:
+  struct state {
+    explicit state(asio::any_io_executor ex) : timer(std::move(ex)) {}
+    asio::steady_timer timer;
+    steady::time_point deadline = steady::time_point::max();
+    steady::time_point armed = steady::time_point::max();  // when the timer fires; max: idle
+    std::uint64_t waits = 0;  // arms so far: a handler acts only for the latest
+    bool expired = false;
+    tcp::socket* socket = nullptr;
+  };
+
+  // The handler holds the state weakly: destroying the connection cancels the wait, and a
+  // cancelled handler finds nothing left to touch.
+  static void arm(const std::shared_ptr<state>& self, steady::time_point t) {
+    self->armed = t;
+    const auto wait = ++self->waits;
+    self->timer.expires_at(t);
+    self->timer.async_wait([weak = std::weak_ptr<state>(self), wait](const error_code& ec) {
+      if (ec) return;  // re-armed earlier, or the connection is gone
+      const auto s = weak.lock();
+      if (!s || s->waits != wait) return;  // a later wait replaced this one as it fired
+      s->armed = steady::time_point::max();
+      if (s->deadline == steady::time_point::max()) return;
+      if (steady::now() < s->deadline) {
+        arm(s, s->deadline);
+        return;
+      }
+      s->expired = true;
+      if (s->socket != nullptr) {
+        error_code ignored;
+        s->socket->close(ignored);  // the step's pending operation ends with operation_aborted
+      }
+    });
+  }
+
+  std::shared_ptr<state> state_;
+};
+
 http_error timeout_error(const budget& b, std::string_view step, steady::time_point expiry) {
   if (b.whole_request_bound(expiry)) {
     return {http_error::kind::timeout, "timeout after " + format_millis(b.timeout)};
@@ -87,9 +168,9 @@ std::string tls_reason(const error_code& ec, SSL* ssl) {
 
 // A failed transfer step as an http_error; never includes request or response content.
 http_error transfer_error(const budget& b, std::string_view step, const error_code& ec,
-                          steady::time_point expiry) {
+                          steady::time_point expiry, bool expired) {
   using kind = http_error::kind;
-  if (ec == beast::error::timeout) return timeout_error(b, step, expiry);
+  if (expired) return timeout_error(b, step, expiry);
   if (ec == bhttp::error::body_limit) return {kind::too_large, "body too large"};
   if (ec == bhttp::error::header_limit) return {kind::too_large, "header too large"};
   if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
@@ -161,15 +242,17 @@ struct http_connection::impl {
         tls(std::move(t)),
         origin(std::move(o)),
         host(host_field(origin)),
-        limits(l) {}
+        limits(l),
+        dog(ex) {}
 
   asio::any_io_executor ex;
   std::shared_ptr<asio::ssl::context> tls;
   url_parts origin;
   std::string host;  // the Host field
   http_limits limits;
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  std::optional<tcp::socket> plain;
+  std::optional<asio::ssl::stream<tcp::socket>> secure;
+  watchdog dog;  // the deadline of every step
   beast::flat_buffer buffer;
   std::string wire;                 // the requests being sent, kept to reuse the storage
   std::vector<std::size_t> starts;  // where each request begins in wire
@@ -177,18 +260,19 @@ struct http_connection::impl {
   bool open = false;
   std::uint64_t generation = 0;  // bumped by http_connection::close
   std::uint64_t opened = 0;
+  std::string pipelining_problem;  // of the last set (see http_connection::pipelining_problem)
 
-  beast::tcp_stream& tcp_layer() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+  tcp::socket& socket() { return secure ? secure->next_layer() : *plain; }
 
   // Drops the connection without a TLS close_notify; the next request reconnects.
   void drop() {
     open = false;
     buffer.clear();
     if (!plain && !secure) return;
+    dog.stop();
     error_code ignored;
-    auto& socket = tcp_layer().socket();
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+    socket().close(ignored);
   }
 
   // The Host field: the name (IPv6 literals bracketed), and the port unless it is the scheme's.
@@ -218,10 +302,13 @@ struct http_connection::impl {
     return std::nullopt;
   }
 
-  asio::awaitable<std::optional<http_error>> connect(const budget& b) {
+  asio::awaitable<std::optional<http_error>> connect(const budget& b, std::uint64_t generation) {
     drop();
     auto endpoints = co_await resolve(ex, origin, b);
     if (!endpoints) co_return endpoints.error();
+    // Closed while resolving: no socket is made (nor a deadline left behind).
+    if (generation != this->generation) co_return http_error{http_error::kind::network, "closed"};
+    dog.watch(nullptr);
     plain.reset();
     secure.reset();
     if (origin.https()) {
@@ -230,25 +317,25 @@ struct http_connection::impl {
     } else {
       plain.emplace(ex);
     }
-    auto& stream = tcp_layer();
+    dog.watch(&socket());
     auto expiry = b.step_expiry();
-    stream.expires_at(expiry);
-    auto [ec, ep] = co_await stream.async_connect(*endpoints, use_tuple);
-    if (ec == beast::error::timeout) co_return timeout_error(b, "connect", expiry);
+    dog.expires_at(expiry);
+    auto [ec, ep] = co_await asio::async_connect(socket(), *endpoints, use_tuple);
+    if (dog.expired()) co_return timeout_error(b, "connect", expiry);
     if (ec) co_return http_error{http_error::kind::network, "connect: " + ec.message()};
     ++opened;
     if (secure) {
       if (auto failed = prepare_tls()) co_return failed;
       expiry = b.step_expiry();
-      stream.expires_at(expiry);
+      dog.expires_at(expiry);
       auto [hec] = co_await secure->async_handshake(asio::ssl::stream_base::client, use_tuple);
-      if (hec == beast::error::timeout) co_return timeout_error(b, "TLS handshake", expiry);
+      if (dog.expired()) co_return timeout_error(b, "TLS handshake", expiry);
       if (hec) {
         co_return http_error{http_error::kind::network,
                              "TLS handshake: " + tls_reason(hec, secure->native_handle())};
       }
     }
-    stream.expires_never();
+    dog.expires_never();
     open = true;
     co_return std::nullopt;
   }
@@ -271,11 +358,11 @@ struct http_connection::impl {
     attempt_end end;
     // Step 1: every request, in one write.
     auto expiry = b.step_expiry();
-    tcp_layer().expires_at(expiry);
+    dog.expires_at(expiry);
     const auto bytes = asio::buffer(wire.data() + wire_from, wire.size() - wire_from);
     auto [wec, written] = co_await asio::async_write(stream, bytes, use_tuple);
     if (wec) {
-      end.error = transfer_error(b, "write", wec, expiry);
+      end.error = transfer_error(b, "write", wec, expiry, dog.expired());
       end.early = true;
       co_return end;
     }
@@ -287,12 +374,12 @@ struct http_connection::impl {
       parser.body_limit(limits.max_body);
       parser.header_limit(limits.max_header);
       expiry = b.step_expiry();
-      tcp_layer().expires_at(expiry);
+      dog.expires_at(expiry);
       auto [rec, read] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
       const bool dropped =
           rec == bhttp::error::body_limit && limits.drop_oversized_body && parser.is_header_done();
       if (rec && !dropped) {
-        end.error = transfer_error(b, "read", rec, expiry);
+        end.error = transfer_error(b, "read", rec, expiry, dog.expired());
         end.early = !parser.got_some() && buffer.size() == 0;
         co_return end;
       }
@@ -309,14 +396,17 @@ struct http_connection::impl {
         co_return end;
       }
     }
-    tcp_layer().expires_never();
+    dog.expires_never();
     co_return end;
   }
 
+  // `generation`: the one the request began in; a close() since then ends it.
   asio::awaitable<attempt_end> attempt(std::size_t count, const budget& b,
-                                       std::vector<http_result>& out) {
+                                       std::vector<http_result>& out, std::uint64_t generation) {
     if (!open) {
-      if (auto failed = co_await connect(b)) co_return attempt_end{.error = std::move(failed)};
+      if (auto failed = co_await connect(b, generation)) {
+        co_return attempt_end{.error = std::move(failed), .early = true};
+      }
     }
     if (secure) co_return co_await exchange(*secure, count, b, out);
     co_return co_await exchange(*plain, count, b, out);
@@ -359,31 +449,48 @@ asio::awaitable<std::vector<http_result>> http_connection::request_all(
     fail_rest({http_error::kind::network, "request not sent: invalid " + bad});
     co_return out;
   }
+  self.pipelining_problem.clear();
   try {
     bool stale_retried = false;
+    int unannounced_closes = 0;  // after answers, with requests of the set still unanswered
     while (out.size() < reqs.size()) {
       const std::size_t next = out.size();
       const bool reused = self.open;
       const auto generation = self.generation;
       self.wire_from = self.starts[next];
-      auto end = co_await self.attempt(reqs.size() - next, b, out);
+      auto end = co_await self.attempt(reqs.size() - next, b, out, generation);
       if (!end.error) continue;  // the rest, if any, go on a fresh connection
+      if (end.early && end.answered > 0) {
+        if (end.error->what == http_error::kind::timeout) {
+          self.pipelining_problem = "no answer after " + std::to_string(out.size()) + " of " +
+                                    std::to_string(reqs.size()) + " pipelined requests";
+        } else if (++unannounced_closes == 2) {
+          self.pipelining_problem = "the connection closed twice within one set of " +
+                                    std::to_string(reqs.size()) + " pipelined requests";
+        }
+      }
+      const bool closed_by_owner = self.generation != generation;
+      if (!closed_by_owner) self.drop();
+      // A failure inside an answer (not HTTP, too large, cut off, too slow) is that request's
+      // alone; the requests behind it go again on a fresh connection.
+      const bool own_failure = !end.early;
+      if (own_failure) {
+        out.emplace_back(*end.error);
+        if (out.size() == reqs.size()) break;
+      }
       // A failure before any byte of the next answer is sent again on a fresh connection: after
       // answers on this one (the server stopped taking requests), or once when a reused
       // connection turns out stale.
-      const bool closed_by_owner = self.generation != generation;
-      if (!closed_by_owner) self.drop();
       const bool idempotent = std::all_of(reqs.begin() + static_cast<std::ptrdiff_t>(out.size()),
                                           reqs.end(), [](const auto& r) { return r.idempotent; });
-      const bool retry = idempotent && end.early && !closed_by_owner &&
-                         end.error->what == http_error::kind::network &&
-                         steady::now() < b.deadline &&
-                         (end.answered > 0 || (reused && !stale_retried));
+      const bool retry = idempotent && !closed_by_owner && steady::now() < b.deadline &&
+                         (own_failure || (end.error->what == http_error::kind::network &&
+                                          (end.answered > 0 || (reused && !stale_retried))));
       if (!retry) {
         fail_rest(*end.error);
         break;
       }
-      stale_retried = stale_retried || end.answered == 0;
+      stale_retried = stale_retried || (!own_failure && end.answered == 0);
     }
   } catch (const boost::system::system_error& e) {
     self.drop();
@@ -398,5 +505,7 @@ void http_connection::close() {
 }
 
 std::uint64_t http_connection::connections_opened() const { return impl_->opened; }
+
+const std::string& http_connection::pipelining_problem() const { return impl_->pipelining_problem; }
 
 }  // namespace fjwatch

@@ -51,6 +51,13 @@ class http_connection {
   boost::asio::awaitable<std::vector<http_result>> request_all(std::span<const http_request> reqs,
                                                                millis timeout);
 
+  // What the last request_all of more than one request showed of a server that does not take
+  // pipelined requests, "" when nothing: it went silent after answering some of them (a step
+  // timeout after an answer), or it closed the connection unannounced after answering some, twice
+  // within one set. A close announced with `Connection: close` (a server's limit of requests per
+  // connection) is not counted.
+  const std::string& pipelining_problem() const;
+
   // Closes the connection now; a pending request fails and the next one reconnects.
   void close();
 
