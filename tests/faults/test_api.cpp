@@ -192,7 +192,8 @@ BOOST_AUTO_TEST_CASE(unverifiable_tls_never_gets_the_key) {
         }
       }
       const auto refused = r.api->snapshot();
-      BOOST_TEST(refused.connections - before.connections >= 4);
+      // A new connection for each round of failures (the two sessions' polls may share one).
+      BOOST_TEST(refused.connections - before.connections >= 2);
       BOOST_TEST(refused.tls_handshakes == before.tls_handshakes);
       BOOST_TEST(refused.requests == 0);
       BOOST_TEST(refused.requests_with_key == 0);

@@ -94,6 +94,35 @@ BOOST_AUTO_TEST_CASE(pipelined_polls_fire_each_done_once) {
   BOOST_TEST(api.connections == 2);
 }
 
+// An API that never answers a request sent behind another: the first set that shows it turns
+// pipelining off for good (one warning), its polls fail and are retried one at a time, and every
+// done still fires once.
+BOOST_AUTO_TEST_CASE(an_api_that_ignores_pipelined_polls_gets_one_at_a_time) {
+  env e({.pipelined_requests = sim::pipelining::ignore}, tuning{.workers = 2, .pipeline = 4});
+  std::vector<std::string> ids;
+  for (unsigned i = 0; i < 20; ++i) {
+    ids.push_back(sid(0x1900 + i));
+    e.api->add_session(sim::done_at_poll(ids.back(), 2));
+  }
+  e.watch(ids);
+  e.start();
+  BOOST_TEST_REQUIRE(
+      e.run_until([&] { return e.logs.count({" action.log "}) >= ids.size(); }, 30s));
+  e.run_for(300ms);  // a second line for any of them would show up here
+  BOOST_TEST(e.logs.count({" api.pipelining_off ", "reason=\"no answer after"}) == 1u);
+  for (const auto& id : ids) BOOST_TEST(e.action_lines(done_id(id)) == 1u);
+  const auto pipelined = e.api->snapshot().pipelined;
+  BOOST_TEST(pipelined >= 1);
+  // From then on one request at a time: the server sees nothing more behind another.
+  const auto more = sid(0x1999);
+  e.api->add_session(sim::done_at_poll(more, 3));
+  ids.push_back(more);
+  e.watch(ids);
+  e.d->reload_watch_list();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.action_lines(done_id(more)) == 1u; }, 10s));
+  BOOST_TEST(e.api->snapshot().pipelined == pipelined);
+}
+
 BOOST_AUTO_TEST_CASE(restart_does_not_fire_again) {
   env e;
   const auto first = sid(0x201), sentinel = sid(0x202);

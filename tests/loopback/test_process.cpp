@@ -199,6 +199,7 @@ BOOST_AUTO_TEST_CASE(stop_signal_with_polls_in_flight_exits_0_within_2s) {
       }
       r.watch(ids);
       r.cfg.max_in_flight = 50;
+      r.cfg.pipeline = 1;  // 50 connections, one poll on each
       auto c = r.start_ready();
       // The simulator counts a request when it has read it; an answer reaches the daemon 3 s
       // later, and the daemon logs session.status on the first one: until then all 50 are out.

@@ -292,6 +292,7 @@ struct run_config {
   std::string api_key_file = "api-key";
   std::string timeout = "10s";
   int max_in_flight = 8;
+  int pipeline = 0;  // api.pipeline; 0 leaves the key out (the default)
   std::string rate = "1000/s";
   std::string interval = "200ms";
   std::string max_interval = "1s";
@@ -316,6 +317,7 @@ inline std::string config_yaml(const run_config& c) {
                   "\n  max_in_flight: " + std::to_string(c.max_in_flight) + "\n  rate: " + c.rate +
                   "\n";
   if (!c.ca_file.empty()) y += "  ca_file: " + c.ca_file + "\n";
+  if (c.pipeline > 0) y += "  pipeline: " + std::to_string(c.pipeline) + "\n";
   if (!c.unreachable_after.empty()) y += "  unreachable_after: " + c.unreachable_after + "\n";
   if (!c.max_server_pause.empty()) y += "  max_server_pause: " + c.max_server_pause + "\n";
   y += "poll:\n  interval: " + c.interval + "\n  max_interval: " + c.max_interval + "\n";

@@ -71,7 +71,7 @@ void check_defaults(const fjwatch::config& c) {
   BOOST_TEST(c.api.ca_file == "");
   BOOST_TEST(c.api.timeout.count() == 10'000);
   BOOST_TEST(c.api.max_in_flight == 8);
-  BOOST_TEST(c.api.pipeline == 1);
+  BOOST_TEST(c.api.pipeline == 8);
   BOOST_TEST(c.api.rate_limit.per_second == 10.0);
   BOOST_TEST(!c.api.allow_insecure_http);
   BOOST_TEST(c.api.unreachable_after.count() == 300'000);

@@ -27,6 +27,7 @@ fjwatch::scheduler_stats busy_stats() {
   s.events_by_type[static_cast<std::size_t>(fjwatch::event_type::done)] = 2;
   s.server_rate_limit_pauses = 1;
   s.bucket_waits = 7;
+  s.pipeline_depth = 6;
   s.state_commits = 9;
   s.state_rows_committed = 31;
   s.store_full_failures = 2;
@@ -197,6 +198,7 @@ BOOST_AUTO_TEST_CASE(metrics_text_holds_every_family_and_is_well_formed) {
         "fjwatch_poll_latency_seconds_count 4",
         "fjwatch_api_rate_limit_waits_total{cause=\"server\"} 1",
         "fjwatch_api_rate_limit_waits_total{cause=\"token_bucket\"} 7",
+        "fjwatch_api_pipeline_depth 6",
         "fjwatch_api_connections_opened_total 4",
         "fjwatch_state_commits_total 9",
         "fjwatch_state_rows_committed_total 31",

@@ -23,7 +23,7 @@ struct api_config {
   std::string ca_file;     // extra trust anchor; the system store is always used
   millis timeout{10'000};  // whole request, connect to last byte (100ms..10m)
   int max_in_flight = 8;   // workers = keep-alive connections (1..256)
-  int pipeline = 1;        // requests sent at once on one connection (1..16)
+  int pipeline = 8;        // requests sent at once on one connection (1..16)
   rate rate_limit{10.0};   // key "rate": token bucket over every request
   bool allow_insecure_http = false;
   millis unreachable_after{300'000};  // /healthz: every poll failing this long (1s..24h)

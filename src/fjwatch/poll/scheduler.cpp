@@ -27,6 +27,10 @@ namespace {
 // The longest gap between two 401 probes.
 constexpr millis max_probe_gap = 10min;
 
+// The shortest sleep of the leader: polls falling due within it go out together, several to a
+// connection with api.pipeline (bench/RESULTS.md, "Polls per CPU-second against nginx").
+constexpr millis coalesce_window{10};
+
 // The first gap after a 401: retry.initial, but at least a second.
 millis first_probe_gap(const config& cfg) { return std::max(cfg.retry.initial, millis(1000)); }
 
@@ -59,6 +63,7 @@ scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_k
   auto url = parse_url(cfg.api.base_url);
   if (!url) throw std::runtime_error("api.base_url: " + url.error().what);
   target_ = api_target{*url, cfg.api.timeout};
+  stats_.pipeline_depth = cfg.api.pipeline;
   if (url->https()) tls_ = make_api_tls_context(cfg.api.ca_file);
 }
 
@@ -214,7 +219,9 @@ asio::awaitable<std::optional<std::uint32_t>> scheduler::take_due(worker& w) {
     const bool lead = leader_ == nullptr;
     if (lead) {
       leader_ = &w;
-      w.timer.expires_at(next_wake());
+      // Polls that fall due within coalesce_window of the last wake wait for the next one and go
+      // out together: many sessions on a short cadence cost one wake-up per window, not per poll.
+      w.timer.expires_at(std::max(next_wake(), woke_ + coalesce_window));
     } else {
       followers_.push_back(&w);
       w.timer.expires_at(clock::time_point::max());
@@ -222,6 +229,7 @@ asio::awaitable<std::optional<std::uint32_t>> scheduler::take_due(worker& w) {
     co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (leader_ == &w) {
       leader_ = nullptr;
+      woke_ = clock::now();
     } else {
       std::erase(followers_, &w);
     }
@@ -243,7 +251,7 @@ asio::awaitable<bool> scheduler::take_batch(worker& w) {
     w.timer.expires_after(wait);
     co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
-  const auto depth = static_cast<std::size_t>(cfg_.api.pipeline);
+  const auto depth = static_cast<std::size_t>(stats_.pipeline_depth);
   while (w.batch.size() < depth && !stopping_) {
     const auto now = clock::now();
     if (!due_now(now) || !bucket_.try_take(now)) break;
@@ -265,9 +273,23 @@ asio::awaitable<void> scheduler::run_worker(worker& w) {
     }
     auto outcomes = co_await w.client.poll_all(std::span(w.items.data(), n));
     if (stopping_) break;
+    if (n > 1 && !w.client.pipelining_problem().empty()) pipelining_off(w.client);
     for (auto& o : outcomes) cap_server_waits(o, cfg_.api.max_server_pause);
     for (std::size_t i = 0; i < n; ++i) handle(w.batch[i], w.generations[i], outcomes[i]);
   }
+}
+
+// The API (or something before it) mishandled a set of pipelined requests: from now on every
+// connection sends one request at a time, until a restart. The polls of that set come back as
+// failed outcomes and are retried as any failed poll.
+void scheduler::pipelining_off(const api_client& c) {
+  if (stats_.pipeline_depth == 1) return;
+  stats_.pipeline_depth = 1;
+  log::warn("api.pipelining_off", {{"reason", c.pipelining_problem()},
+                                   {"pipeline", cfg_.api.pipeline},
+                                   {"action",
+                                    "one request at a time on each connection until a restart; set "
+                                    "api.pipeline: 1 to start that way"}});
 }
 
 void scheduler::handle(std::uint32_t index, std::uint32_t generation, const poll_outcome& o) {

@@ -98,6 +98,7 @@ class scheduler {
   void handle(std::uint32_t index, std::uint32_t generation, const poll_outcome& o);
   void handle_auth(std::uint32_t index, const poll_outcome& o);
   void handle_rate_headers(const poll_outcome& o);
+  void pipelining_off(const api_client& c);
   void count_poll(const poll_outcome& o);
   // The group commit (group_commit.cpp): a poll whose outcome must be written waits, its
   // slot still in flight, until the batch's one transaction is durable; then it is applied.
@@ -145,6 +146,7 @@ class scheduler {
 
   std::vector<std::unique_ptr<worker>> workers_;
   worker* leader_ = nullptr;        // the idle worker watching the clock
+  clock::time_point woke_{};        // when the leader last woke
   std::vector<worker*> followers_;  // idle workers waiting to become leader
   std::size_t running_ = 0;
   bool stopping_ = false;

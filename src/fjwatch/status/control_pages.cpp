@@ -67,6 +67,10 @@ void add_api_metrics(metric_registry& r, const scheduler_stats& s,
         "pausing every poll) or fjwatch's own token bucket (api.rate, one poll).")
       .sample({{"cause", "server"}}, static_cast<double>(s.server_rate_limit_pauses))
       .sample({{"cause", "token_bucket"}}, static_cast<double>(s.bucket_waits));
+  r.add("fjwatch_api_pipeline_depth", metric_type::gauge,
+        "Requests sent at once on one API connection: api.pipeline, or 1 after the API "
+        "mishandled pipelined requests (logged as api.pipelining_off).")
+      .sample({}, static_cast<double>(s.pipeline_depth));
   r.add("fjwatch_api_connections_opened_total", metric_type::counter,
         "Connections opened to the API (each with one TLS handshake for https).")
       .sample({}, static_cast<double>(s.connections_opened));

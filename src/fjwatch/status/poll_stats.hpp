@@ -50,6 +50,8 @@ struct scheduler_stats {
   // may have passed.
   std::optional<server_pause> api_pause;
   std::uint64_t bucket_waits = 0;  // a poll waited for the api.rate token bucket
+  int pipeline_depth = 1;  // requests sent at once per connection: api.pipeline, or 1 once the
+                           // API mishandled pipelined requests
   bool auth_failing = false;
   // Since when every poll failed with a network error or a 5xx (the streak ends at the next
   // answer of any other kind); nullopt while the API answers.
