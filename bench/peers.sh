@@ -14,13 +14,15 @@
 # at the end. Prints polls per CPU-second for each and fjwatch's ratio to node's.
 # Usage: bench/peers.sh [N] [DURATION] [WARMUP]   (defaults: 10000 60 10)
 #   BUILD=build-dir (default build; not rebuilt here)
+#   PEERS=fjwatch or PEERS=node runs only that poller (default: both)
+#   PIPELINE=K sets api.pipeline for fjwatch (default: fjwatch's own default)
 set -euo pipefail
 n=${1:-10000}
 duration=${2:-60}
 warmup=${3:-10}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD:-$root/build}
-peers=$root/bench/peers
+peers_dir=$root/bench/peers
 export PATH=$PATH:/usr/sbin
 [ -x "$build/fjwatch" ] || { echo "no fjwatch in $build (scripts/build.sh builds it)" >&2; exit 1; }
 command -v node >/dev/null || { echo "node (20 or later) is needed" >&2; exit 1; }
@@ -37,7 +39,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-[ -d "$peers/node_modules" ] || (cd "$peers" && npm ci --no-audit --no-fund --loglevel=error >&2)
+[ -d "$peers_dir/node_modules" ] || (cd "$peers_dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
 
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -64,7 +66,7 @@ mkdir -p "$tmp/www/api/v1/wl/sourcing-session" "$tmp/state"
 awk -v dir="$tmp/www/api/v1/wl/sourcing-session" '
   NR == FNR { doc = doc $0 "\n"; next }
   { f = dir "/" $1; s = doc; sub(/69f45196c8bbf1ce65b5bcd6/, $1, s); printf "%s", s > f; close(f) }
-' "$peers/session.json" "$tmp/ids"
+' "$peers_dir/session.json" "$tmp/ids"
 { echo "sessions:"; sed 's/^/  - /' "$tmp/ids"; } > "$tmp/watchlist.yaml"
 
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => {
@@ -112,6 +114,7 @@ api:
   ca_file: ca.pem
   max_in_flight: 16
   rate: 50000/s
+${PIPELINE:+  pipeline: $PIPELINE}
 poll:
   interval: 1s
   max_interval: 1s
@@ -143,20 +146,26 @@ measure() {  # PID
 }
 stop() { kill -TERM "$1"; wait "$1" 2>/dev/null || true; }
 
-"$build/fjwatch" run -c "$tmp/fjwatch.yaml" 2> "$tmp/fjwatch.log" &
-fj_pid=$!
-for _ in $(seq 600); do grep -q ' daemon.ready ' "$tmp/fjwatch.log" && break; sleep 0.1; done
-grep -q ' daemon.ready ' "$tmp/fjwatch.log" || { cat "$tmp/fjwatch.log" >&2; exit 1; }
-fj=$(measure "$fj_pid")
-stop "$fj_pid"
-
-node "$peers/node-poller.mjs" "$url" "$tmp/ca.pem" "$tmp/ids" 16 1000 2> "$tmp/node.log" &
-node_pid=$!
-nd=$(measure "$node_pid")
-stop "$node_pid"
+peers=${PEERS:-both}
+fj="0 0 0 1 0 0"
+nd="0 0 0 1 0 0"
+if [ "$peers" != node ]; then
+  "$build/fjwatch" run -c "$tmp/fjwatch.yaml" 2> "$tmp/fjwatch.log" &
+  fj_pid=$!
+  for _ in $(seq 600); do grep -q ' daemon.ready ' "$tmp/fjwatch.log" && break; sleep 0.1; done
+  grep -q ' daemon.ready ' "$tmp/fjwatch.log" || { cat "$tmp/fjwatch.log" >&2; exit 1; }
+  fj=$(measure "$fj_pid")
+  stop "$fj_pid"
+fi
+if [ "$peers" != fjwatch ]; then
+  node "$peers_dir/node-poller.mjs" "$url" "$tmp/ca.pem" "$tmp/ids" 16 1000 2> "$tmp/node.log" &
+  node_pid=$!
+  nd=$(measure "$node_pid")
+  stop "$node_pid"
+fi
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "date: $(date -u +%Y-%m-%dT%H:%MZ), sessions: $n ($n polls/s offered), window: ${duration}s after ${warmup}s, $(nginx -v 2>&1 | sed 's/.*: //'), node $(node --version), undici $(node -p 'require(process.argv[1]).version' "$peers/node_modules/undici/package.json")"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ), sessions: $n ($n polls/s offered), window: ${duration}s after ${warmup}s, $(nginx -v 2>&1 | sed 's/.*: //'), node $(node --version), undici $(node -p 'require(process.argv[1]).version' "$peers_dir/node_modules/undici/package.json")"
 printf '%-8s %9s %8s %7s %12s %7s %6s %7s\n' poller polls polls/s "CPU s" polls/CPU-s "RSS MB" "304s" other
 row() {  # LABEL "polls 304s others seconds cpu_s rss_kib"
   read -r p m o s c r <<< "$2"
@@ -170,7 +179,7 @@ read -r fp _ _ _ fc _ <<< "$fj"
 read -r np _ _ _ nc _ <<< "$nd"
 awk -v a="$fp" -v b="$fc" -v c="$np" -v d="$nc" 'BEGIN {
   if (b > 0 && c > 0 && d > 0) printf "fjwatch/node polls per CPU-second: %.2fx\n", (a / b) / (c / d) }'
-warnings=$(grep -cE ' (warn|error) ' "$tmp/fjwatch.log" || true)
-[ "$warnings" -eq 0 ] || { echo "fjwatch logged $warnings warnings or errors, the first:" >&2
+warnings=$(grep -scE ' (warn|error) ' "$tmp/fjwatch.log" || true)
+[ "${warnings:-0}" -eq 0 ] || { echo "fjwatch logged $warnings warnings or errors, the first:" >&2
   grep -m3 -E ' (warn|error) ' "$tmp/fjwatch.log" >&2; }
 [ ! -s "$tmp/node.log" ] || sed 's/^/node: /' "$tmp/node.log" | tail -6 >&2
