@@ -38,6 +38,8 @@ constexpr const char* usage_text =
     "                    list the outbox, newest first (at most 100 rows unless --limit)\n"
     "  redeliver EVENT_ID [-c FILE] [--action NAME]\n"
     "                    re-queue an event's sent or failed deliveries (or only NAME's)\n"
+    "  enable ACTION [-c FILE]\n"
+    "                    enable an action its receiver disabled (410 Gone): send what was held\n"
     "  demo [--speed N]  watch simulated sessions finish, with no account and no network\n"
     "  version           print the version\n"
     "\n"
@@ -93,6 +95,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> rest(argc > 1 ? argv + 2 : argv + argc, argv + argc);
   if (first == "deliveries") return fjwatch::run_deliveries(rest, std::cout, std::cerr);
   if (first == "redeliver") return fjwatch::run_redeliver(rest, std::cout, std::cerr);
+  if (first == "enable") return fjwatch::run_enable(rest, std::cout, std::cerr);
   if (first == "add") return fjwatch::run_add(rest, std::cout, std::cerr);
   if (first == "remove") return fjwatch::run_remove(rest, std::cout, std::cerr);
   if (first == "list") return fjwatch::run_list(rest, std::cout, std::cerr);

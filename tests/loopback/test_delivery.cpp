@@ -122,23 +122,49 @@ BOOST_AUTO_TEST_CASE(failures_are_retried_with_the_same_id_until_accepted) {
   BOOST_TEST(rows[0].attempts == 6);
 }
 
-BOOST_AUTO_TEST_CASE(gone_stops_retries_for_that_action) {
+// A 410 disables the action (Standard Webhooks): that delivery and every later one are held,
+// nothing more is sent to it, across a restart too; enabling it (what `fjwatch enable` writes)
+// sends what was held, each with its own webhook-id. Another action is not touched.
+BOOST_AUTO_TEST_CASE(gone_disables_the_action_until_it_is_enabled) {
   receiver_thread rx;
   rx->set_default({sim::reply_kind::status, 410, ""});
-  env e({}, tuning{.actions = hook_yaml("hook", rx), .defaults = "[hook]"});
+  env e({}, tuning{.actions = hook_yaml("hook", rx), .defaults = "[journal, hook]"});
   hook_files("hook", rx, e.dir);
-  const auto id = sid(0x203);
-  e.api->add_session(sim::done_at_poll(id, 1));
-  e.watch({id});
+  const auto first = sid(0x203), later = sid(0x204);
+  e.api->add_session(sim::done_at_poll(first, 1));
+  e.watch({first});
   e.start();
-  BOOST_TEST_REQUIRE(e.run_until([&] { return rx->count() >= 1; }, 10s));
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" action.disabled "}) == 1u; }, 10s));
+  BOOST_TEST(e.logs.count({" action.disabled ", "HTTP 410 Gone"}) == 1u);
+  // A later event: recorded, journaled, held for the hook.
+  e.api->add_session(sim::done_at_poll(later, 2));
+  e.watch({first, later});
+  e.d->reload_watch_list();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.action_lines(done_id(later)) == 1u; }, 10s));
   e.run_for(600ms);  // the schedule's 100 ms retries would land here
   BOOST_TEST(rx->count() == 1u);
-  BOOST_TEST(e.logs.count({" delivery.gone ", done_id(id)}) == 1u);
+  // Still disabled after a restart; the held rows are pending, not failed.
   e.stop();
-  const auto rows = deliveries_of(e, done_id(id));
-  BOOST_TEST_REQUIRE(rows.size() == 1u);
-  BOOST_TEST((rows[0].state == fjwatch::delivery_state::failed));
+  e.start();
+  BOOST_TEST_REQUIRE(e.run_until([&] { return e.logs.count({" action.disabled "}) == 2u; }, 5s));
+  e.run_for(300ms);
+  BOOST_TEST(rx->count() == 1u);
+  for (const auto& id : {first, later}) {
+    const auto rows = deliveries_of(e, done_id(id));
+    BOOST_TEST_REQUIRE(rows.size() == 2u);  // hook, journal
+    BOOST_TEST((rows[0].state == fjwatch::delivery_state::pending));
+    BOOST_TEST((rows[1].state == fjwatch::delivery_state::delivered));
+  }
+  // Enabled: what was held goes out, once each.
+  rx->set_default({sim::reply_kind::status, 200, ""});
+  BOOST_TEST(fjwatch::store(e.state_dir()).enable_action("hook"));
+  BOOST_TEST_REQUIRE(e.run_until([&] { return rx->count() >= 3u; }, 15s));
+  e.run_for(300ms);
+  BOOST_TEST(rx->count() == 3u);
+  BOOST_TEST(e.logs.count({" action.enabled ", "action=hook"}) == 1u);
+  std::vector<std::string> ids;
+  for (const auto& r : rx->deliveries()) ids.push_back(r.id);
+  BOOST_TEST((ids == std::vector<std::string>{done_id(first), done_id(first), done_id(later)}));
 }
 
 BOOST_AUTO_TEST_CASE(retry_after_on_429_is_honoured) {

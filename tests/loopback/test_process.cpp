@@ -698,6 +698,35 @@ BOOST_AUTO_TEST_CASE(deliveries_table_is_aligned_in_local_time) {
   BOOST_TEST(empty.out == "no failed deliveries\n");
 }
 
+// An action its receiver disabled (410 Gone): its pending rows show as held, with a notice; the
+// enable command enables it once, then says there is nothing to do.
+BOOST_AUTO_TEST_CASE(held_deliveries_show_and_enable_releases_them) {
+  workspace w;
+  seed_outbox(w);
+  fjwatch::store(w.dir / "state")
+      .disable_action({.action = "hook",
+                       .since_ms = seed_t0,
+                       .reason = "HTTP 410 Gone",
+                       .target = "https://hooks.example/x"});
+  const auto held = run_cli(w, {"deliveries", "--pending"});
+  BOOST_TEST(held.code == 0);
+  BOOST_TEST(held.out.find("hook     held     0         HTTP 503") != std::string::npos, held.out);
+  BOOST_TEST(held.out.find("journal  pending") != std::string::npos, held.out);
+  const std::vector<std::string> notice{
+      "action hook is disabled (its receiver answered 410 Gone): its deliveries are held; "
+      "`fjwatch enable hook` sends them"};
+  BOOST_TEST(held.err == notice, boost::test_tools::per_element());
+  const auto on = run_cli(w, {"enable", "hook"});
+  BOOST_TEST(on.code == 0);
+  BOOST_TEST(on.out == "enabled hook: the daemon sends its held deliveries within a few seconds\n");
+  const auto again = run_cli(w, {"enable", "hook"});
+  BOOST_TEST(again.code == 0);
+  BOOST_TEST(again.out == "action hook is not disabled: nothing to do\n");
+  const auto pending = run_cli(w, {"deliveries", "--pending"});
+  BOOST_TEST(pending.out.find("hook     pending") != std::string::npos, pending.out);
+  BOOST_TEST(pending.err.empty());
+}
+
 BOOST_AUTO_TEST_CASE(missing_database_is_an_empty_list_and_nothing_is_created) {
   struct row {
     std::vector<std::string> args;
@@ -727,6 +756,7 @@ BOOST_AUTO_TEST_CASE(usage_and_config_errors) {
   const std::string d_usage =
       "usage: fjwatch deliveries [-c FILE] [--failed] [--pending] [--json] [--limit N]";
   const std::string r_usage = "usage: fjwatch redeliver EVENT_ID [-c FILE] [--action NAME]";
+  const std::string e_usage = "usage: fjwatch enable ACTION [-c FILE]";
   struct row {
     std::vector<std::string> args;
     int code;
@@ -749,6 +779,9 @@ BOOST_AUTO_TEST_CASE(usage_and_config_errors) {
        64,
        {"fjwatch redeliver: --action needs an action name", r_usage}},
       {{"redeliver", "a", "--failed"}, 64, {"fjwatch redeliver: unknown option --failed", r_usage}},
+      {{"enable"}, 64, {"fjwatch enable: needs an ACTION", e_usage}},
+      {{"enable", "a", "b"}, 64, {"fjwatch enable: unexpected argument b", e_usage}},
+      {{"enable", "--now"}, 64, {"fjwatch enable: unexpected argument --now", e_usage}},
       {{"deliveries", "-c", "{dir}/missing.yaml"},
        78,
        {"{dir}/missing.yaml: cannot read: No such file or directory"}},

@@ -143,6 +143,20 @@ BOOST_AUTO_TEST_CASE(health_degrades_for_each_reason) {
       BOOST_TEST(h.reason == r.reason);
     }
   }
+  // An action its receiver disabled (410 Gone) degrades health, naming it; an enabled one not.
+  std::vector<fjwatch::delivery_counts> deliveries(2);
+  deliveries[0].action = "team-hook";
+  deliveries[0].disabled = "HTTP 410 Gone since 2026-04-24T03:00:00.000Z";
+  deliveries[1].action = "journal";
+  const auto h =
+      fjwatch::judge_health(fine, "", now, fjwatch::default_unreachable_after, deliveries);
+  BOOST_TEST(!h.ok);
+  BOOST_TEST(h.reason ==
+             "action team-hook is disabled (HTTP 410 Gone since 2026-04-24T03:00:00.000Z): its "
+             "deliveries are held until `fjwatch enable team-hook`");
+  deliveries[0].disabled.clear();
+  BOOST_TEST(
+      fjwatch::judge_health(fine, "", now, fjwatch::default_unreachable_after, deliveries).ok);
 }
 
 BOOST_AUTO_TEST_CASE(health_json_is_status_and_reason) {
@@ -179,7 +193,9 @@ BOOST_AUTO_TEST_CASE(sessions_json_lists_every_field_sorted_by_id) {
 
 BOOST_AUTO_TEST_CASE(metrics_text_holds_every_family_and_is_well_formed) {
   const auto now = std::chrono::steady_clock::now();
-  const auto text = fjwatch::metrics_text(busy_stats(), some_counts(), some_deliveries(),
+  auto deliveries = some_deliveries();
+  deliveries[1].disabled = "HTTP 410 Gone since 2026-04-24T03:00:00.000Z";
+  const auto text = fjwatch::metrics_text(busy_stats(), some_counts(), deliveries,
                                           fjwatch::outbox_totals{.pending = 5, .failed = 1}, now);
   const auto problems = ft::check_exposition(text);
   BOOST_TEST(problems.empty(), (problems.empty() ? "" : problems.front()));
@@ -208,6 +224,8 @@ BOOST_AUTO_TEST_CASE(metrics_text_holds_every_family_and_is_well_formed) {
         "fjwatch_deliveries_total{action=\"journal\",outcome=\"delivered\"} 2",
         "fjwatch_deliveries_total{action=\"team-hook\",outcome=\"retried\"} 3",
         "fjwatch_deliveries_total{action=\"team-hook\",outcome=\"gone\"} 1",
+        "fjwatch_action_disabled{action=\"team-hook\"} 1",
+        "fjwatch_action_disabled{action=\"journal\"} 0",
         "fjwatch_outbox_deliveries{state=\"pending\"} 5",
         "fjwatch_outbox_deliveries{state=\"failed\"} 1",
         "fjwatch_store_full_failures_total 2",

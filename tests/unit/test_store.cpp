@@ -444,3 +444,34 @@ BOOST_AUTO_TEST_CASE(count_events_by_session_counts_one_type) {
   BOOST_TEST(done.at(sid_a) == 2);
   BOOST_TEST(s.count_events_by_session(event_type::not_found).at(sid_b) == 1);
 }
+
+// A disabled action is kept across a reopen, the first disable of it wins, and enabling it is
+// reported once.
+BOOST_AUTO_TEST_CASE(disabled_actions_are_kept_until_enabled) {
+  temp_dir t;
+  {
+    store s(t.state());
+    BOOST_TEST(s.disabled_actions().empty());
+    s.disable_action({.action = "hook",
+                      .since_ms = 100,
+                      .reason = "HTTP 410 Gone",
+                      .target = "https://a.example/h"});
+    s.disable_action({.action = "hook", .since_ms = 200, .reason = "later", .target = "x"});
+    s.disable_action({.action = "alerts",
+                      .since_ms = 300,
+                      .reason = "HTTP 410 Gone",
+                      .target = "https://b.example/h"});
+  }
+  store s(t.state());
+  const auto rows = s.disabled_actions();
+  BOOST_TEST_REQUIRE(rows.size() == 2u);
+  BOOST_TEST(rows[0].action == "alerts");
+  BOOST_TEST(rows[1].action == "hook");
+  BOOST_TEST(rows[1].since_ms == 100);
+  BOOST_TEST(rows[1].reason == "HTTP 410 Gone");
+  BOOST_TEST(rows[1].target == "https://a.example/h");
+  BOOST_TEST(s.enable_action("hook"));
+  BOOST_TEST(!s.enable_action("hook"));
+  BOOST_TEST(!s.enable_action("never-disabled"));
+  BOOST_TEST(s.disabled_actions().size() == 1u);
+}

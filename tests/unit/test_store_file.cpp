@@ -219,7 +219,7 @@ BOOST_AUTO_TEST_CASE(upgrades_schema_1_and_fills_in_event_fields) {
       BOOST_TEST(d->fields.matched == 0);
     }
   }
-  BOOST_TEST(raw_db(t.db()).rows("PRAGMA user_version") == std::vector<std::string>{"2"});
+  BOOST_TEST(raw_db(t.db()).rows("PRAGMA user_version") == std::vector<std::string>{"3"});
 }
 
 BOOST_AUTO_TEST_CASE(refuses_a_file_that_is_not_a_database) {
@@ -306,7 +306,7 @@ BOOST_AUTO_TEST_CASE(refuses_a_newer_schema) {
   } catch (const store_error& e) {
     BOOST_TEST(e.what() == t.db().string() +
                                ": database schema version 99 is newer than this fjwatch "
-                               "understands (2)");
+                               "understands (3)");
   }
   BOOST_TEST((read_bytes(t.db()) == bytes));
 }

@@ -19,6 +19,7 @@
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <set>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -39,6 +40,8 @@ constexpr std::string_view deliveries_usage =
     "usage: fjwatch deliveries [-c FILE] [--failed] [--pending] [--json] [--limit N]\n";
 constexpr std::string_view redeliver_usage =
     "usage: fjwatch redeliver EVENT_ID [-c FILE] [--action NAME]\n";
+
+constexpr std::string_view enable_usage = "usage: fjwatch enable ACTION [-c FILE]\n";
 
 // What `fjwatch deliveries` was asked for.
 struct deliveries_options {
@@ -151,8 +154,22 @@ std::vector<delivery> select_rows(store& db, const deliveries_options& o) {
   return rows;
 }
 
+// The names of the actions their receivers disabled (410 Gone).
+std::set<std::string, std::less<>> disabled_names(store& db) {
+  std::set<std::string, std::less<>> out;
+  for (auto& a : db.disabled_actions()) out.insert(std::move(a.action));
+  return out;
+}
+
+// A row's state as shown: "held" for a pending delivery of a disabled action.
+std::string state_text(const delivery& d, const std::set<std::string, std::less<>>& disabled) {
+  if (d.state == delivery_state::pending && disabled.contains(d.action)) return "held";
+  return std::string(to_string(d.state));
+}
+
 // One object per row; next_attempt(_ms) is null unless the row is pending.
-boost::json::array to_json(const std::vector<delivery>& rows) {
+boost::json::array to_json(const std::vector<delivery>& rows,
+                           const std::set<std::string, std::less<>>& disabled) {
   boost::json::array out;
   for (const delivery& d : rows) {
     const bool waiting = d.state == delivery_state::pending;
@@ -161,7 +178,7 @@ boost::json::array to_json(const std::vector<delivery>& rows) {
     o["type"] = to_string(d.type);
     o["session_id"] = d.session_id;
     o["action"] = d.action;
-    o["state"] = to_string(d.state);
+    o["state"] = state_text(d, disabled);
     o["attempts"] = d.attempts;
     o["last_result"] = d.last_result;
     o["next_attempt_ms"] = waiting ? boost::json::value(d.next_attempt_ms) : nullptr;
@@ -174,13 +191,14 @@ boost::json::array to_json(const std::vector<delivery>& rows) {
 }
 
 // The deliveries as an aligned table under a header row.
-void print_deliveries(const std::vector<delivery>& rows, std::ostream& out) {
+void print_deliveries(const std::vector<delivery>& rows,
+                      const std::set<std::string, std::less<>>& disabled, std::ostream& out) {
   std::vector<std::vector<std::string>> lines{{"EVENT", "TYPE", "SESSION", "ACTION", "STATE",
                                                "ATTEMPTS", "LAST RESULT", "NEXT ATTEMPT",
                                                "UPDATED"}};
   for (const delivery& d : rows) {
     lines.push_back({d.event_id, std::string(to_string(d.type)), d.session_id, d.action,
-                     std::string(to_string(d.state)), std::to_string(d.attempts),
+                     state_text(d, disabled), std::to_string(d.attempts),
                      d.last_result.empty() ? "-" : d.last_result,
                      d.state == delivery_state::pending ? local_time(d.next_attempt_ms) : "-",
                      local_time(d.updated_ms)});
@@ -207,13 +225,34 @@ int list(const deliveries_options& o, std::ostream& out, std::ostream& err) {
     rows.resize(o.limit);
     err << "(the newest " << o.limit << " shown; --limit N shows more)\n";
   }
+  const auto disabled = db ? disabled_names(*db) : std::set<std::string, std::less<>>{};
   if (o.json) {
-    out << boost::json::serialize(to_json(rows)) << "\n";
+    out << boost::json::serialize(to_json(rows, disabled)) << "\n";
   } else if (rows.empty()) {
     if (db) out << nothing_to_show(o);
   } else {
-    print_deliveries(rows, out);
+    print_deliveries(rows, disabled, out);
   }
+  for (const auto& name : disabled) {
+    err << "action " << name << " is disabled (its receiver answered 410 Gone): its deliveries "
+        << "are held; `fjwatch enable " << name << "` sends them\n";
+  }
+  return exit_ok;
+}
+
+// `fjwatch enable ACTION`: the running daemon finds the action enabled within a few seconds and
+// sends what was held.
+int enable(const std::string& config_path, const std::string& action, std::ostream& out,
+           std::ostream& err) {
+  const auto state_dir = state_dir_of(config_path, err);
+  if (!state_dir) return exit_config;
+  const auto db = open_existing(*state_dir, err);
+  if (!db) return exit_failure;
+  if (!db->enable_action(action)) {
+    out << "action " << action << " is not disabled: nothing to do\n";
+    return exit_ok;
+  }
+  out << "enabled " << action << ": the daemon sends its held deliveries within a few seconds\n";
   return exit_ok;
 }
 
@@ -266,6 +305,34 @@ int run_deliveries(std::span<const std::string> args, std::ostream& out, std::os
     return exit_ok;
   }
   return guarded("deliveries", err, [&] { return list(*o, out, err); });
+}
+
+int run_enable(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+  std::string config_path;
+  std::string action;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    auto is_config = config_option(args, i, config_path);
+    if (!is_config) {
+      err << "fjwatch enable: " << is_config.error().what << "\n" << enable_usage;
+      return exit_usage;
+    }
+    if (*is_config) continue;
+    if (args[i] == "-h" || args[i] == "--help") {
+      out << enable_usage;
+      return exit_ok;
+    }
+    if (!action.empty() || args[i].empty() || args[i].starts_with("-")) {
+      err << "fjwatch enable: unexpected argument " << args[i] << "\n" << enable_usage;
+      return exit_usage;
+    }
+    action = args[i];
+  }
+  if (action.empty()) {
+    err << "fjwatch enable: needs an ACTION\n" << enable_usage;
+    return exit_usage;
+  }
+  config_path = config_path_or_default(std::move(config_path));
+  return guarded("enable", err, [&] { return enable(config_path, action, out, err); });
 }
 
 int run_redeliver(std::span<const std::string> args, std::ostream& out, std::ostream& err) {

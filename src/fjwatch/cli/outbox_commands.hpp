@@ -20,5 +20,8 @@ int run_deliveries(std::span<const std::string> args, std::ostream& out, std::os
 // now, and says how many. Returns 0, 64 (usage), 78 (config), or 1 for an unknown event or action,
 // a missing database or a database failure.
 int run_redeliver(std::span<const std::string> args, std::ostream& out, std::ostream& err);
+// `fjwatch enable ACTION [-c FILE]`: an action its receiver disabled (410 Gone) is enabled again;
+// the running daemon sends what was held for it.
+int run_enable(std::span<const std::string> args, std::ostream& out, std::ostream& err);
 
 }  // namespace fjwatch

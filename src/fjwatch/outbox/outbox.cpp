@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <chrono>
 #include <exception>
 #include <span>
@@ -46,8 +47,25 @@ struct outbox::lane {
   std::vector<millis> schedule;
   delivery_breaker breaker;  // pauses the target after failures in a row
   bool idle = false;         // waiting for rows (notify() may wake it), not cooling down
-  delivery_counts counts;    // metrics
+  delivery_counts counts;    // metrics; counts.disabled mirrors `disabled`
+  std::optional<disabled_action> disabled;  // the receiver answered 410: deliveries are held
+  bool gone_now = false;                    // a 410 in the wave under way
 };
+
+namespace {
+
+// What an action points at: a disabled action whose target changed is enabled again at start.
+std::string target_of(const action_config& a) {
+  if (a.kind == action_kind::webhook) return a.url;
+  if (a.kind == action_kind::command && !a.argv.empty()) return a.argv.front();
+  return {};
+}
+
+std::string disabled_text(const disabled_action& d) {
+  return d.reason + " since " + format_rfc3339(d.since_ms);
+}
+
+}  // namespace
 
 outbox::outbox(asio::io_context& ioc, const config& cfg, const secrets& keys, store& db,
                std::function<void(std::string)> on_fatal)
@@ -59,7 +77,25 @@ outbox::outbox(asio::io_context& ioc, const config& cfg, const secrets& keys, st
 
 outbox::~outbox() = default;
 
+// The actions their receivers disabled before, as the database has them; one whose target has
+// changed since (the config now points it elsewhere) is enabled again.
+void outbox::load_disabled() {
+  for (auto& d : db_.disabled_actions()) {
+    for (auto& l : lanes_) {
+      if (l->action.name != d.action) continue;
+      if (d.target != target_of(l->action)) {
+        db_.enable_action(d.action);
+        log::info("action.enabled", {{"action", d.action}, {"cause", "its target changed"}});
+        break;
+      }
+      hold(*l, std::move(d));
+      break;
+    }
+  }
+}
+
 void outbox::start() {
+  load_disabled();
   for (auto& l : lanes_) {
     ++running_;
     asio::co_spawn(ioc_, run_lane(*l), [this, name = l->action.name](std::exception_ptr e) {
@@ -95,11 +131,49 @@ asio::awaitable<void> outbox::sleep(lane& l, steady::time_point until, bool idle
   l.idle = false;
 }
 
+// A disabled lane attempts nothing; it looks every few seconds whether `fjwatch enable` (or a
+// restart with the action pointed elsewhere) has enabled it again.
+asio::awaitable<bool> outbox::still_disabled(lane& l) {
+  const auto rows = db_.disabled_actions();
+  const bool disabled = std::any_of(rows.begin(), rows.end(), [&](const disabled_action& d) {
+    return d.action == l.action.name;
+  });
+  if (!disabled) {
+    l.disabled.reset();
+    l.counts.disabled.clear();
+    log::info("action.enabled", {{"action", l.action.name}, {"cause", "fjwatch enable"}});
+    co_return false;
+  }
+  co_await sleep(l, steady::now() + rescan_every, false);
+  co_return true;
+}
+
+// A 410 Gone: the action is disabled (durably) and what is pending for it is held.
+void outbox::disable(lane& l, const std::string& result) {
+  disabled_action d{.action = l.action.name,
+                    .since_ms = unix_ms_now(),
+                    .reason = result + " Gone",
+                    .target = target_of(l.action)};
+  db_.disable_action(d);
+  hold(l, std::move(d));
+}
+
+// The lane attempts nothing from now on; its rows wait, held.
+void outbox::hold(lane& l, disabled_action d) {
+  l.counts.disabled = disabled_text(d);
+  l.disabled = std::move(d);
+  log::warn("action.disabled",
+            {{"action", l.action.name},
+             {"reason", l.counts.disabled},
+             {"action_needed", "fjwatch enable " + l.action.name + " sends what was held"}});
+}
+
 asio::awaitable<void> outbox::run_lane(lane& l) {
   while (!stopping_) {
     std::vector<delivery> due;
     std::optional<std::int64_t> next;
     try {
+      if (l.disabled && co_await still_disabled(l)) continue;
       due = db_.due_deliveries(unix_ms_now(), batch_size, l.action.name);
       if (due.empty()) next = db_.next_delivery_ms(l.action.name);
     } catch (const store_error& e) {
@@ -117,6 +191,16 @@ asio::awaitable<void> outbox::run_lane(lane& l) {
     }
     const millis pause = co_await deliver_batch(l, due);
     if (failed_) co_return;
+    if (l.gone_now) {
+      l.gone_now = false;
+      try {
+        disable(l, l.counts.disabled);
+      } catch (const store_error& e) {
+        on_fatal_(e.what());
+        co_return;
+      }
+      continue;
+    }
     if (pause.count() > 0 && !stopping_) {
       co_await sleep(l, steady::now() + pause, false);
       l.breaker.rested();  // the next attempt is the probe
@@ -133,7 +217,8 @@ asio::awaitable<millis> outbox::deliver_batch(lane& l, const std::vector<deliver
   const bool record_each_wave = l.action.kind != action_kind::log;
   std::vector<attempt_record> records;
   millis pause{0};
-  for (std::size_t first = 0; first < due.size() && !stopping_ && pause.count() == 0;) {
+  for (std::size_t first = 0;
+       first < due.size() && !stopping_ && pause.count() == 0 && !l.gone_now;) {
     const std::size_t width = std::max<std::size_t>(1, l.breaker.wave_width(l.runner->slots()));
     const std::span<const delivery> wave(due.data() + first, std::min(width, due.size() - first));
     first += wave.size();
@@ -232,12 +317,16 @@ attempt_record outbox::judge(lane& l, const delivery& d, const attempt_outcome& 
       }
       return r;
     case delivery_verdict::gone:
-      r.state = delivery_state::failed;
+      // The receiver asked to stop (Standard Webhooks: disable the endpoint): this delivery and
+      // every later one of the action are held, pending, until it is enabled again.
+      r.state = delivery_state::pending;
+      r.next_attempt_ms = unix_ms_now();
       ++l.counts.gone;
-      // The receiver answered: it is up, whatever it wants for this one event.
       if (l.breaker.record(o.verdict, steady::now()))
         log::info("delivery.target_resumed", {{"action", d.action}});
-      r.result = o.result + " Gone: the receiver asked to stop";
+      r.result = o.result + " Gone: held while the action is disabled";
+      l.gone_now = true;
+      l.counts.disabled = o.result;  // disable() completes it once the wave is recorded
       log::warn("delivery.gone",
                 {{"action", d.action}, {"event_id", d.event_id}, {"result", o.result}});
       return r;

@@ -53,6 +53,10 @@ class outbox {
       lane& l, std::span<const delivery> wave);
   boost::asio::awaitable<bool> commit(lane& l, std::vector<attempt_record>& records);
   attempt_record judge(lane& l, const delivery& d, const struct attempt_outcome& o);
+  void load_disabled();
+  boost::asio::awaitable<bool> still_disabled(lane& l);
+  void disable(lane& l, const std::string& result);
+  void hold(lane& l, disabled_action d);
   boost::asio::awaitable<void> sleep(lane& l, std::chrono::steady_clock::time_point until,
                                      bool idle);
 

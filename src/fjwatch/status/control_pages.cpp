@@ -108,6 +108,12 @@ void add_delivery_metrics(metric_registry& r, const scheduler_stats& s,
     d.sample({{"action", c.action}, {"outcome", "failed"}}, static_cast<double>(c.failed));
     d.sample({{"action", c.action}, {"outcome", "gone"}}, static_cast<double>(c.gone));
   }
+  auto& disabled = r.add("fjwatch_action_disabled", metric_type::gauge,
+                         "1 while the action is disabled (its receiver answered 410 Gone) and its "
+                         "deliveries are held until `fjwatch enable`, else 0.");
+  for (const auto& c : deliveries) {
+    disabled.sample({{"action", c.action}}, c.disabled.empty() ? 0 : 1);
+  }
   if (outbox) {
     r.add("fjwatch_outbox_deliveries", metric_type::gauge,
           "Deliveries in the outbox: pending (waiting for an attempt) and failed (given up, kept "
@@ -132,8 +138,14 @@ control_reply json_reply(int status, std::string body) {
 }  // namespace
 
 health_report judge_health(const scheduler_stats& s, std::string_view database_problem,
-                           std::chrono::steady_clock::time_point now, millis unreachable_after) {
+                           std::chrono::steady_clock::time_point now, millis unreachable_after,
+                           const std::vector<delivery_counts>& deliveries) {
   std::vector<std::string> problems;
+  for (const auto& d : deliveries) {
+    if (d.disabled.empty()) continue;
+    problems.push_back("action " + d.action + " is disabled (" + d.disabled +
+                       "): its deliveries are held until `fjwatch enable " + d.action + "`");
+  }
   if (s.auth_failing) problems.emplace_back("the API rejects the key (401): polling is paused");
   if (s.api_failing_since && now - *s.api_failing_since >= unreachable_after) {
     problems.push_back("the API has been unreachable for " + rounded(now - *s.api_failing_since) +
@@ -227,7 +239,8 @@ control_reply answer_control(std::string_view method, std::string_view target,
         .content_type = "text/plain; version=0.0.4; charset=utf-8",
         .body = metrics_text(stats, source.counts(), source.deliveries(), outbox, now)};
   }
-  const auto health = judge_health(stats, database_problem, now, unreachable_after);
+  const auto health =
+      judge_health(stats, database_problem, now, unreachable_after, source.deliveries());
   return json_reply(health.ok ? 200 : 503, health_json(health) + "\n");
 }
 

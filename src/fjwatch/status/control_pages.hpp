@@ -42,13 +42,15 @@ struct health_report {
   std::string reason;  // "" when ok; else every problem, "; "-separated
 };
 
-// Degraded when the API key is rejected (s.auth_failing), every poll has failed for
+// Degraded when an action is disabled (a receiver answered 410 Gone: deliveries[i].disabled),
+// the API key is rejected (s.auth_failing), every poll has failed for
 // `unreachable_after` or longer at `now`, the API asked for a pause of every poll of
 // long_server_pause or more that is still in force at `now` (the reason says when it ends), the
 // last write to the database failed for a full disk (s.store_write_problem), or
 // `database_problem` is not empty.
 health_report judge_health(const scheduler_stats& s, std::string_view database_problem,
-                           std::chrono::steady_clock::time_point now, millis unreachable_after);
+                           std::chrono::steady_clock::time_point now, millis unreachable_after,
+                           const std::vector<delivery_counts>& deliveries = {});
 
 // {"status":"ok"} or {"status":"degraded","reason":"..."}.
 std::string health_json(const health_report& h);

@@ -12,6 +12,8 @@ struct delivery_counts {
   std::uint64_t retried = 0;  // failed, to be tried again
   std::uint64_t failed = 0;   // failed for good: the schedule is used up
   std::uint64_t gone = 0;     // the receiver answered 410 Gone
+  // Why the action is disabled ("HTTP 410 Gone since <time>"), its deliveries held; "" when not.
+  std::string disabled;
 };
 
 }  // namespace fjwatch

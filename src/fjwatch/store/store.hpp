@@ -75,6 +75,15 @@ struct delivery {
   event_fields fields;  // the event's, as recorded with it
 };
 
+// An action its receiver asked to stop (410 Gone): its deliveries are held, pending, until it is
+// enabled again.
+struct disabled_action {
+  std::string action;
+  std::int64_t since_ms = 0;
+  std::string reason;  // "HTTP 410 Gone"
+  std::string target;  // what the action pointed at when it was disabled (its URL)
+};
+
 // The outcome of one attempt, written in one transaction.
 struct attempt_record {
   std::string event_id;
@@ -165,6 +174,14 @@ class store {
   // redeliver).
   std::size_t redeliver(std::string_view event_id, std::int64_t now_ms,
                         std::optional<std::string_view> action = std::nullopt);
+
+  // Records that `a.action` is disabled; a second call for the same action keeps the first
+  // (store/store_actions.cpp).
+  void disable_action(const disabled_action& a);
+  // Enables `action` again; false when it was not disabled.
+  bool enable_action(std::string_view action);
+  // Every disabled action, by name.
+  std::vector<disabled_action> disabled_actions();
 
   // How many events of type t each session has, by session id; sessions with none are absent
   // (CLI: fjwatch list).

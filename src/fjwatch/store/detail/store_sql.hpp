@@ -17,7 +17,7 @@ struct sqlite3_stmt;
 namespace fjwatch::store_sql {
 
 // migrations[i] takes a database from user_version i to i + 1; each runs in one transaction.
-inline constexpr std::array<const char*, 2> migrations = {
+inline constexpr std::array<const char*, 3> migrations = {
     R"sql(
 CREATE TABLE sessions (
   id                  TEXT PRIMARY KEY NOT NULL,
@@ -79,6 +79,17 @@ UPDATE events SET
 WHERE json_valid(payload);
 PRAGMA user_version = 2;
 )sql",
+    // 3: actions disabled by their receiver (410 Gone) until `fjwatch enable` or a changed
+    // config; `target` is what the action pointed at then (its URL).
+    R"sql(
+CREATE TABLE disabled_actions (
+  action   TEXT PRIMARY KEY NOT NULL,
+  since_ms INTEGER NOT NULL,
+  reason   TEXT NOT NULL,
+  target   TEXT NOT NULL
+);
+PRAGMA user_version = 3;
+)sql",
 };
 
 // The schema version this build writes and understands.
@@ -106,6 +117,9 @@ enum class query : std::uint8_t {
   due_deliveries_for,
   next_delivery_for,
   count_events_by_session,
+  disable_action,
+  enable_action,
+  disabled_actions,
   count_,
 };
 
@@ -161,6 +175,10 @@ inline constexpr const char* queries[] = {
     "SELECT next_attempt_ms FROM deliveries WHERE action = ?1 AND state = 'pending' "
     "ORDER BY next_attempt_ms LIMIT 1",
     "SELECT session_id, count(*) FROM events WHERE type = ?1 GROUP BY session_id",
+    "INSERT INTO disabled_actions (action, since_ms, reason, target) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (action) DO NOTHING",
+    "DELETE FROM disabled_actions WHERE action = ?1",
+    "SELECT action, since_ms, reason, target FROM disabled_actions ORDER BY action",
 };
 static_assert(std::size(queries) == static_cast<std::size_t>(query::count_));
 
