@@ -30,6 +30,8 @@ constexpr const char* usage_text =
     "                    add sessions to the watch list (comments and layout are kept)\n"
     "  remove ID... [-c FILE] [--wait DURATION]\n"
     "                    remove sessions from the watch list\n"
+    "  prune [-c FILE] [--older-than DURATION]\n"
+    "                    remove the sessions that ended more than DURATION (7d) ago\n"
     "  list [-c FILE] [--json]\n"
     "                    the watch list with each session's last known state\n"
     "  status [-c FILE] [--json]\n"
@@ -95,6 +97,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> rest(argc > 1 ? argv + 2 : argv + argc, argv + argc);
   if (first == "deliveries") return fjwatch::run_deliveries(rest, std::cout, std::cerr);
   if (first == "redeliver") return fjwatch::run_redeliver(rest, std::cout, std::cerr);
+  if (first == "prune") return fjwatch::run_prune(rest, std::cout, std::cerr);
   if (first == "enable") return fjwatch::run_enable(rest, std::cout, std::cerr);
   if (first == "add") return fjwatch::run_add(rest, std::cout, std::cerr);
   if (first == "remove") return fjwatch::run_remove(rest, std::cout, std::cerr);

@@ -3,6 +3,7 @@
 #include "fjwatch/watchlist/watch_list.hpp"
 #include "support/harness.hpp"
 #include "support/process.hpp"
+#include "fjwatch/store/store.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -192,6 +193,50 @@ BOOST_AUTO_TEST_CASE(keeps_comments_mode_and_leaves_no_temp_file) {
   BOOST_REQUIRE(::stat(file.c_str(), &st) == 0);
   BOOST_TEST(st.st_uid == 65534u);
   BOOST_TEST(st.st_gid == 65534u);
+}
+
+// prune removes the entries whose sessions ended (done and stopped, not found, timed out) more
+// than --older-than ago, as the database has them, keeping the file's comments; a session still
+// active, one that ended recently and one the daemon never saw stay.
+BOOST_AUTO_TEST_CASE(prune_removes_sessions_that_ended_long_enough_ago) {
+  workspace w;
+  const auto file = w.dir.write("watchlist.yaml", commented);
+  for (unsigned n : {3u, 4u, 5u}) BOOST_REQUIRE_EQUAL(run_cli(w, {"add", hex_id(n)}).code, 0);
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  const std::int64_t day = 24 * 3600 * 1000;
+  {
+    fjwatch::store db(w.dir / "state");
+    const auto row = [&](unsigned n, fjwatch::session_phase phase, std::int64_t ago) {
+      fjwatch::session_row r{.id = hex_id(n), .first_seen_ms = now - 20 * day};
+      r.waiting_since_ms = r.first_seen_ms;
+      r.last_change_ms = now - ago;
+      r.phase = phase;
+      db.commit(r, {});
+    };
+    row(1, fjwatch::session_phase::done_stopped, 10 * day);
+    row(2, fjwatch::session_phase::not_found, day / 24);
+    row(3, fjwatch::session_phase::active, 10 * day);
+    row(4, fjwatch::session_phase::timed_out, 8 * day);
+  }
+  const auto pruned = run_cli(w, {"prune"});
+  BOOST_TEST(pruned.code == 0);
+  BOOST_TEST(pruned.out == "removed " + hex_id(1) + " from " + file.string() + "\nremoved " +
+                               hex_id(4) + " from " + file.string() + "\n");
+  BOOST_TEST(ids_in(file) == (std::vector<std::string>{hex_id(2), hex_id(3), hex_id(5)}),
+             boost::test_tools::per_element());
+  BOOST_TEST(t::read_all(file).starts_with("# my sessions\n"));
+  BOOST_TEST(t::read_all(file).find("# footer") != std::string::npos);
+  const auto recent = run_cli(w, {"prune", "--older-than", "30m"});
+  BOOST_TEST(recent.code == 0);
+  BOOST_TEST(ids_in(file) == (std::vector<std::string>{hex_id(3), hex_id(5)}),
+             boost::test_tools::per_element());
+  const auto none = run_cli(w, {"prune"});
+  BOOST_TEST(none.code == 0);
+  BOOST_TEST(none.out == "nothing to prune in " + file.string() + "\n");
+  BOOST_TEST(run_cli(w, {"prune", "extra"}).code == 64);
+  BOOST_TEST(run_cli(w, {"prune", "--older-than", "soon"}).code == 64);
 }
 
 BOOST_AUTO_TEST_CASE(refuses_a_watch_list_that_does_not_parse) {

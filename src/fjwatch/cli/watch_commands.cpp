@@ -9,6 +9,9 @@
 #include "fjwatch/watchlist/watch_list.hpp"
 #include "fjwatch/util/diagnostic.hpp"
 #include "fjwatch/util/exit_codes.hpp"
+#include "fjwatch/util/unix_time.hpp"
+#include "fjwatch/store/store.hpp"
+#include "fjwatch/domain/session_phase.hpp"
 
 #include <algorithm>
 #include <ostream>
@@ -26,14 +29,18 @@ constexpr std::string_view add_usage =
 constexpr std::string_view remove_usage =
     "usage: fjwatch remove ID... [-c FILE] [--wait DURATION]\n";
 constexpr std::string_view list_usage = "usage: fjwatch list [-c FILE] [--json]\n";
+constexpr std::string_view prune_usage =
+    "usage: fjwatch prune [-c FILE] [--older-than DURATION] [--wait DURATION]\n";
 
-enum class command { add, remove, list };
+enum class command { add, remove, prune, list };
 
 std::string_view name_of(command c) {
-  return c == command::add ? "add" : c == command::remove ? "remove" : "list";
+  constexpr std::string_view names[] = {"add", "remove", "prune", "list"};
+  return names[static_cast<int>(c)];
 }
 std::string_view usage_of(command c) {
-  return c == command::add ? add_usage : c == command::remove ? remove_usage : list_usage;
+  constexpr std::string_view usages[] = {add_usage, remove_usage, prune_usage, list_usage};
+  return usages[static_cast<int>(c)];
 }
 
 // One option that takes a value; fails with the usage error.
@@ -46,6 +53,12 @@ result<void> read_value_option(command c, std::span<const std::string> args, std
     auto d = parse_duration(*v);
     if (!d) return fail("--wait needs a duration like 10s, got \"" + *v + "\"");
     o.wait = *d;
+  } else if (a == "--older-than" && c == command::prune) {
+    auto v = option_value(args, i, "a duration like 7d");
+    if (!v) return v.error();
+    auto d = parse_duration(*v);
+    if (!d) return fail("--older-than needs a duration like 7d, got \"" + *v + "\"");
+    o.older_than = *d;
   } else if (a == "--label" && c == command::add) {
     if (o.label) return fail("--label given twice");
     auto v = option_value(args, i, "a text");
@@ -76,13 +89,14 @@ result<watch_options> parse(command c, std::span<const std::string> args) {
       o.json = true;
     } else if (a.starts_with("-") && a.size() > 1) {
       if (auto r = read_value_option(c, args, i, o); !r) return r.error();
-    } else if (c == command::list) {
+    } else if (c == command::list || c == command::prune) {
       return fail("unexpected argument " + a);
     } else {
       o.ids.push_back(a);
     }
   }
-  if (o.ids.empty() && !o.help && c != command::list) return fail("needs at least one session ID");
+  const bool takes_ids = c == command::add || c == command::remove;
+  if (o.ids.empty() && !o.help && takes_ids) return fail("needs at least one session ID");
   o.config_path = config_path_or_default(std::move(o.config_path));
   return o;
 }
@@ -183,7 +197,39 @@ int edit_locked(command c, const watch_options& o, const config& cfg, std::ostre
   for (const auto& id : done->unchanged) {
     err << id.view() << (adding ? " is already in " : " is not in ") << file.string() << "\n";
   }
+  if (c == command::prune) {
+    if (done->changed.empty()) out << "nothing to prune in " << file.string() << "\n";
+    return exit_ok;
+  }
   return !adding && done->changed.empty() ? exit_failure : exit_ok;
+}
+
+// The entries of the watch list in `text` whose session has ended (done and stopped, not found,
+// timed out) with its last change before `before_ms`, as the database has them. The database is
+// read with the watch list's lock held, so the file cannot change in between.
+std::vector<session_id> ended_entries(std::string_view text, const config& cfg, store& db,
+                                      std::int64_t before_ms) {
+  std::vector<session_id> out;
+  for (const auto& e : parse_watch_list(text, cfg.watchlist, action_names(cfg)).list.entries) {
+    const auto row = db.find_session(e.id.view());
+    if (row && row->phase != session_phase::active && row->last_change_ms < before_ms) {
+      out.push_back(e.id);
+    }
+  }
+  return out;
+}
+
+// `fjwatch prune` after parsing: removes the entries of sessions that ended long enough ago.
+int prune_command(const watch_options& o, std::ostream& out, std::ostream& err) {
+  const auto cfg = load_config_reporting(o.config_path, err);
+  if (!cfg) return exit_config;
+  const auto db = open_existing(fs::path(cfg->state_dir), err);
+  if (!db) return exit_ok;  // nothing has run: nothing has ended
+  const std::int64_t before_ms = unix_ms_now() - o.older_than.count();
+  const watch_edit_context context{cfg->watchlist, action_names(*cfg)};
+  return edit_locked(command::prune, o, *cfg, out, err, [&](std::string_view text) {
+    return remove_entries(text, ended_entries(text, *cfg, *db, before_ms), context);
+  });
 }
 
 // add and remove after parsing: validates everything, then edits under the lock.
@@ -215,6 +261,9 @@ int run(command c, std::span<const std::string> args, std::ostream& out, std::os
     return exit_ok;
   }
   if (c == command::list) return guarded("list", err, [&] { return list_command(*o, out, err); });
+  if (c == command::prune) {
+    return guarded("prune", err, [&] { return prune_command(*o, out, err); });
+  }
   return guarded(name_of(c), err, [&] { return edit_command(c, *o, out, err); });
 }
 
@@ -226,6 +275,10 @@ int run_add(std::span<const std::string> args, std::ostream& out, std::ostream& 
 
 int run_remove(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
   return run(command::remove, args, out, err);
+}
+
+int run_prune(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+  return run(command::prune, args, out, err);
 }
 
 int run_list(std::span<const std::string> args, std::ostream& out, std::ostream& err) {

@@ -26,6 +26,11 @@ int run_add(std::span<const std::string> args, std::ostream& out, std::ostream& 
 // least one ID was removed, 1 when none of them was listed (and nothing was written).
 int run_remove(std::span<const std::string> args, std::ostream& out, std::ostream& err);
 
+// `fjwatch prune [-c FILE] [--older-than DURATION] [--wait DURATION]`: removes from the watch list
+// the sessions that have ended (done and stopped, not found, timed out) with their last change
+// more than DURATION ago (default 7d), as `remove` does (comments and layout kept, same lock).
+int run_prune(std::span<const std::string> args, std::ostream& out, std::ostream& err);
+
 // `fjwatch list [-c FILE] [--json]`. One row per entry of the watch list: id, label, actions (the
 // entry's, or the config's defaults), and the session's last known state from the daemon's
 // database (status, matched/total, phase, last change, how many session.done events), "-" (null
