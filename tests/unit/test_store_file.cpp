@@ -180,6 +180,42 @@ BOOST_AUTO_TEST_CASE(refuses_an_empty_or_headerless_file) {
   }
 }
 
+// A database made by the previous release (schema 2: `fjwatch demo --speed 10` of f730767, in
+// tests/data/store) opens and upgrades with every session, event and delivery as it was.
+BOOST_AUTO_TEST_CASE(a_database_of_the_previous_release_upgrades_with_nothing_lost) {
+  temp_dir t;
+  fs::create_directory(t.state());
+  fs::copy_file(fs::path(FJWATCH_TEST_DATA) / "store" / "v2-demo.db", t.db());
+  const std::vector<std::string> tables{
+      "SELECT json_array(id, status, matched, total_for_matching, available, "
+      "search_more_counter, title, project, etag, first_seen_ms, waiting_since_ms, "
+      "last_change_ms, phase) FROM sessions ORDER BY id",
+      "SELECT json_array(id, type, session_id, created_ms, payload, label, status, title, project, "
+      "matched, total_for_matching, available, search_more_counter) FROM events ORDER BY id",
+      "SELECT json_array(event_id, action, state, attempts, next_attempt_ms, last_result, "
+      "updated_ms) FROM deliveries ORDER BY event_id, action"};
+  std::vector<std::vector<std::string>> before;
+  {
+    raw_db raw(t.db());
+    BOOST_TEST_REQUIRE(raw.rows("PRAGMA user_version") == std::vector<std::string>{"2"});
+    for (const auto& q : tables) before.push_back(raw.rows(q));
+  }
+  BOOST_TEST_REQUIRE(before[0].size() == 7u);  // the demo's sessions, events and deliveries
+  BOOST_TEST_REQUIRE(before[1].size() == 8u);
+  BOOST_TEST_REQUIRE(before[2].size() == 15u);
+  {
+    store s(t.state());
+    BOOST_TEST(s.load_sessions().size() == 7u);
+    BOOST_TEST(s.count_deliveries(delivery_state::delivered) == 15);
+    BOOST_TEST(s.disabled_actions().empty());
+  }
+  raw_db raw(t.db());
+  BOOST_TEST(raw.rows("PRAGMA user_version") == std::vector<std::string>{"3"});
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    BOOST_TEST(raw.rows(tables[i]) == before[i], boost::test_tools::per_element());
+  }
+}
+
 // A database of schema 1 gains the events' fields, filled in from their payloads.
 BOOST_AUTO_TEST_CASE(upgrades_schema_1_and_fills_in_event_fields) {
   temp_dir t;
