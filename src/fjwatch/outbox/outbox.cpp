@@ -18,6 +18,7 @@
 #include <chrono>
 #include <exception>
 #include <span>
+#include <utility>
 
 namespace fjwatch {
 namespace asio = boost::asio;
@@ -49,7 +50,7 @@ struct outbox::lane {
   bool idle = false;         // waiting for rows (notify() may wake it), not cooling down
   delivery_counts counts;    // metrics; counts.disabled mirrors `disabled`
   std::optional<disabled_action> disabled;  // the receiver answered 410: deliveries are held
-  bool gone_now = false;                    // a 410 in the wave under way
+  std::optional<std::string> gone;          // a 410's result, in the batch under way
 };
 
 namespace {
@@ -191,10 +192,9 @@ asio::awaitable<void> outbox::run_lane(lane& l) {
     }
     const millis pause = co_await deliver_batch(l, due);
     if (failed_) co_return;
-    if (l.gone_now) {
-      l.gone_now = false;
+    if (const auto result = std::exchange(l.gone, std::nullopt)) {
       try {
-        disable(l, l.counts.disabled);
+        disable(l, *result);
       } catch (const store_error& e) {
         on_fatal_(e.what());
         co_return;
@@ -217,8 +217,7 @@ asio::awaitable<millis> outbox::deliver_batch(lane& l, const std::vector<deliver
   const bool record_each_wave = l.action.kind != action_kind::log;
   std::vector<attempt_record> records;
   millis pause{0};
-  for (std::size_t first = 0;
-       first < due.size() && !stopping_ && pause.count() == 0 && !l.gone_now;) {
+  for (std::size_t first = 0; first < due.size() && !stopping_ && pause.count() == 0 && !l.gone;) {
     const std::size_t width = std::max<std::size_t>(1, l.breaker.wave_width(l.runner->slots()));
     const std::span<const delivery> wave(due.data() + first, std::min(width, due.size() - first));
     first += wave.size();
@@ -325,8 +324,7 @@ attempt_record outbox::judge(lane& l, const delivery& d, const attempt_outcome& 
       if (l.breaker.record(o.verdict, steady::now()))
         log::info("delivery.target_resumed", {{"action", d.action}});
       r.result = o.result + " Gone: held while the action is disabled";
-      l.gone_now = true;
-      l.counts.disabled = o.result;  // disable() completes it once the wave is recorded
+      l.gone = o.result;  // the action is disabled once the wave is recorded
       log::warn("delivery.gone",
                 {{"action", d.action}, {"event_id", d.event_id}, {"result", o.result}});
       return r;
