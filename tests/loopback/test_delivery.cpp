@@ -1,6 +1,7 @@
 // Webhook and command actions end to end: the daemon in-process, the simulated API and a webhook
 // receiver on loopback over real TLS; the receiver checks signatures with code of its own.
 #include "support/daemon_env.hpp"
+#include "support/hook_config.hpp"
 #include "support/receiver_thread.hpp"
 #include "fjwatch/util/unix_time.hpp"
 
@@ -10,43 +11,9 @@
 
 using namespace itest;
 
-namespace {
-
 using fjwatch::testing::receiver_thread;
+using namespace itest::hooks;
 constexpr const char* secret = fjwatch::testing::webhook_secret;
-
-// What a test's webhook action varies; the rest is the same for every test.
-struct hook_settings {
-  std::string path = "/hook";  // on the receiver, query included
-  std::string secret_file;     // "": <name>.secret, as hook_files() writes it
-  std::string timeout = "500ms";
-  std::string retry_schedule = "[100ms, 100ms, 100ms, 100ms, 100ms, 100ms]";
-  int max_in_flight = 0;  // 0: the default
-};
-
-// An `actions:` entry for a webhook to `rx`; its secret and CA files are written by hook_files()
-// (the config names them relative to itself).
-std::string hook_yaml(const std::string& name, receiver_thread& rx, const hook_settings& s = {}) {
-  const std::string secret_file = s.secret_file.empty() ? name + ".secret" : s.secret_file;
-  std::string y = "  - name: " + name + "\n    type: webhook\n    url: " + rx->url(s.path) +
-                  "\n    secret_file: " + secret_file + "\n    ca_file: " + name +
-                  "-ca.pem\n    timeout: " + s.timeout +
-                  "\n    retry_schedule: " + s.retry_schedule +
-                  "\n    headers: { X-Team: sourcing }\n";
-  if (s.max_in_flight > 0) y += "    max_in_flight: " + std::to_string(s.max_in_flight) + "\n";
-  return y;
-}
-void hook_files(const std::string& name, receiver_thread& rx, const ft::temp_dir& dir) {
-  dir.write(name + ".secret", std::string(secret) + "\n");
-  dir.write(name + "-ca.pem", rx->ca_pem());
-}
-
-std::vector<fjwatch::delivery> deliveries_of(env& e, const std::string& event_id) {
-  fjwatch::store db(e.state_dir());
-  return db.deliveries_of(event_id);
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_CASE(webhook_delivers_a_signed_event) {
   receiver_thread rx;

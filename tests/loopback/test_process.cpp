@@ -521,8 +521,11 @@ std::int64_t wall_ms() {
 
 // Fills w's state directory, newest first: seed_done to journal delivered and to hook failed (both
 // updated now, journal recorded last), seed_gone to hook failed then re-queued at t0+3m,
-// seed_timeout to journal pending since t0+1m and never tried.
-void seed_outbox(const workspace& w) {
+// seed_timeout to journal pending since t0+1m and never tried. The config gets the hook action.
+void seed_outbox(workspace& w) {
+  w.cfg.more_actions =
+      "  - name: hook\n    type: webhook\n    url: https://127.0.0.1:9/hook\n"
+      "    secret_file: hook.secret\n";
   fjwatch::store db(w.dir / "state");
   auto event = [](std::string id, fjwatch::event_type type, std::string sid, std::int64_t at,
                   std::vector<std::string> actions) {

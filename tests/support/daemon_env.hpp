@@ -56,6 +56,9 @@ struct tuning {
   std::string actions;                 // more entries of `actions:` (YAML, indented 2)
   std::string defaults = "[journal]";  // defaults.actions
   std::string control = "\"\"";        // the control endpoint: off unless a test sets it
+  // api.api_key_file, written with api_key unless it exists ("": unset; start() hands the key
+  // over, and a reload finds none)
+  std::string api_key_file;
   fjwatch::millis unreachable_after = fjwatch::default_unreachable_after;
 };
 
@@ -73,11 +76,19 @@ class env {
       : unreachable_after_(t.unreachable_after), api(sim_opts(std::move(so))) {
     fjwatch::log::configure(fjwatch::log_level::info, fjwatch::log_format::text);
     fjwatch::log::set_sink(logs.sink());
+    configure(t);
+  }
+  // Writes fjwatch.yaml (and ca.pem) for `t`: at construction, and again before a reload.
+  void configure(const tuning& t) {
     dir.write("ca.pem", t.ca_pem.empty() ? api->ca_pem() : t.ca_pem);
     std::ostringstream c;
     c << "api:\n  base_url: " << api->base_url() << "\n  ca_file: ca.pem\n  timeout: 1s\n"
-      << "  max_in_flight: " << t.workers << "\n  pipeline: " << t.pipeline << "\n  rate: 1000/s\n"
-      << "poll:\n  interval: 100ms\n  max_interval: 300ms\n  after_done: stop\n"
+      << "  max_in_flight: " << t.workers << "\n  pipeline: " << t.pipeline << "\n  rate: 1000/s\n";
+    if (!t.api_key_file.empty()) {
+      c << "  api_key_file: " << t.api_key_file << "\n";
+      if (!std::filesystem::exists(dir / t.api_key_file)) dir.write(t.api_key_file, api_key);
+    }
+    c << "poll:\n  interval: 100ms\n  max_interval: 300ms\n  after_done: stop\n"
       << "retry:\n  initial: 50ms\n  max: 300ms\n"
       << "watchlist: watchlist.yaml\nstate_dir: state\ncontrol: " << t.control << "\n"
       << "actions:\n  - name: journal\n    type: log\n"

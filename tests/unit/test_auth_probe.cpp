@@ -107,4 +107,24 @@ BOOST_AUTO_TEST_CASE(only_the_probes_good_answer_resumes) {
   BOOST_TEST((p.next_allowed() == t0 + 13s));
 }
 
+// A reload's new key: the old key's pause ends at once, a probe still out no longer counts, and
+// a 401 to the new key pauses afresh from the first gap.
+BOOST_AUTO_TEST_CASE(a_new_key_forgets_the_old_rejection) {
+  auth_probe p(1s, 10min);
+  p.answered(1, rejected, answered_ok, t0);
+  p.started(2);                                   // the probe
+  p.answered(2, rejected, answered_ok, t0 + 1s);  // the gap doubles to 2 s
+  BOOST_TEST(p.failing());
+  p.started(3);  // a probe out with the old key
+  p.key_changed();
+  BOOST_TEST(!p.failing());
+  BOOST_TEST((p.next_allowed() == clock_type::time_point::min()));
+  // The old probe's answer is not the probe's any more (the scheduler turns a 401 to the old key
+  // into a failed poll); a 401 to the new key is a new rejection, with the first gap.
+  const auto step = p.answered(4, rejected, answered_ok, t0 + 3s);
+  BOOST_TEST((step.what == change::rejected));
+  BOOST_TEST(!step.probe_answered);
+  BOOST_TEST((p.next_allowed() == t0 + 4s));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -61,6 +61,11 @@ api_client::api_client(boost::asio::any_io_executor ex,
 
 api_client::~api_client() = default;
 
+void api_client::set_api_key(std::string key) {
+  api_key_ = std::move(key);
+  for (auto& r : reqs_) r.headers[fixed_headers - 1].value = api_key_;
+}
+
 boost::asio::awaitable<std::vector<poll_outcome>> api_client::poll_all(
     std::span<const poll_item> items) {
   const auto start = std::chrono::steady_clock::now();

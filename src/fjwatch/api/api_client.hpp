@@ -58,6 +58,9 @@ class api_client {
   // session among them (answers out of order).
   const std::string& pipelining_problem() const { return pipelining_problem_; }
 
+  // The key later polls send (a reload loaded a new one). Call between polls, not during one.
+  void set_api_key(std::string key);
+
   // Closes the connection now (shutdown); the next poll reconnects.
   void close();
 

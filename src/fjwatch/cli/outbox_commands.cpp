@@ -154,22 +154,29 @@ std::vector<delivery> select_rows(store& db, const deliveries_options& o) {
   return rows;
 }
 
-// The names of the actions their receivers disabled (410 Gone).
-std::set<std::string, std::less<>> disabled_names(store& db) {
-  std::set<std::string, std::less<>> out;
-  for (auto& a : db.disabled_actions()) out.insert(std::move(a.action));
+// What a pending row waits on besides its time: its action disabled (410 Gone), or gone from the
+// config.
+struct action_facts {
+  std::set<std::string, std::less<>> disabled;    // by their receivers (410 Gone)
+  std::set<std::string, std::less<>> configured;  // the config's actions
+};
+
+action_facts facts_of(store& db, const config& cfg) {
+  action_facts out{.configured = action_names(cfg)};
+  for (auto& a : db.disabled_actions()) out.disabled.insert(std::move(a.action));
   return out;
 }
 
-// A row's state as shown: "held" for a pending delivery of a disabled action.
-std::string state_text(const delivery& d, const std::set<std::string, std::less<>>& disabled) {
-  if (d.state == delivery_state::pending && disabled.contains(d.action)) return "held";
+// A row's state as shown: "held" for a pending delivery of a disabled action, "unconfigured" for
+// one of an action the config no longer has (it goes out once the action is configured again).
+std::string state_text(const delivery& d, const action_facts& f) {
+  if (d.state == delivery_state::pending && !f.configured.contains(d.action)) return "unconfigured";
+  if (d.state == delivery_state::pending && f.disabled.contains(d.action)) return "held";
   return std::string(to_string(d.state));
 }
 
 // One object per row; next_attempt(_ms) is null unless the row is pending.
-boost::json::array to_json(const std::vector<delivery>& rows,
-                           const std::set<std::string, std::less<>>& disabled) {
+boost::json::array to_json(const std::vector<delivery>& rows, const action_facts& facts) {
   boost::json::array out;
   for (const delivery& d : rows) {
     const bool waiting = d.state == delivery_state::pending;
@@ -178,7 +185,7 @@ boost::json::array to_json(const std::vector<delivery>& rows,
     o["type"] = to_string(d.type);
     o["session_id"] = d.session_id;
     o["action"] = d.action;
-    o["state"] = state_text(d, disabled);
+    o["state"] = state_text(d, facts);
     o["attempts"] = d.attempts;
     o["last_result"] = d.last_result;
     o["next_attempt_ms"] = waiting ? boost::json::value(d.next_attempt_ms) : nullptr;
@@ -191,14 +198,14 @@ boost::json::array to_json(const std::vector<delivery>& rows,
 }
 
 // The deliveries as an aligned table under a header row.
-void print_deliveries(const std::vector<delivery>& rows,
-                      const std::set<std::string, std::less<>>& disabled, std::ostream& out) {
+void print_deliveries(const std::vector<delivery>& rows, const action_facts& facts,
+                      std::ostream& out) {
   std::vector<std::vector<std::string>> lines{{"EVENT", "TYPE", "SESSION", "ACTION", "STATE",
                                                "ATTEMPTS", "LAST RESULT", "NEXT ATTEMPT",
                                                "UPDATED"}};
   for (const delivery& d : rows) {
     lines.push_back({d.event_id, std::string(to_string(d.type)), d.session_id, d.action,
-                     state_text(d, disabled), std::to_string(d.attempts),
+                     state_text(d, facts), std::to_string(d.attempts),
                      d.last_result.empty() ? "-" : d.last_result,
                      d.state == delivery_state::pending ? local_time(d.next_attempt_ms) : "-",
                      local_time(d.updated_ms)});
@@ -217,25 +224,33 @@ std::string nothing_to_show(const deliveries_options& o) {
 
 // The deliveries command after parsing; throws store_error when the database cannot be read.
 int list(const deliveries_options& o, std::ostream& out, std::ostream& err) {
-  const auto state_dir = state_dir_of(o.config_path, err);
-  if (!state_dir) return exit_config;
-  const auto db = open_existing(*state_dir, err);
+  const auto cfg = load_config_reporting(o.config_path, err);
+  if (!cfg) return exit_config;
+  const auto db = open_existing(cfg->state_dir, err);
   std::vector<delivery> rows = db ? select_rows(*db, o) : std::vector<delivery>{};
   if (rows.size() > o.limit) {
     rows.resize(o.limit);
     err << "(the newest " << o.limit << " shown; --limit N shows more)\n";
   }
-  const auto disabled = db ? disabled_names(*db) : std::set<std::string, std::less<>>{};
+  const auto facts = db ? facts_of(*db, *cfg) : action_facts{};
   if (o.json) {
-    out << boost::json::serialize(to_json(rows, disabled)) << "\n";
+    out << boost::json::serialize(to_json(rows, facts)) << "\n";
   } else if (rows.empty()) {
     if (db) out << nothing_to_show(o);
   } else {
-    print_deliveries(rows, disabled, out);
+    print_deliveries(rows, facts, out);
   }
-  for (const auto& name : disabled) {
+  for (const auto& name : facts.disabled) {
     err << "action " << name << " is disabled (its receiver answered 410 Gone): its deliveries "
         << "are held; `fjwatch enable " << name << "` sends them\n";
+  }
+  std::set<std::string, std::less<>> unconfigured;
+  for (const auto& d : rows) {
+    if (state_text(d, facts) == "unconfigured") unconfigured.insert(d.action);
+  }
+  for (const auto& name : unconfigured) {
+    err << "action " << name << " is not in the config: its pending deliveries wait, and go out "
+        << "once an action of that name is configured again\n";
   }
   return exit_ok;
 }

@@ -15,6 +15,10 @@ template <auto Section, auto Key>
 bool same_in(const config& a, const config& b) {
   return (a.*Section).*Key == (b.*Section).*Key;
 }
+template <auto Key>
+void take(config& running, const config& next) {
+  running.*Key = next.*Key;
+}
 template <auto Section, auto Key>
 void take_in(config& running, const config& next) {
   (running.*Section).*Key = (next.*Section).*Key;
@@ -32,6 +36,10 @@ template <auto Section, auto Key>
 constexpr key_rule live(std::string_view key) {
   return {key, same_in<Section, Key>, take_in<Section, Key>};
 }
+template <auto Key>
+constexpr key_rule live(std::string_view key) {
+  return {key, same<Key>, take<Key>};
+}
 template <auto Section, auto Key>
 constexpr key_rule restart(std::string_view key) {
   return {key, same_in<Section, Key>};
@@ -45,7 +53,7 @@ constexpr key_rule restart(std::string_view key) {
 // added here; reload_keys() gives the docs their lists.
 constexpr std::array<key_rule, 27> rules{{
     restart<&config::api, &api_config::base_url>("api.base_url"),
-    restart<&config::api, &api_config::api_key_file>("api.api_key_file"),
+    live<&config::api, &api_config::api_key_file>("api.api_key_file"),
     restart<&config::api, &api_config::ca_file>("api.ca_file"),
     restart<&config::api, &api_config::timeout>("api.timeout"),
     restart<&config::api, &api_config::max_in_flight>("api.max_in_flight"),
@@ -69,8 +77,8 @@ constexpr std::array<key_rule, 27> rules{{
     restart<&config::control_allow_remote>("control_allow_remote"),
     live<&config::log, &log_config::level>("log.level"),
     live<&config::log, &log_config::format>("log.format"),
-    restart<&config::actions>("actions"),
-    restart<&config::default_actions>("defaults.actions"),
+    live<&config::actions>("actions"),
+    live<&config::default_actions>("defaults.actions"),
 }};
 
 }  // namespace

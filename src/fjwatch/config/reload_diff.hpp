@@ -4,8 +4,9 @@
 //
 // Which keys apply at once and which keep their running value until a restart is one table, in
 // reload_diff.cpp; reload_keys() lists it (README and systemd/README.md are tested against it).
-// Restart-only keys are held by open connections, the database, the file watcher or the
-// delivery lanes, which are built once at start.
+// Restart-only keys are held by open connections, the database or the file watcher, which are
+// built once at start. The API key and the webhooks' secrets are read again by every reload,
+// whether or not a key of the file changed.
 #include "fjwatch/config/config.hpp"
 
 #include <string>

@@ -29,7 +29,7 @@ std::int64_t unix_seconds() {
 // log: one line through the daemon's logger. Always delivered.
 class log_runner final : public action_runner {
  public:
-  explicit log_runner(const action_config& a) : action_(a) {}
+  explicit log_runner(action_config a) : action_(std::move(a)) {}
   asio::awaitable<attempt_outcome> attempt(const delivery& d, std::size_t) override {
     const auto text = render_template(action_.template_text, d.type, d.event_id, d.fields);
     log::info("action.log", {{"action", action_.name},
@@ -40,7 +40,7 @@ class log_runner final : public action_runner {
   }
 
  private:
-  const action_config& action_;
+  action_config action_;  // a copy: a reload may replace the config's
 };
 
 // The most of a receiver's answer body read; the rest is left unread (the status is what counts).
@@ -50,16 +50,17 @@ constexpr std::size_t max_answer_body = 64 * 1024;
 // target, one per slot.
 class webhook_runner final : public action_runner {
  public:
-  webhook_runner(asio::io_context& ioc, const action_config& a, url_parts url,
+  webhook_runner(asio::io_context& ioc, action_config a, url_parts url,
                  std::vector<webhook_secret> secrets)
-      : action_(a), url_(url), secrets_(std::move(secrets)) {
-    const auto tls = url.https() ? make_client_tls_context(a.ca_file) : nullptr;
-    for (int i = 0; i < std::max(1, a.max_in_flight); ++i) {
+      : action_(std::move(a)), url_(url), secrets_(std::move(secrets)) {
+    const auto tls = url.https() ? make_client_tls_context(action_.ca_file) : nullptr;
+    for (int i = 0; i < std::max(1, action_.max_in_flight); ++i) {
       // Only the status of an answer counts: a long body is left unread.
-      conns_.push_back(std::make_unique<http_connection>(ioc.get_executor(), tls, url,
-                                                         http_limits{.step_timeout = a.timeout,
-                                                                     .max_body = max_answer_body,
-                                                                     .drop_oversized_body = true}));
+      conns_.push_back(
+          std::make_unique<http_connection>(ioc.get_executor(), tls, url,
+                                            http_limits{.step_timeout = action_.timeout,
+                                                        .max_body = max_answer_body,
+                                                        .drop_oversized_body = true}));
     }
   }
 
@@ -94,7 +95,7 @@ class webhook_runner final : public action_runner {
   }
 
  private:
-  const action_config& action_;
+  action_config action_;  // a copy: a reload may replace the config's
   url_parts url_;
   std::vector<webhook_secret> secrets_;
   std::vector<std::unique_ptr<http_connection>> conns_;
@@ -104,11 +105,11 @@ class webhook_runner final : public action_runner {
 class command_runner final : public action_runner {
  public:
   // `hidden`: the variables that hold secrets (secret_variables), kept out of every child.
-  command_runner(asio::io_context& ioc, const action_config& a, std::vector<std::string> hidden)
+  command_runner(asio::io_context& ioc, action_config a, std::vector<std::string> hidden)
       : ioc_(ioc),
-        action_(a),
+        action_(std::move(a)),
         hidden_(std::move(hidden)),
-        cancel_(static_cast<std::size_t>(std::max(1, a.max_in_flight))) {}
+        cancel_(static_cast<std::size_t>(std::max(1, action_.max_in_flight))) {}
 
   std::size_t slots() const override { return cancel_.size(); }
 
@@ -139,7 +140,7 @@ class command_runner final : public action_runner {
 
  private:
   asio::io_context& ioc_;
-  const action_config& action_;
+  action_config action_;  // a copy: a reload may replace the config's
   std::vector<std::string> hidden_;
   std::vector<asio::cancellation_signal> cancel_;  // one per slot
 };

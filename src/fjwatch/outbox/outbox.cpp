@@ -1,6 +1,7 @@
 #include "fjwatch/outbox/outbox.hpp"
 
 #include "fjwatch/outbox/detail/action_runner.hpp"
+#include "fjwatch/outbox/detail/lane.hpp"
 #include "fjwatch/policy/cadence.hpp"
 #include "fjwatch/config/policies.hpp"
 #include "fjwatch/log/log.hpp"
@@ -28,87 +29,38 @@ using steady = std::chrono::steady_clock;
 namespace {
 
 constexpr std::size_t batch_size = 64;
-// An idle lane looks again this often, so rows re-queued from the CLI are not left waiting.
-constexpr auto rescan_every = 5s;
-
-std::vector<millis> schedule_of(const action_config& a) {
-  return a.retry_schedule.empty() ? default_retry_schedule() : a.retry_schedule;
-}
-
-}  // namespace
-
-struct outbox::lane {
-  lane(asio::io_context& ioc, const action_config& a, std::unique_ptr<action_runner> r)
-      : action(a), runner(std::move(r)), timer(ioc), schedule(schedule_of(a)), breaker(schedule) {
-    counts.action = a.name;
-  }
-  const action_config& action;
-  std::unique_ptr<action_runner> runner;
-  asio::steady_timer timer;
-  std::vector<millis> schedule;
-  delivery_breaker breaker;  // pauses the target after failures in a row
-  bool idle = false;         // waiting for rows (notify() may wake it), not cooling down
-  delivery_counts counts;    // metrics; counts.disabled mirrors `disabled`
-  std::optional<disabled_action> disabled;  // the receiver answered 410: deliveries are held
-  std::optional<std::string> gone;          // a 410's result, in the batch under way
-};
-
-namespace {
-
-// What an action points at: a disabled action whose target changed is enabled again at start.
-std::string target_of(const action_config& a) {
-  if (a.kind == action_kind::webhook) return a.url;
-  if (a.kind == action_kind::command && !a.argv.empty()) return a.argv.front();
-  return {};
-}
-
-std::string disabled_text(const disabled_action& d) {
-  return d.reason + " since " + format_rfc3339(d.since_ms);
-}
 
 }  // namespace
 
 outbox::outbox(asio::io_context& ioc, const config& cfg, const secrets& keys, store& db,
                std::function<void(std::string)> on_fatal)
     : ioc_(ioc), cfg_(cfg), db_(db), on_fatal_(std::move(on_fatal)), rng_(std::random_device{}()) {
-  for (std::size_t i = 0; i < cfg.actions.size(); ++i) {
-    lanes_.push_back(std::make_unique<lane>(ioc, cfg.actions[i], make_runner(ioc, cfg, i, keys)));
-  }
+  for (std::size_t i = 0; i < cfg.actions.size(); ++i) lanes_.push_back(make_lane(cfg, i, keys));
 }
 
 outbox::~outbox() = default;
 
-// The actions their receivers disabled before, as the database has them; one whose target has
-// changed since (the config now points it elsewhere) is enabled again.
-void outbox::load_disabled() {
-  for (auto& d : db_.disabled_actions()) {
-    for (auto& l : lanes_) {
-      if (l->action.name != d.action) continue;
-      if (d.target != target_of(l->action)) {
-        db_.enable_action(d.action);
-        log::info("action.enabled", {{"action", d.action}, {"cause", "its target changed"}});
-        break;
-      }
-      hold(*l, std::move(d));
-      break;
-    }
-  }
+void outbox::start() {
+  started_ = true;
+  load_disabled();
+  for (auto& l : lanes_) spawn(*l);
 }
 
-void outbox::start() {
-  load_disabled();
-  for (auto& l : lanes_) {
-    ++running_;
-    asio::co_spawn(ioc_, run_lane(*l), [this, name = l->action.name](std::exception_ptr e) {
-      --running_;
-      if (!e) return;
+void outbox::spawn(lane& l) {
+  ++running_;
+  l.running = true;
+  asio::co_spawn(ioc_, run_lane(l), [this, &l](std::exception_ptr e) {
+    --running_;
+    l.running = false;
+    if (e) {
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& ex) {
-        on_fatal_("delivery lane " + name + " failed: " + ex.what());
+        on_fatal_("delivery lane " + l.action.name + " failed: " + ex.what());
       }
-    });
-  }
+    }
+    lane_ended(l);
+  });
 }
 
 void outbox::notify() {
@@ -122,6 +74,7 @@ void outbox::stop() {
   for (auto& l : lanes_) {
     l->timer.cancel();
     l->runner->cancel();
+    if (l->in_flight) l->in_flight->cancel();
   }
 }
 
@@ -132,45 +85,8 @@ asio::awaitable<void> outbox::sleep(lane& l, steady::time_point until, bool idle
   l.idle = false;
 }
 
-// A disabled lane attempts nothing; it looks every few seconds whether `fjwatch enable` (or a
-// restart with the action pointed elsewhere) has enabled it again.
-asio::awaitable<bool> outbox::still_disabled(lane& l) {
-  const auto rows = db_.disabled_actions();
-  const bool disabled = std::any_of(rows.begin(), rows.end(), [&](const disabled_action& d) {
-    return d.action == l.action.name;
-  });
-  if (!disabled) {
-    l.disabled.reset();
-    l.counts.disabled.clear();
-    log::info("action.enabled", {{"action", l.action.name}, {"cause", "fjwatch enable"}});
-    co_return false;
-  }
-  co_await sleep(l, steady::now() + rescan_every, false);
-  co_return true;
-}
-
-// A 410 Gone: the action is disabled (durably) and what is pending for it is held.
-void outbox::disable(lane& l, const std::string& result) {
-  disabled_action d{.action = l.action.name,
-                    .since_ms = unix_ms_now(),
-                    .reason = result + " Gone",
-                    .target = target_of(l.action)};
-  db_.disable_action(d);
-  hold(l, std::move(d));
-}
-
-// The lane attempts nothing from now on; its rows wait, held.
-void outbox::hold(lane& l, disabled_action d) {
-  l.counts.disabled = disabled_text(d);
-  l.disabled = std::move(d);
-  log::warn("action.disabled",
-            {{"action", l.action.name},
-             {"reason", l.counts.disabled},
-             {"action_needed", "fjwatch enable " + l.action.name + " sends what was held"}});
-}
-
 asio::awaitable<void> outbox::run_lane(lane& l) {
-  while (!stopping_) {
+  while (!stopping_ && !l.removed) {
     std::vector<delivery> due;
     std::optional<std::int64_t> next;
     try {
@@ -201,27 +117,31 @@ asio::awaitable<void> outbox::run_lane(lane& l) {
       }
       continue;
     }
-    if (pause.count() > 0 && !stopping_) {
+    if (pause.count() > 0 && !stopping_ && !l.removed) {
       co_await sleep(l, steady::now() + pause, false);
-      l.breaker.rested();  // the next attempt is the probe
+      l.breaker.rested();  // the next attempt is the probe (unless a reload reset the breaker)
     }
   }
 }
 
 // Delivers `due` in waves as wide as the breaker allows (the runner's slots, or the one probe
 // after a pause), every wave's outcomes recorded in one transaction: at a crash at most one wave
-// (the attempts in flight) is repeated. Log lines are cheap and touch nothing outside, so a log
+// (the attempts in flight) is repeated. Each wave runs on the runner current when it starts, so a
+// reload in the middle of the batch applies from the next wave on. Log lines are cheap and touch nothing outside, so a log
 // lane records the whole batch at once. Returns the pause when the circuit opened (the rest of
 // the batch waits), else 0.
 asio::awaitable<millis> outbox::deliver_batch(lane& l, const std::vector<delivery>& due) {
   const bool record_each_wave = l.action.kind != action_kind::log;
   std::vector<attempt_record> records;
   millis pause{0};
-  for (std::size_t first = 0; first < due.size() && !stopping_ && pause.count() == 0 && !l.gone;) {
-    const std::size_t width = std::max<std::size_t>(1, l.breaker.wave_width(l.runner->slots()));
+  for (std::size_t first = 0;
+       first < due.size() && !stopping_ && !l.removed && pause.count() == 0 && !l.gone;) {
+    l.in_flight = l.runner;
+    const std::size_t width = std::max<std::size_t>(1, l.breaker.wave_width(l.in_flight->slots()));
     const std::span<const delivery> wave(due.data() + first, std::min(width, due.size() - first));
     first += wave.size();
-    const auto outcomes = co_await attempt_wave(l, wave);
+    const auto outcomes = co_await attempt_wave(*l.in_flight, wave);
+    l.in_flight.reset();
     for (std::size_t i = 0; i < wave.size(); ++i) {
       // An attempt cut short by a stop is not recorded: its row stays as it was.
       if (stopping_ && outcomes[i].verdict == delivery_verdict::retry) continue;
@@ -240,11 +160,11 @@ asio::awaitable<millis> outbox::deliver_batch(lane& l, const std::vector<deliver
 }
 
 // Runs one attempt per row of `wave` at once, row i on slot i; returns when all have finished.
-asio::awaitable<std::vector<attempt_outcome>> outbox::attempt_wave(lane& l,
+asio::awaitable<std::vector<attempt_outcome>> outbox::attempt_wave(action_runner& runner,
                                                                    std::span<const delivery> wave) {
   std::vector<attempt_outcome> outcomes(wave.size());
   if (wave.size() == 1) {
-    outcomes[0] = co_await l.runner->attempt(wave[0], 0);
+    outcomes[0] = co_await runner.attempt(wave[0], 0);
     co_return outcomes;
   }
   std::size_t left = wave.size();
@@ -252,7 +172,7 @@ asio::awaitable<std::vector<attempt_outcome>> outbox::attempt_wave(lane& l,
   asio::steady_timer all_done(ioc_, steady::time_point::max());
   for (std::size_t i = 0; i < wave.size(); ++i) {
     auto one = [&, i]() -> asio::awaitable<void> {
-      outcomes[i] = co_await l.runner->attempt(wave[i], i);
+      outcomes[i] = co_await runner.attempt(wave[i], i);
     };
     asio::co_spawn(ioc_, one, [&](std::exception_ptr e) {
       if (e && !error) error = e;

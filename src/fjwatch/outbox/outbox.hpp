@@ -37,6 +37,13 @@ class outbox {
   // Spawns the lanes; each delivers what is due, then sleeps until its next row is due, notify()
   // is called, or a few seconds pass (rows re-queued by `fjwatch redeliver` are found then).
   void start();
+  // A reload: the actions of `next`, signing with `keys`. A new action gets a lane; a changed one
+  // (settings or secrets) takes a new runner for its next attempt, while an attempt under way
+  // finishes with the one it started with, and a disabled one (410) is enabled again; a removed
+  // one's lane ends after its batch, its pending rows stay in the store until an action of that
+  // name comes back. Throws config_error (before changing anything) when a runner cannot be
+  // built.
+  void reconfigure(const config& next, const secrets& keys);
   void notify();
   // Aborts attempts in flight (their rows stay pending, as they were) and ends the lanes.
   void stop();
@@ -47,16 +54,20 @@ class outbox {
 
  private:
   struct lane;
+  std::unique_ptr<lane> make_lane(const config& cfg, std::size_t index, const secrets& keys);
+  void spawn(lane& l);
+  void lane_ended(lane& l);
   boost::asio::awaitable<void> run_lane(lane& l);
   boost::asio::awaitable<millis> deliver_batch(lane& l, const std::vector<delivery>& due);
   boost::asio::awaitable<std::vector<struct attempt_outcome>> attempt_wave(
-      lane& l, std::span<const delivery> wave);
+      action_runner& runner, std::span<const delivery> wave);
   boost::asio::awaitable<bool> commit(lane& l, std::vector<attempt_record>& records);
   attempt_record judge(lane& l, const delivery& d, const struct attempt_outcome& o);
   void load_disabled();
   boost::asio::awaitable<bool> still_disabled(lane& l);
   void disable(lane& l, const std::string& result);
   void hold(lane& l, disabled_action d);
+  void enable_changed(lane& l);
   boost::asio::awaitable<void> sleep(lane& l, std::chrono::steady_clock::time_point until,
                                      bool idle);
 
@@ -67,6 +78,7 @@ class outbox {
   std::vector<std::unique_ptr<lane>> lanes_;
   std::mt19937_64 rng_;
   int running_ = 0;
+  bool started_ = false;
   bool stopping_ = false;
   bool failed_ = false;  // the store failed: every lane ends
   std::uint64_t delivered_ = 0;

@@ -45,4 +45,10 @@ auth_probe::step auth_probe::answered(std::uint32_t slot, bool unauthorized, boo
   return out;
 }
 
+void auth_probe::key_changed() {
+  failing_ = false;
+  probe_.reset();
+  gap_ = millis{0};
+}
+
 }  // namespace fjwatch

@@ -40,6 +40,10 @@ class auth_probe {
   // the probe, doubles the gap; for the probe, a network error (which proves nothing about the
   // key) keeps the gap and any other answer accepts the key. Other polls' answers change nothing.
   step answered(std::uint32_t slot, bool unauthorized, bool network_error, clock::time_point now);
+  // A new key was loaded (a reload): the rejection of the old one is forgotten, polling may
+  // resume at once, and a 401 to the new key pauses afresh from the first gap. A probe still out
+  // was sent with the old key: its answer no longer counts as the probe's.
+  void key_changed();
   // Takes a new first gap for the next rejection (a reload changed retry.initial).
   void set_first_gap(millis first_gap) { first_gap_ = first_gap; }
 

@@ -70,10 +70,17 @@ scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_k
 scheduler::~scheduler() = default;
 
 void scheduler::reconfigure() {
-  policy_ = tracker_of(cfg_, policy_.status_events);
+  policy_ = tracker_of(cfg_, any_action_on(cfg_, event_type::status_changed));
   bucket_ = bucket_for(cfg_);
   budget_ = budget_for(cfg_);
   auth_.set_first_gap(first_probe_gap(cfg_));
+}
+
+void scheduler::set_api_key(std::string key) {
+  api_key_ = std::move(key);
+  ++key_version_;
+  auth_.key_changed();
+  wake_leader();
 }
 
 double scheduler::uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
@@ -271,11 +278,26 @@ asio::awaitable<void> scheduler::run_worker(worker& w) {
       w.items[i].id = s.id;
       w.items[i].etag.assign(s.etag);  // the item's storage is reused from set to set
     }
+    if (w.key_version != key_version_) {
+      w.client.set_api_key(api_key_);
+      w.key_version = key_version_;
+    }
     auto outcomes = co_await w.client.poll_all(std::span(w.items.data(), n));
     if (stopping_) break;
+    if (w.key_version != key_version_) forget_old_key_401s(outcomes);
     if (n > 1 && !w.client.pipelining_problem().empty()) pipelining_off(w.client);
     for (auto& o : outcomes) cap_server_waits(o, cfg_.api.max_server_pause);
     for (std::size_t i = 0; i < n; ++i) handle(w.batch[i], w.generations[i], outcomes[i]);
+  }
+}
+
+// A 401 to a poll sent with a key that a reload has since replaced says nothing of the new key:
+// the poll failed, and is retried as any failed poll.
+void scheduler::forget_old_key_401s(std::vector<poll_outcome>& outcomes) {
+  for (auto& o : outcomes) {
+    if (o.what != poll_outcome::kind::unauthorized) continue;
+    o.what = poll_outcome::kind::network_error;
+    o.reason = "401 to the previous API key";
   }
 }
 

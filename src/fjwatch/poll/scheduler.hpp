@@ -71,10 +71,14 @@ class scheduler {
   // Watched sessions by status and phase; O(1) (kept up to date as sessions change).
   session_counts counts() const;
 
-  // Takes up poll.*, retry.* and api.rate again from the config this scheduler was given (a
-  // reload changed them in place): later gaps, backoffs and the token bucket follow them at once;
-  // polls already scheduled keep their due times.
+  // Takes up poll.*, retry.*, api.rate and the actions again from the config this scheduler was
+  // given (a reload changed them in place): later gaps, backoffs, the token bucket and the events
+  // recorded follow them at once; polls already scheduled keep their due times.
   void reconfigure();
+  // A reload read a new API key: polls not yet sent use it, a 401 pause of the old key ends at
+  // once (a 401 to the new one pauses afresh), and a 401 answering a poll sent with the old key
+  // counts as a failed poll of that session only.
+  void set_api_key(std::string key);
 
  private:
   struct slot;
@@ -99,6 +103,7 @@ class scheduler {
   void handle_auth(std::uint32_t index, const poll_outcome& o);
   void handle_rate_headers(const poll_outcome& o);
   void pipelining_off(const api_client& c);
+  static void forget_old_key_401s(std::vector<poll_outcome>& outcomes);
   void count_poll(const poll_outcome& o);
   // The group commit (group_commit.cpp): a poll whose outcome must be written waits, its
   // slot still in flight, until the batch's one transaction is durable; then it is applied.
@@ -131,6 +136,7 @@ class scheduler {
   boost::asio::io_context& ioc_;
   const config& cfg_;
   std::string api_key_;
+  std::uint32_t key_version_ = 0;  // one more for each key set_api_key() took
   store& db_;
   std::function<void()> on_events_;
   std::function<void(std::string)> on_fatal_;

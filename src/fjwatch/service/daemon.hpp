@@ -64,9 +64,11 @@ class daemon {
   bool stopped() const;
   // Re-reads the watch list now: added ids start polling, removed ids stop, others undisturbed.
   void reload_watch_list();
-  // SIGHUP: RELOADING=1, re-reads the config file (cfg().source) and applies its live keys (see
-  // config/reload_diff.hpp; a changed restart-only key is logged and keeps its running value; a config with
-  // problems is logged, problem by problem, and changes nothing), re-reads the watch list, READY=1.
+  // SIGHUP: RELOADING=1, re-reads the config file (cfg().source) with the API key and the
+  // webhooks' secrets, and applies its live keys, actions included (see config/reload_diff.hpp
+  // and outbox::reconfigure; a changed restart-only key is logged and keeps its running value; a
+  // config or secret with problems is logged, problem by problem, and changes nothing), re-reads
+  // the watch list, READY=1.
   void reload();
   // The STATUS= line for systemd, e.g. "watching 3: 2 processing, 1 done; 0 deliveries pending;
   // API ok". Judges the API's health from the polls since the previous call.
@@ -83,6 +85,8 @@ class daemon {
   void fatal(std::string what);
   void retry_watch_list(const std::string& what);
   void wait_for_signal();
+  void reload_config();
+  void take_api_key(std::string key);
   void start_control();
 
   boost::asio::io_context& ioc_;

@@ -87,6 +87,7 @@ struct scheduler::worker {
       : timer(ioc), client(ioc.get_executor(), std::move(tls), std::move(target), std::move(key)) {}
   boost::asio::steady_timer timer;
   api_client client;
+  std::uint32_t key_version = 0;  // of the API key the client sends (scheduler::key_version_)
   // The sessions of the current set of pipelined polls, as taken and as sent.
   std::vector<std::uint32_t> batch;
   std::vector<std::uint32_t> generations;
