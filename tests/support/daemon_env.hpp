@@ -60,6 +60,8 @@ struct tuning {
   // over, and a reload finds none)
   std::string api_key_file;
   fjwatch::millis unreachable_after = fjwatch::default_unreachable_after;
+  std::string retention;  // the `retention:` block's flow map, e.g. "{ events: 1h }" ("": none)
+  fjwatch::prune_pacing pruning{.first = std::chrono::hours(1)};  // when retention runs
 };
 
 // `o` with the key the daemon is usually given.
@@ -73,7 +75,7 @@ sim::options sim_opts(sim::options o = {}) {
 class env {
  public:
   explicit env(sim::options so = {}, tuning t = {})
-      : unreachable_after_(t.unreachable_after), api(sim_opts(std::move(so))) {
+      : unreachable_after_(t.unreachable_after), pruning_(t.pruning), api(sim_opts(std::move(so))) {
     fjwatch::log::configure(fjwatch::log_level::info, fjwatch::log_format::text);
     fjwatch::log::set_sink(logs.sink());
     configure(t);
@@ -94,6 +96,7 @@ class env {
       << "actions:\n  - name: journal\n    type: log\n"
       << "    template: \"FJWTEST {event} {session_id} {matched}\"\n"
       << t.actions << "defaults:\n  actions: " << t.defaults << "\n";
+    if (!t.retention.empty()) c << "retention: " << t.retention << "\n";
     dir.write("fjwatch.yaml", c.str());
   }
   ~env() {
@@ -130,7 +133,8 @@ class env {
         ioc, std::move(cfg), std::move(keys),
         fjwatch::daemon_options{.handle_signals = false,
                                 .notify_systemd = false,
-                                .unreachable_after = unreachable_after_});
+                                .unreachable_after = unreachable_after_,
+                                .pruning = pruning_});
     d->start();
     return *d;
   }
@@ -166,6 +170,7 @@ class env {
   }
 
   fjwatch::millis unreachable_after_;
+  fjwatch::prune_pacing pruning_;
   ft::temp_dir dir{"fjwatch-itd"};
   ft::line_capture logs;
   ft::sim_thread api;

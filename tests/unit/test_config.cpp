@@ -89,6 +89,8 @@ void check_defaults(const fjwatch::config& c) {
   BOOST_TEST(!c.control_allow_remote);
   BOOST_TEST((c.log.level == fjwatch::log_level::info));
   BOOST_TEST((c.log.format == fjwatch::log_format::text));
+  BOOST_TEST(c.retention.events.count() == 90LL * 86'400'000);
+  BOOST_TEST(c.retention.sessions.count() == 90LL * 86'400'000);
 }
 
 }  // namespace
@@ -612,4 +614,15 @@ BOOST_AUTO_TEST_CASE(control_bytes_in_messages_are_escaped) {
       error_of("log: {level: \"a\x07\x9b"
                "b\"}\n") ==
       R"(fjwatch.yaml:1:14: log.level: expected one of trace, debug, info, warn, error, got "a\x07\x9bb")");
+}
+
+// Retention keeps everything (0) or at least an hour; anything else names the key.
+BOOST_AUTO_TEST_CASE(retention_is_zero_or_at_least_an_hour) {
+  const auto c = fjwatch::parse_config("retention: { events: 0, sessions: 30d }\n", "fjwatch.yaml");
+  BOOST_TEST(c.retention.events.count() == 0);
+  BOOST_TEST(c.retention.sessions.count() == 30LL * 86'400'000);
+  BOOST_TEST(
+      error_of("retention:\n  events: 30m\n") ==
+      "fjwatch.yaml:2:11: retention.events: 30m is less than 1h; write 0 to keep everything");
+  BOOST_TEST(error_of("retention: { kept: 1d }\n").find("retention.kept") != std::string::npos);
 }

@@ -195,8 +195,19 @@ BOOST_AUTO_TEST_CASE(metrics_text_holds_every_family_and_is_well_formed) {
   const auto now = std::chrono::steady_clock::now();
   auto deliveries = some_deliveries();
   deliveries[1].disabled = "HTTP 410 Gone since 2026-04-24T03:00:00.000Z";
-  const auto text = fjwatch::metrics_text(busy_stats(), some_counts(), deliveries,
-                                          fjwatch::outbox_totals{.pending = 5, .failed = 1}, now);
+  const fjwatch::database_totals db{.file_bytes = 4096000,
+                                    .free_bytes = 8192,
+                                    .sessions = 12,
+                                    .events = 30,
+                                    .deliveries = 45,
+                                    .forgotten_sessions = 3,
+                                    .pruned_events = 700,
+                                    .pruned_deliveries = 900,
+                                    .pruned_sessions = 3,
+                                    .bytes_returned = 1048576};
+  const auto text =
+      fjwatch::metrics_text(busy_stats(), some_counts(), deliveries,
+                            fjwatch::outbox_totals{.pending = 5, .failed = 1, .database = db}, now);
   const auto problems = ft::check_exposition(text);
   BOOST_TEST(problems.empty(), (problems.empty() ? "" : problems.front()));
   for (const std::string line :
@@ -228,6 +239,16 @@ BOOST_AUTO_TEST_CASE(metrics_text_holds_every_family_and_is_well_formed) {
         "fjwatch_action_disabled{action=\"journal\"} 0",
         "fjwatch_outbox_deliveries{state=\"pending\"} 5",
         "fjwatch_outbox_deliveries{state=\"failed\"} 1",
+        "fjwatch_database_bytes 4096000",
+        "fjwatch_database_free_bytes 8192",
+        "fjwatch_database_rows{table=\"sessions\"} 12",
+        "fjwatch_database_rows{table=\"events\"} 30",
+        "fjwatch_database_rows{table=\"deliveries\"} 45",
+        "fjwatch_database_rows{table=\"forgotten_sessions\"} 3",
+        "fjwatch_pruned_rows_total{table=\"events\"} 700",
+        "fjwatch_pruned_rows_total{table=\"deliveries\"} 900",
+        "fjwatch_pruned_rows_total{table=\"sessions\"} 3",
+        "fjwatch_pruned_bytes_total 1048576",
         "fjwatch_store_full_failures_total 2",
         "fjwatch_store_full 0"}) {
     BOOST_TEST_CONTEXT(line) { BOOST_TEST(text.find("\n" + line + "\n") != std::string::npos); }

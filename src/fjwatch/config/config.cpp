@@ -20,9 +20,9 @@ namespace {
 constexpr std::size_t max_config_bytes = 1 << 20;
 constexpr std::size_t max_key_bytes = 64 << 10;
 
-constexpr std::array<std::string_view, 10> top_keys{
-    "api", "poll",    "retry",   "watchlist", "state_dir", "control", "control_allow_remote",
-    "log", "actions", "defaults"};
+constexpr std::array<std::string_view, 11> top_keys{
+    "api", "poll",      "retry",   "watchlist", "state_dir", "control", "control_allow_remote",
+    "log", "retention", "actions", "defaults"};
 constexpr std::array<std::string_view, 10> api_keys{
     "base_url",          "api_key_file",    "ca_file", "timeout",
     "max_in_flight",     "pipeline",        "rate",    "allow_insecure_http",
@@ -32,6 +32,7 @@ constexpr std::array<std::string_view, 7> poll_keys{
     "jitter",   "give_up_after", "after_done"};
 constexpr std::array<std::string_view, 2> retry_keys{"initial", "max"};
 constexpr std::array<std::string_view, 2> log_keys{"level", "format"};
+constexpr std::array<std::string_view, 2> retention_keys{"events", "sessions"};
 constexpr std::array<std::string_view, 1> defaults_keys{"actions"};
 
 constexpr std::array<std::pair<std::string_view, after_done_policy>, 2> after_done_names{
@@ -99,6 +100,24 @@ void read_log(config_reader& r, const config_entry& e, log_config& log) {
   config_map m(r, e, log_keys);
   m.get_choice<log_level>("level", log.level, level_names);
   m.get_choice<log_format>("format", log.format, format_names);
+}
+
+// 0 (keep everything) or 1h..100y.
+void read_keep(config_map& m, std::string_view key, millis& out) {
+  constexpr millis century{100LL * 365 * 24 * 3600'000};
+  const config_entry* e = m.find(key);
+  if (e != nullptr && e->value.IsScalar() && e->value.Scalar() == "0") {
+    out = millis{0};
+    return;
+  }
+  if (!m.get_duration(key, out, 0ms, century) || out.count() == 0 || out >= 1h) return;
+  m.reader().report(*e, e->value.Scalar() + " is less than 1h; write 0 to keep everything");
+}
+
+void read_retention(config_reader& r, const config_entry& e, retention_config& retention) {
+  config_map m(r, e, retention_keys);
+  read_keep(m, "events", retention.events);
+  read_keep(m, "sessions", retention.sessions);
 }
 
 // "", "host:port" (host a name, an IPv4 or a bracketed IPv6 address) or "unix:/absolute/path";
@@ -171,6 +190,7 @@ config read_document(config_reader& r, const YAML::Node& root, const std::string
     check_control(r, *top.find("control"), c.control, c.control_allow_remote);
   }
   if (const config_entry* e = top.find("log")) read_log(r, *e, c.log);
+  if (const config_entry* e = top.find("retention")) read_retention(r, *e, c.retention);
   if (const config_entry* e = top.find("actions")) c.actions = read_actions(r, *e);
   if (const config_entry* e = top.find("defaults")) read_defaults(r, *e, c);
   return c;

@@ -49,6 +49,18 @@ struct retry_config {
   friend bool operator==(const retry_config&, const retry_config&) = default;
 };
 
+// What the database keeps (0: everything, for ever). Pruning runs in the daemon, in small
+// transactions, a minute after start and every hour.
+struct retention_config {
+  // Events older than this whose every delivery has ended (delivered or failed) are deleted with
+  // their deliveries; a pending delivery is never deleted (0, or 1h..100y).
+  millis events{90LL * 24 * 3600'000};
+  // Sessions no longer in the watch list whose row has not changed for this long are forgotten,
+  // keeping only what they last reported (0, or 1h..100y).
+  millis sessions{90LL * 24 * 3600'000};
+  friend bool operator==(const retention_config&, const retention_config&) = default;
+};
+
 struct log_config {
   log_level level = log_level::info;
   log_format format = log_format::text;
@@ -97,6 +109,7 @@ struct config {
   std::string control = "127.0.0.1:9470";  // "" turns it off
   bool control_allow_remote = false;       // a control address off loopback is refused without it
   log_config log;
+  retention_config retention;
   std::vector<action_config> actions;
   // "defaults.actions": names from `actions`; nullopt when the file has no defaults.actions
   // (entries that name no actions then get every action: see action_routing.hpp).

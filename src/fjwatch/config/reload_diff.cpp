@@ -51,7 +51,7 @@ constexpr key_rule restart(std::string_view key) {
 
 // Every key of the config, in the order of the example config. A key added to `config` must be
 // added here; reload_keys() gives the docs their lists.
-constexpr std::array<key_rule, 27> rules{{
+constexpr std::array<key_rule, 29> rules{{
     restart<&config::api, &api_config::base_url>("api.base_url"),
     live<&config::api, &api_config::api_key_file>("api.api_key_file"),
     restart<&config::api, &api_config::ca_file>("api.ca_file"),
@@ -77,6 +77,8 @@ constexpr std::array<key_rule, 27> rules{{
     restart<&config::control_allow_remote>("control_allow_remote"),
     live<&config::log, &log_config::level>("log.level"),
     live<&config::log, &log_config::format>("log.format"),
+    live<&config::retention, &retention_config::events>("retention.events"),
+    live<&config::retention, &retention_config::sessions>("retention.sessions"),
     live<&config::actions>("actions"),
     live<&config::default_actions>("defaults.actions"),
 }};

@@ -30,6 +30,7 @@ daemon::daemon(asio::io_context& ioc, config cfg, secrets keys, daemon_options o
 daemon::~daemon() {
   if (scheduler_) scheduler_->stop();
   if (outbox_) outbox_->stop();
+  if (pruner_) pruner_->stop();
   if (watcher_) watcher_->stop();
 }
 
@@ -42,12 +43,20 @@ void daemon::start() {
       [this](std::string what) { fatal(std::move(what)); });
   outbox_ = std::make_unique<outbox>(ioc_, cfg_, keys_, *db_,
                                      [this](std::string what) { fatal(std::move(what)); });
+  pruner_ = std::make_unique<pruner>(
+      ioc_, cfg_, *db_,
+      [this](std::string_view id) {
+        const auto parsed = session_id::parse(id);
+        return parsed && scheduler_->watching(*parsed);
+      },
+      [this](std::string what) { fatal(std::move(what)); }, opts_.pruning);
   start_control();
   reload_watch_list();
   watcher_ = std::make_unique<file_watch>(ioc_, cfg_.watchlist, [this] { reload_watch_list(); });
   watcher_->start();
   scheduler_->start();
   outbox_->start();
+  pruner_->start();
   if (opts_.handle_signals) wait_for_signal();
   started_ = true;
   log::info("daemon.ready", {{"version", FJWATCH_VERSION},
@@ -164,6 +173,7 @@ void daemon::stop() {
   notifier_.stopping();
   if (scheduler_) scheduler_->stop();
   if (outbox_) outbox_->stop();
+  if (pruner_) pruner_->stop();
   if (watcher_) watcher_->stop();
   if (control_) control_->stop();
   boost::system::error_code ignored;
@@ -173,7 +183,8 @@ void daemon::stop() {
 
 bool daemon::stopped() const {
   return stopping_ && (!scheduler_ || scheduler_->running_workers() == 0) &&
-         (!outbox_ || !outbox_->running()) && (!control_ || !control_->running());
+         (!outbox_ || !outbox_->running()) && (!pruner_ || !pruner_->running()) &&
+         (!control_ || !control_->running());
 }
 
 void daemon::fatal(std::string what) {
@@ -193,7 +204,8 @@ void daemon::start_control() {
       .outbox =
           [this] {
             return outbox_totals{.pending = db_->count_deliveries(delivery_state::pending),
-                                 .failed = db_->count_deliveries(delivery_state::failed)};
+                                 .failed = db_->count_deliveries(delivery_state::failed),
+                                 .database = database_totals_now()};
           }};
   control_ = std::make_unique<control_server>(
       ioc_,
@@ -202,6 +214,26 @@ void daemon::start_control() {
                       .unreachable_after = opts_.unreachable_after},
       std::move(source));
   control_->start();
+}
+
+// The database's rows are counted (O(rows)) at most once a minute; the pruning totals are live.
+database_totals daemon::database_totals_now() {
+  const auto now = std::chrono::steady_clock::now();
+  if (!size_counted_ || now - *size_counted_ >= std::chrono::minutes(1)) {
+    size_ = db_->size();
+    size_counted_ = now;
+  }
+  const auto& pruned = pruner_->totals();
+  return database_totals{.file_bytes = db_->file_bytes(),
+                         .free_bytes = size_.free_bytes,
+                         .sessions = size_.sessions,
+                         .events = size_.events,
+                         .deliveries = size_.deliveries,
+                         .forgotten_sessions = size_.forgotten_sessions,
+                         .pruned_events = pruned.events,
+                         .pruned_deliveries = pruned.deliveries,
+                         .pruned_sessions = pruned.sessions,
+                         .bytes_returned = pruned.bytes_returned};
 }
 
 std::vector<session_view> daemon::sessions() const {

@@ -5,6 +5,7 @@
 #include "fjwatch/outbox/outbox.hpp"
 #include "fjwatch/config/config.hpp"
 #include "fjwatch/service/control_server.hpp"
+#include "fjwatch/service/pruner.hpp"
 #include "fjwatch/files/file_watch.hpp"
 #include "fjwatch/poll/scheduler.hpp"
 #include "fjwatch/config/secrets.hpp"
@@ -33,6 +34,7 @@ struct daemon_options {
       true;  // sd_notify READY/STATUS/WATCHDOG/RELOADING/STOPPING ($NOTIFY_SOCKET)
   millis unreachable_after = default_unreachable_after;  // /healthz: API failing this long
                                                          // (fjwatch run: api.unreachable_after)
+  prune_pacing pruning;  // when retention runs (tests and benchmarks start it sooner)
   // Called once when stop() begins, after the daemon's parts were told to stop: `fjwatch run`
   // leaves its run loop there and gives the stop a bounded grace.
   std::function<void()> on_stop;
@@ -88,6 +90,7 @@ class daemon {
   void reload_config();
   void take_api_key(std::string key);
   void start_control();
+  database_totals database_totals_now();
 
   boost::asio::io_context& ioc_;
   config cfg_;
@@ -96,6 +99,7 @@ class daemon {
   std::unique_ptr<store> db_;
   std::unique_ptr<scheduler> scheduler_;
   std::unique_ptr<outbox> outbox_;
+  std::unique_ptr<pruner> pruner_;
   std::unique_ptr<file_watch> watcher_;
   std::unique_ptr<control_server> control_;
   boost::asio::signal_set signals_;
@@ -105,6 +109,8 @@ class daemon {
   api_health api_health_ = api_health::unknown;
   poll_tally polls_seen_{};  // the poll counters at the last status_text()
   secrets keys_;
+  store_size size_;  // the last count of the database's rows
+  std::optional<std::chrono::steady_clock::time_point> size_counted_;
   watch_digest current_;  // the watch list in force, as reload_watch_list() compares it
   bool started_ = false;
   bool stopping_ = false;

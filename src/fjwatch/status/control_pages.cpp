@@ -91,6 +91,28 @@ void add_api_metrics(metric_registry& r, const scheduler_stats& s,
       .sample({}, s.auth_failing ? 1 : 0);
 }
 
+void add_database_metrics(metric_registry& r, const database_totals& d) {
+  r.add("fjwatch_database_bytes", metric_type::gauge,
+        "Size of the database file (pages in use and free; the WAL not counted).")
+      .sample({}, static_cast<double>(d.file_bytes));
+  r.add("fjwatch_database_free_bytes", metric_type::gauge,
+        "Free pages in the database file, reused by new rows or given back by retention.")
+      .sample({}, static_cast<double>(d.free_bytes));
+  r.add("fjwatch_database_rows", metric_type::gauge, "Rows in the database, by table.")
+      .sample({{"table", "sessions"}}, static_cast<double>(d.sessions))
+      .sample({{"table", "events"}}, static_cast<double>(d.events))
+      .sample({{"table", "deliveries"}}, static_cast<double>(d.deliveries))
+      .sample({{"table", "forgotten_sessions"}}, static_cast<double>(d.forgotten_sessions));
+  r.add("fjwatch_pruned_rows_total", metric_type::counter,
+        "Rows retention deleted since start, by table.")
+      .sample({{"table", "events"}}, static_cast<double>(d.pruned_events))
+      .sample({{"table", "deliveries"}}, static_cast<double>(d.pruned_deliveries))
+      .sample({{"table", "sessions"}}, static_cast<double>(d.pruned_sessions));
+  r.add("fjwatch_pruned_bytes_total", metric_type::counter,
+        "Bytes the database file gave back to the file system since start.")
+      .sample({}, static_cast<double>(d.bytes_returned));
+}
+
 void add_delivery_metrics(metric_registry& r, const scheduler_stats& s,
                           const std::vector<delivery_counts>& deliveries,
                           const std::optional<outbox_totals>& outbox) {
@@ -121,6 +143,7 @@ void add_delivery_metrics(metric_registry& r, const scheduler_stats& s,
         .sample({{"state", "pending"}}, static_cast<double>(outbox->pending))
         .sample({{"state", "failed"}}, static_cast<double>(outbox->failed));
   }
+  if (outbox && outbox->database) add_database_metrics(r, *outbox->database);
   r.add("fjwatch_store_full_failures_total", metric_type::counter,
         "Writes to the database that failed because the disk was full; each was rolled back "
         "and is tried again.")

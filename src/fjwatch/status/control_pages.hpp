@@ -20,10 +20,25 @@ namespace fjwatch {
 // /healthz degrades once every poll has failed (network errors, 5xx) for this long.
 inline constexpr millis default_unreachable_after{5 * 60 * 1000};
 
-// Deliveries waiting and given up on, counted by the store.
+// The database's size and rows, and what retention removed since start.
+struct database_totals {
+  std::int64_t file_bytes = 0;
+  std::int64_t free_bytes = 0;
+  std::int64_t sessions = 0;
+  std::int64_t events = 0;
+  std::int64_t deliveries = 0;
+  std::int64_t forgotten_sessions = 0;
+  std::int64_t pruned_events = 0;
+  std::int64_t pruned_deliveries = 0;
+  std::int64_t pruned_sessions = 0;
+  std::int64_t bytes_returned = 0;
+};
+
+// What the store counts: deliveries waiting and given up on, and (when known) its size.
 struct outbox_totals {
   std::int64_t pending = 0;
   std::int64_t failed = 0;
+  std::optional<database_totals> database;
 };
 
 // What the endpoint shows. Every function is called on the loop's thread, once per request that

@@ -93,6 +93,29 @@ struct attempt_record {
   std::string result;  // short: "ok", "HTTP 503", "timeout"...
 };
 
+// What one pruning transaction removed.
+struct pruned {
+  std::int64_t events = 0;
+  std::int64_t deliveries = 0;
+  std::int64_t sessions = 0;
+};
+
+// A session as the pruning sees it: its id and when its row last changed.
+struct session_age {
+  std::string id;
+  std::int64_t last_change_ms = 0;
+};
+
+// The database's rows and size, for /metrics.
+struct store_size {
+  std::int64_t sessions = 0;
+  std::int64_t events = 0;
+  std::int64_t deliveries = 0;
+  std::int64_t forgotten_sessions = 0;
+  std::int64_t file_bytes = 0;  // pages in use and free (the main file, without the WAL)
+  std::int64_t free_bytes = 0;  // free pages, which an incremental vacuum gives back
+};
+
 // Any SQLite failure: names the database file and SQLite's message (and for an I/O error, the
 // operation that failed). Startup turns it into exit 1 with that message; at runtime the caller
 // decides (a failed commit means nothing was recorded). Any kind but store_full means the
@@ -186,6 +209,27 @@ class store {
   // How many events of type t each session has, by session id; sessions with none are absent
   // (CLI: fjwatch list).
   std::map<std::string, std::int64_t, std::less<>> count_events_by_session(event_type t);
+
+  // Retention (store/store_retention.cpp). Deletes, in one transaction, up to `limit` events
+  // created before `before_ms` none of whose deliveries is pending, oldest first, with their
+  // deliveries.
+  pruned prune_events(std::int64_t before_ms, std::size_t limit);
+  // Up to `limit` sessions whose id sorts after `after`, in id order (a pass over the table in
+  // pieces).
+  std::vector<session_age> sessions_after(std::string_view after, std::size_t limit);
+  // Forgets these sessions, in one transaction: each row goes, and what it last reported (its
+  // status and Fetch More counter) is kept apart, so that a session watched again starts from it
+  // (its old done does not fire again). Rows already gone are skipped.
+  pruned forget_sessions(std::span<const std::string> ids, std::int64_t now_ms);
+  // Gives up to `pages` free pages back to the file system; true when free pages are left. A
+  // database made before retention existed (auto_vacuum off) reuses its free pages but cannot
+  // give them back: false, and can_shrink() says so.
+  bool give_back(std::int64_t pages);
+  bool can_shrink();
+  // Rows counted and the file's size: O(rows) (a count of each table).
+  store_size size();
+  // The main file's size in bytes (pages in use and free); O(1).
+  std::int64_t file_bytes();
 
   // The message of the last write that failed with store_full, until a later write transaction
   // commits; "" when writes succeed.

@@ -217,6 +217,20 @@ void migrate(sqlite3* db, const std::filesystem::path& p) {
   }
 }
 
+// A database made before retention existed reuses the pages it frees but cannot give them back
+// until it is rebuilt with auto_vacuum on. One up to a gigabyte is rebuilt here, once (VACUUM
+// takes seconds at that size and twice its space); a larger one is left as it is (README: "Running
+// it for a year" says how to rebuild it while the daemon is stopped).
+void convert_to_incremental(sqlite3* db, const std::filesystem::path& p) {
+  constexpr long long max_bytes = 1LL << 30;
+  if (query_text(db, p, "PRAGMA auto_vacuum") != "0") return;
+  const long long bytes = std::stoll(query_text(db, p, "PRAGMA page_count")) *
+                          std::stoll(query_text(db, p, "PRAGMA page_size"));
+  if (bytes > max_bytes) return;
+  exec(db, p, "PRAGMA auto_vacuum=INCREMENTAL", "enable incremental vacuum");
+  exec(db, p, "VACUUM", "rebuild for incremental vacuum");
+}
+
 // Everything between sqlite3_open and the first use; the file is only read until quick_check
 // passes, and a failed check closes it without a checkpoint.
 void prepare_database(sqlite3* db, const std::filesystem::path& p) {
@@ -227,7 +241,12 @@ void prepare_database(sqlite3* db, const std::filesystem::path& p) {
   if (mode != "wal") fail(p, "cannot use WAL mode (journal_mode is '" + mode + "')");
   exec(db, p, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=67108864",
        "configure");
+  // A new database gives back the space retention frees: set before its first table.
+  if (query_text(db, p, "PRAGMA user_version") == "0") {
+    exec(db, p, "PRAGMA auto_vacuum=INCREMENTAL", "configure");
+  }
   migrate(db, p);
+  convert_to_incremental(db, p);
   sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
 }
 

@@ -17,7 +17,7 @@ struct sqlite3_stmt;
 namespace fjwatch::store_sql {
 
 // migrations[i] takes a database from user_version i to i + 1; each runs in one transaction.
-inline constexpr std::array<const char*, 3> migrations = {
+inline constexpr std::array<const char*, 4> migrations = {
     R"sql(
 CREATE TABLE sessions (
   id                  TEXT PRIMARY KEY NOT NULL,
@@ -90,6 +90,18 @@ CREATE TABLE disabled_actions (
 );
 PRAGMA user_version = 3;
 )sql",
+    // 4: retention. Events are pruned oldest first; a session forgotten leaves what it last
+    // reported, so that if it is watched again its old done does not fire again.
+    R"sql(
+CREATE INDEX events_created ON events (created_ms);
+CREATE TABLE forgotten_sessions (
+  id                  TEXT PRIMARY KEY NOT NULL,
+  status              TEXT,
+  search_more_counter INTEGER NOT NULL,
+  forgotten_ms        INTEGER NOT NULL
+) WITHOUT ROWID;
+PRAGMA user_version = 4;
+)sql",
 };
 
 // The schema version this build writes and understands.
@@ -120,6 +132,13 @@ enum class query : std::uint8_t {
   disable_action,
   enable_action,
   disabled_actions,
+  prunable_events,
+  delete_deliveries_of,
+  delete_event,
+  sessions_after,
+  remember_session,
+  delete_session,
+  table_counts,
   count_,
 };
 
@@ -139,8 +158,11 @@ inline constexpr const char* queries[] = {
     "ROLLBACK",
     "SELECT " FJWATCH_SESSION_COLUMNS " FROM sessions ORDER BY id",
     "SELECT " FJWATCH_SESSION_COLUMNS " FROM sessions WHERE id = ?1",
-    "INSERT INTO sessions (id, first_seen_ms, waiting_since_ms, last_change_ms, phase) "
-    "VALUES (?1, ?2, ?2, ?2, 'active') ON CONFLICT (id) DO NOTHING",
+    "INSERT INTO sessions (id, first_seen_ms, waiting_since_ms, last_change_ms, phase, status, "
+    "search_more_counter) "
+    "VALUES (?1, ?2, ?2, ?2, 'active', (SELECT status FROM forgotten_sessions WHERE id = ?1), "
+    "coalesce((SELECT search_more_counter FROM forgotten_sessions WHERE id = ?1), 0)) "
+    "ON CONFLICT (id) DO NOTHING",
     "INSERT INTO sessions (" FJWATCH_SESSION_COLUMNS
     ") "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
@@ -179,6 +201,18 @@ inline constexpr const char* queries[] = {
     "ON CONFLICT (action) DO NOTHING",
     "DELETE FROM disabled_actions WHERE action = ?1",
     "SELECT action, since_ms, reason, target FROM disabled_actions ORDER BY action",
+    "SELECT id FROM events WHERE created_ms < ?1 AND NOT EXISTS (SELECT 1 FROM deliveries "
+    "WHERE event_id = events.id AND state = 'pending') ORDER BY created_ms LIMIT ?2",
+    "DELETE FROM deliveries WHERE event_id = ?1",
+    "DELETE FROM events WHERE id = ?1",
+    "SELECT id, last_change_ms FROM sessions WHERE id > ?1 ORDER BY id LIMIT ?2",
+    "INSERT INTO forgotten_sessions (id, status, search_more_counter, forgotten_ms) "
+    "SELECT id, status, search_more_counter, ?2 FROM sessions WHERE id = ?1 "
+    "ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
+    "search_more_counter = excluded.search_more_counter, forgotten_ms = excluded.forgotten_ms",
+    "DELETE FROM sessions WHERE id = ?1",
+    "SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM events), "
+    "(SELECT count(*) FROM deliveries), (SELECT count(*) FROM forgotten_sessions)",
 };
 static_assert(std::size(queries) == static_cast<std::size_t>(query::count_));
 
