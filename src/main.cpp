@@ -2,6 +2,7 @@
 #include "fjwatch/cli/daemon_commands.hpp"
 #include "fjwatch/cli/outbox_commands.hpp"
 #include "fjwatch/cli/status_command.hpp"
+#include "fjwatch/cli/test_action_command.hpp"
 #include "fjwatch/cli/watch_commands.hpp"
 #include "fjwatch/config/config.hpp"
 #include "fjwatch/demo/demo.hpp"
@@ -42,6 +43,9 @@ constexpr const char* usage_text =
     "                    re-queue an event's sent or failed deliveries (or only NAME's)\n"
     "  enable ACTION [-c FILE]\n"
     "                    enable an action its receiver disabled (410 Gone): send what was held\n"
+    "  test-action NAME [-c FILE]\n"
+    "                    send one test event (fjwatch.test) through action NAME, print the "
+    "outcome\n"
     "  demo [--speed N]  watch simulated sessions finish, with no account and no network\n"
     "  version           print the version\n"
     "\n"
@@ -103,6 +107,7 @@ int main(int argc, char** argv) {
   if (first == "remove") return fjwatch::run_remove(rest, std::cout, std::cerr);
   if (first == "list") return fjwatch::run_list(rest, std::cout, std::cerr);
   if (first == "status") return fjwatch::run_status(rest, std::cout, std::cerr);
+  if (first == "test-action") return fjwatch::run_test_action(rest, std::cout, std::cerr);
   const auto args = parse_args(argc, argv);
   if (!args) return exit_usage;
   if (args->command.empty() || args->command == "help") {

@@ -369,6 +369,9 @@ BOOST_AUTO_TEST_CASE(each_error_class_names_key_and_position) {
        "1:40: actions[1].name: duplicate action name \"j\""},
       {"actions: [{name: j, type: log, on: [session.finished]}]",
        "1:37: actions[0].on[0]: " + one_of_events + ", got \"session.finished\""},
+      // test-action's event is sent on request only, never subscribed to
+      {"actions: [{name: j, type: log, on: [fjwatch.test]}]",
+       "1:37: actions[0].on[0]: " + one_of_events + ", got \"fjwatch.test\""},
       {"actions: [{name: h, type: webhook, url: \"http://h/x\", secret_env: S}]",
        "1:41: actions[0].url: must be https (set actions[0].allow_insecure_http: true to allow "
        "http)"},

@@ -6,6 +6,7 @@
 #include "fjwatch/util/diagnostic.hpp"
 #include "fjwatch/domain/poll_outcome.hpp"
 #include "fjwatch/domain/event_template.hpp"
+#include "fjwatch/domain/test_event.hpp"
 
 #include <boost/json.hpp>
 
@@ -219,7 +220,8 @@ BOOST_AUTO_TEST_CASE(event_type_names) {
   const std::vector<row> rows{{event_type::done, "session.done"},
                               {event_type::not_found, "session.not_found"},
                               {event_type::timeout, "session.timeout"},
-                              {event_type::status_changed, "session.status_changed"}};
+                              {event_type::status_changed, "session.status_changed"},
+                              {event_type::test, "fjwatch.test"}};
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT(r.text) {
       BOOST_TEST(fjwatch::to_string(r.type) == r.text);
@@ -348,6 +350,7 @@ BOOST_AUTO_TEST_CASE(payload_types_and_timestamps) {
        "2000-02-29T00:00:00.999Z"},
       {event_type::not_found, 4102444799999, "session.not_found", "2099-12-31T23:59:59.999Z"},
       {event_type::done, 1714547357000, "session.done", "2024-05-01T07:09:17.000Z"},
+      {event_type::test, 1714547357000, "fjwatch.test", "2024-05-01T07:09:17.000Z"},
   };
   const auto f = full_facts();
   for (const auto& r : rows) {
@@ -357,6 +360,39 @@ BOOST_AUTO_TEST_CASE(payload_types_and_timestamps) {
       BOOST_TEST(root.at("timestamp").as_string() == r.timestamp);
     }
   }
+}
+
+// test-action's event: the fake session is a well-formed id, and the payload has the shape of a
+// real event's with a raw session object the API's parser would read.
+BOOST_AUTO_TEST_CASE(test_event_has_the_real_shape) {
+  const auto f = fjwatch::test_event_facts();
+  BOOST_TEST(fjwatch::session_id::parse(f.session_id).has_value());
+  const auto root = parse_object(fjwatch::event_payload(event_type::test, f, 1714547357307));
+  BOOST_TEST((keys(root) == std::set<std::string>{"type", "timestamp", "data"}));
+  BOOST_TEST(root.at("type").as_string() == "fjwatch.test");
+  const auto& data = root.at("data").as_object();
+  BOOST_TEST((keys(data) == std::set<std::string>{"session_id", "label", "title", "project",
+                                                  "status", "matched", "total_for_matching",
+                                                  "available", "search_more_counter", "session"}));
+  BOOST_TEST(data.at("session_id").as_string() == "000000000000000000000000");
+  BOOST_TEST(data.at("label").as_string() == "fjwatch test-action");
+  BOOST_TEST(data.at("title").as_string() == "fjwatch test event");
+  BOOST_TEST(data.at("status").as_string() == "done");
+  BOOST_TEST(data.at("matched").as_int64() == 3);
+  const auto& session = data.at("session").as_object();
+  BOOST_TEST(session.at("_id").as_string() == "000000000000000000000000");
+  BOOST_TEST(session.at("profileMatchingStatus").as_string() == "done");
+  BOOST_TEST(session.at("sessionTitle").as_string() == "fjwatch test event");
+  BOOST_TEST(session.at("totalProfilesMatched").as_int64() == 3);
+}
+
+BOOST_AUTO_TEST_CASE(test_event_ids_are_marked_and_differ_by_time_and_nonce) {
+  BOOST_TEST(fjwatch::test_event_id(1714547357307, 0xabcdef) ==
+             "fjw_test_1714547357307_0000000000abcdef");
+  BOOST_TEST(fjwatch::test_event_id(1714547357307, ~0ULL) ==
+             "fjw_test_1714547357307_ffffffffffffffff");
+  BOOST_TEST(fjwatch::test_event_id(1714547357307, 1) != fjwatch::test_event_id(1714547357307, 2));
+  BOOST_TEST(fjwatch::test_event_id(1, 1) != fjwatch::test_event_id(2, 1));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -85,6 +85,15 @@ secrets_loaded load_secrets(const config& cfg) {
   return out;
 }
 
+secrets_loaded load_action_secrets(const config& cfg, std::size_t index) {
+  secrets_loaded out;
+  if (cfg.actions.at(index).kind == action_kind::webhook) {
+    auto loaded = load_webhook_secrets(cfg, index, out.problems);
+    out.values.webhooks.emplace(cfg.actions[index].name, std::move(loaded));
+  }
+  return out;
+}
+
 std::vector<std::string> secret_variables(const config& cfg) {
   std::vector<std::string> names{"FJ_API_KEY"};
   for (const auto& a : cfg.actions) {

@@ -32,6 +32,11 @@ struct secrets_loaded {
 // bad, is registered with the logger's mask.
 secrets_loaded load_secrets(const config& cfg);
 
+// The secrets of the index-th action alone, loaded and checked as load_secrets does: a
+// webhook's signing secrets (no API key, nothing for other kinds). For `fjwatch test-action`,
+// which talks to no API.
+secrets_loaded load_action_secrets(const config& cfg, std::size_t index);
+
 // The environment variables the config names as holding a secret: FJ_API_KEY (always a place of
 // the API key) and every webhook's secret_env, sorted, each once. No child process gets them.
 std::vector<std::string> secret_variables(const config& cfg);

@@ -12,8 +12,9 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 4> event_names{"session.done", "session.not_found",
-                                                      "session.timeout", "session.status_changed"};
+constexpr std::array<std::string_view, 5> event_names{"session.done", "session.not_found",
+                                                      "session.timeout", "session.status_changed",
+                                                      "fjwatch.test"};
 
 }  // namespace
 
@@ -54,6 +55,8 @@ std::string event_id(event_type t, const event_facts& f) {
     case event_type::status_changed:
       return base + "_status_" + counter + "_" +
              std::string(f.status ? to_string(*f.status) : "unknown");
+    case event_type::test:
+      return base + "_test";
   }
   return base;
 }

@@ -11,9 +11,12 @@
 
 namespace fjwatch {
 
-enum class event_type : std::uint8_t { done, not_found, timeout, status_changed };
+// `test` is the synthetic event of `fjwatch test-action` (domain/test_event.hpp): never recorded,
+// never routed by an action's `on:` list.
+enum class event_type : std::uint8_t { done, not_found, timeout, status_changed, test };
 
-// "session.done", "session.not_found", "session.timeout", "session.status_changed".
+// "session.done", "session.not_found", "session.timeout", "session.status_changed",
+// "fjwatch.test".
 std::string_view to_string(event_type t);
 std::optional<event_type> parse_event_type(std::string_view text);
 
@@ -46,6 +49,7 @@ event_facts facts_from(const session_id& id, std::string_view label, const sessi
 //   session.not_found       fjw_<id>_not_found
 //   session.timeout         fjw_<id>_timeout_<searchMoreCounter>
 //   session.status_changed  fjw_<id>_status_<searchMoreCounter>_<status>
+//   fjwatch.test            fjw_<id>_test (a test-action run uses test_event_id() instead)
 std::string event_id(event_type t, const event_facts& f);
 
 // The event as delivered: {"type", "timestamp" (RFC 3339 UTC, from unix_ms), "data": {session_id,

@@ -85,6 +85,7 @@ class webhook_runner final : public action_runner {
     attempt_outcome out;
     out.verdict = classify_webhook_status(res->status);
     out.result = "HTTP " + std::to_string(res->status);
+    out.answer = res->body.substr(0, max_answer_excerpt);
     out.retry_after = webhook_retry_after(res->status, res->header("Retry-After"),
                                           std::chrono::system_clock::now());
     co_return out;

@@ -21,7 +21,11 @@ struct attempt_outcome {
   delivery_verdict verdict = delivery_verdict::retry;
   std::string result;                                    // short: "ok", "HTTP 503", "exit 3"
   std::optional<std::chrono::milliseconds> retry_after;  // the receiver's wait hint (429, 503)
+  std::string answer;  // webhook: the first max_answer_excerpt bytes of the answer's body
 };
+
+// The most of a receiver's answer body an outcome keeps (for a person reading why it failed).
+inline constexpr std::size_t max_answer_excerpt = 512;
 
 // A runner has slots() independent channels (a webhook's keep-alive connections, a command's
 // process slots); attempts on different slots may run at the same time, one per slot.
