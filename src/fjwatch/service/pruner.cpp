@@ -69,6 +69,7 @@ asio::awaitable<void> pruner::run() {
 // One pass: events, then sessions, then the file's free pages; one log line when it did anything.
 asio::awaitable<void> pruner::pass() {
   const auto started = steady::now();
+  longest_ = {};
   const auto now = unix_ms_now();
   const auto& keep = cfg_.retention;
   pruned sum;
@@ -86,12 +87,13 @@ asio::awaitable<void> pruner::pass() {
                                  {"deliveries", sum.deliveries},
                                  {"sessions", sum.sessions},
                                  {"bytes_returned", returned},
-                                 {"took_ms", static_cast<std::int64_t>(took.count())}});
+                                 {"took_ms", static_cast<std::int64_t>(took.count())},
+                                 {"longest_step_ms", static_cast<std::int64_t>(longest_.count())}});
 }
 
 asio::awaitable<void> pruner::prune_events(std::int64_t before_ms, pruned& sum) {
   while (!stopping_) {
-    const pruned p = db_.prune_events(before_ms, pacing_.batch);
+    const pruned p = timed([&] { return db_.prune_events(before_ms, pacing_.batch); });
     sum.events += p.events;
     sum.deliveries += p.deliveries;
     if (p.events < static_cast<std::int64_t>(pacing_.batch)) co_return;
@@ -104,14 +106,16 @@ asio::awaitable<void> pruner::prune_events(std::int64_t before_ms, pruned& sum) 
 asio::awaitable<void> pruner::forget_sessions(std::int64_t before_ms, pruned& sum) {
   std::string after;
   while (!stopping_) {
-    const auto rows = db_.sessions_after(after, pacing_.batch);
+    const auto rows = timed([&] { return db_.sessions_after(after, pacing_.batch); });
     if (rows.empty()) co_return;
     after = rows.back().id;
     std::vector<std::string> gone;
     for (const auto& r : rows) {
       if (r.last_change_ms < before_ms && !watched_(r.id)) gone.push_back(r.id);
     }
-    if (!gone.empty()) sum.sessions += db_.forget_sessions(gone, unix_ms_now()).sessions;
+    if (!gone.empty()) {
+      sum.sessions += timed([&] { return db_.forget_sessions(gone, unix_ms_now()); }).sessions;
+    }
     if (rows.size() < pacing_.batch) co_return;
     if (!co_await rest(pacing_.pause)) co_return;
   }
@@ -121,7 +125,7 @@ asio::awaitable<void> pruner::forget_sessions(std::int64_t before_ms, pruned& su
 asio::awaitable<std::int64_t> pruner::give_back() {
   if (!db_.can_shrink()) co_return 0;
   const std::int64_t before = db_.file_bytes();
-  while (!stopping_ && db_.give_back(pacing_.vacuum_pages)) {
+  while (!stopping_ && timed([&] { return db_.give_back(pacing_.vacuum_pages); })) {
     if (!co_await rest(pacing_.pause)) break;
   }
   co_return before - db_.file_bytes();

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -57,6 +58,15 @@ class pruner {
   boost::asio::awaitable<void> forget_sessions(std::int64_t before_ms, pruned& sum);
   boost::asio::awaitable<std::int64_t> give_back();
   boost::asio::awaitable<bool> rest(std::chrono::milliseconds d);
+  // Runs one step (a transaction) and keeps the longest of the pass: how long it held the loop.
+  template <class Step>
+  auto timed(Step&& step) {
+    const auto start = std::chrono::steady_clock::now();
+    auto out = step();
+    longest_ = std::max(longest_, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - start));
+    return out;
+  }
 
   boost::asio::io_context& ioc_;
   const config& cfg_;
@@ -66,6 +76,7 @@ class pruner {
   prune_pacing pacing_;
   boost::asio::steady_timer timer_;
   prune_totals totals_;
+  std::chrono::milliseconds longest_{0};  // the longest step of the pass under way
   bool running_ = false;
   bool stopping_ = false;
 };
