@@ -84,6 +84,9 @@ class daemon {
   void retry_watch_list(const std::string& what);
   void wait_for_signal();
   void start_control();
+  // One line for the API's proxy ("none": direct) and one per webhook going through one: the
+  // proxy's host:port only, never its credentials.
+  void log_proxies() const;
 
   boost::asio::io_context& ioc_;
   config cfg_;
