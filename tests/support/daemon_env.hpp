@@ -56,6 +56,7 @@ struct tuning {
   std::string actions;                 // more entries of `actions:` (YAML, indented 2)
   std::string defaults = "[journal]";  // defaults.actions
   std::string control = "\"\"";        // the control endpoint: off unless a test sets it
+  std::string api_extra;               // more keys of `api:` (YAML lines, indented 2)
   fjwatch::millis unreachable_after = fjwatch::default_unreachable_after;
 };
 
@@ -77,7 +78,7 @@ class env {
     std::ostringstream c;
     c << "api:\n  base_url: " << api->base_url() << "\n  ca_file: ca.pem\n  timeout: 1s\n"
       << "  max_in_flight: " << t.workers << "\n  pipeline: " << t.pipeline << "\n  rate: 1000/s\n"
-      << "poll:\n  interval: 100ms\n  max_interval: 300ms\n  after_done: stop\n"
+      << t.api_extra << "poll:\n  interval: 100ms\n  max_interval: 300ms\n  after_done: stop\n"
       << "retry:\n  initial: 50ms\n  max: 300ms\n"
       << "watchlist: watchlist.yaml\nstate_dir: state\ncontrol: " << t.control << "\n"
       << "actions:\n  - name: journal\n    type: log\n"
