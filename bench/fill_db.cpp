@@ -21,9 +21,8 @@ std::int64_t now_ms() {
 // A session.done payload shaped like event_payload()'s, padded to about 1.9 KB with the kind of
 // session fields the API returns.
 std::string payload_of(const std::string& event_id, const std::string& session, int n) {
-  std::string p = R"({"type":"session.done","id":")" + event_id +
-                  R"(","data":{"session_id":")" + session +
-                  R"(","label":"","status":"done","title":"Senior backend engineer )" +
+  std::string p = R"({"type":"session.done","id":")" + event_id + R"(","data":{"session_id":")" +
+                  session + R"(","label":"","status":"done","title":"Senior backend engineer )" +
                   std::to_string(n) +
                   R"(","matched":25,"total_for_matching":40,"available":120,"session":{)";
   while (p.size() < 1850) p += R"("criterion":"at least five years of distributed systems",)";
@@ -53,8 +52,8 @@ int main(int argc, char** argv) {
       std::snprintf(session, sizeof session, "ff%022llx",
                     static_cast<unsigned long long>(i / per_session));
       const std::int64_t created = end - span_ms + span_ms * i / events;
-      const std::string id = "fjw_" + std::string(session) + "_done_" +
-                             std::to_string(i % per_session);
+      const std::string id =
+          "fjw_" + std::string(session) + "_done_" + std::to_string(i % per_session);
       fjwatch::event_fields fields;
       fields.session_id = session;
       fields.status = fjwatch::matching_status::done;
@@ -70,8 +69,13 @@ int main(int argc, char** argv) {
                                .last_change_ms = created,
                                .phase = fjwatch::session_phase::done_stopped};
       commits.push_back({row,
-                         {{id, fjwatch::event_type::done, session, created,
-                           payload_of(id, session, static_cast<int>(i)), fields, {"journal"}}}});
+                         {{id,
+                           fjwatch::event_type::done,
+                           session,
+                           created,
+                           payload_of(id, session, static_cast<int>(i)),
+                           fields,
+                           {"journal"}}}});
       delivered.push_back({id, "journal", fjwatch::delivery_state::delivered, 0, "ok"});
     }
     db.commit_all(commits);

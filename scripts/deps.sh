@@ -17,6 +17,7 @@ test=(
   prometheus  # for promtool: the tests check /metrics with `promtool check metrics`
   dpkg-dev file  # CPack's .deb (dpkg-shlibdeps finds the dependencies; CPack needs `file`)
   clang-format  # the layers tests: the code's format
+  tinyproxy  # the proxy tests run their own (its package's service is not used)
 )
 case $what in
   build) packages=("${build[@]}") ;;

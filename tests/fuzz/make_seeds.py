@@ -67,6 +67,12 @@ def config_seeds():
           "    headers: {X-A: b}\n  - name: cmd\n    type: command\n    argv: [/bin/true, '{session_id}']\n"
           "  - name: journal\n    type: log\n    template: '{event} {title} {nope'\n"
           "defaults:\n  actions: [hook, journal, missing]\n")
+    write("config", "proxy.yaml",
+          "api:\n  proxy: http://u%3Ax:p%40ss@[::1]:3128/\n  proxy_auth_file: auth\n"
+          "actions:\n  - name: hook\n    type: webhook\n    url: https://h.example/x\n"
+          "    secret_env: HOOK\n    proxy: socks5://h:1\n    proxy_auth_file: ''\n"
+          "  - name: hook2\n    type: webhook\n    url: http://h.example/x\n"
+          "    allow_insecure_http: true\n    secret_env: HOOK\n    proxy: none\n")
     write("config", "wrong-types.yaml", "api: [1, 2]\npoll: x\nlog: {level: [a], format: {}}\nactions: {}\n")
 
 

@@ -59,6 +59,7 @@ struct tuning {
   // api.api_key_file, written with api_key unless it exists ("": unset; start() hands the key
   // over, and a reload finds none)
   std::string api_key_file;
+  std::string api_extra;  // more keys of `api:` (YAML lines, indented 2)
   fjwatch::millis unreachable_after = fjwatch::default_unreachable_after;
   std::string retention;  // the `retention:` block's flow map, e.g. "{ events: 1h }" ("": none)
   fjwatch::prune_pacing pruning{.first = std::chrono::hours(1)};  // when retention runs
@@ -85,7 +86,8 @@ class env {
     dir.write("ca.pem", t.ca_pem.empty() ? api->ca_pem() : t.ca_pem);
     std::ostringstream c;
     c << "api:\n  base_url: " << api->base_url() << "\n  ca_file: ca.pem\n  timeout: 1s\n"
-      << "  max_in_flight: " << t.workers << "\n  pipeline: " << t.pipeline << "\n  rate: 1000/s\n";
+      << "  max_in_flight: " << t.workers << "\n  pipeline: " << t.pipeline << "\n  rate: 1000/s\n"
+      << t.api_extra;
     if (!t.api_key_file.empty()) {
       c << "  api_key_file: " << t.api_key_file << "\n";
       if (!std::filesystem::exists(dir / t.api_key_file)) dir.write(t.api_key_file, api_key);

@@ -11,6 +11,7 @@
 #include "fjwatch/config/config.hpp"
 #include "fjwatch/config/policies.hpp"
 #include "fjwatch/config/reload_diff.hpp"
+#include "fjwatch/config/secrets.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -628,4 +629,94 @@ BOOST_AUTO_TEST_CASE(retention_is_zero_or_at_least_an_hour) {
       error_of("retention:\n  events: 30m\n") ==
       "fjwatch.yaml:2:11: retention.events: 30m is less than 1h; write 0 to keep everything");
   BOOST_TEST(error_of("retention: { kept: 1d }\n").find("retention.kept") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(proxy_keys_are_read_and_checked) {
+  const auto c = fjwatch::parse_config(R"(
+api: {proxy: "http://proxy.corp:3128", proxy_auth_file: proxy.auth}
+actions:
+  - {name: h, type: webhook, url: "https://h.example/x", secret_env: H, proxy: none}
+)",
+                                       "fjwatch.yaml", "/etc/fjwatch");
+  BOOST_TEST(c.api.proxy == "http://proxy.corp:3128");
+  BOOST_TEST(c.api.proxy_auth_file == "/etc/fjwatch/proxy.auth");
+  BOOST_TEST(c.actions.at(0).proxy == "none");
+  BOOST_TEST(c.actions.at(0).proxy_auth_file == "");
+  const std::vector<std::pair<std::string, std::string>> rows{
+      {"api: {proxy: \"socks5://u:hunter2@h:1\"}",
+       "1:14: api.proxy: not a valid proxy URL: only http:// proxies are supported"},
+      {"api: {proxy: \"https://h:1\"}",
+       "1:14: api.proxy: not a valid proxy URL: an https:// proxy (TLS to the proxy itself) is "
+       "not supported; use http://"},
+      {"api: {proxy: \"http://u:hunter2@h:99999\"}",
+       "1:14: api.proxy: not a valid proxy URL: bad proxy URL: the port must be a number 1..65535"},
+      {"api: {base_url: \"http://127.0.0.1:1\", allow_insecure_http: true, proxy: \"h:1\"}",
+       "1:73: api.proxy: a proxy is used only for https URLs"},
+      {"api: {proxy: none, proxy_auth_file: a}",
+       "1:37: api.proxy_auth_file: set, but proxy is \"none\""},
+      {"api: {proxy: [a]}", "1:14: api.proxy: expected a string, got a list"},
+      {"api: {proxyy: a}", "1:7: api.proxyy: unknown key (did you mean \"proxy\"?)"},
+      {"actions:\n  - {name: h, type: webhook, url: \"https://h/x\", secret_env: H, proxy: "
+       "\"ftp://h\"}",
+       "2:72: actions[0].proxy: not a valid proxy URL: only http:// proxies are supported"},
+      {"actions:\n  - {name: l, type: log, proxy: \"http://h:1\"}",
+       "2:26: actions[0].proxy: unknown key"},
+  };
+  for (const auto& [yaml, want] : rows) {
+    BOOST_TEST_CONTEXT(yaml) {
+      const auto got = error_of(yaml);
+      BOOST_TEST(got == "fjwatch.yaml:" + want);
+      BOOST_TEST(got.find("hunter2") == std::string::npos);
+    }
+  }
+}
+
+// The proxies `run` would use, chosen when the secrets are loaded: `check` reports what `run`
+// would meet, the credentials file and the environment's proxy included.
+BOOST_AUTO_TEST_CASE(proxies_are_chosen_with_the_secrets) {
+  temp_dir dir;
+  dir.write("proxy.auth", "fjw:hunter2\n");
+  dir.write("bad.auth", "hunter2\n");
+  const std::string yaml = R"(
+api: {proxy_auth_file: proxy.auth}
+actions:
+  - {name: a, type: webhook, url: "https://a.example/x", secret_env: H}
+  - {name: b, type: webhook, url: "https://b.internal/x", secret_env: H}
+  - {name: c, type: webhook, url: "https://c.example/x", secret_env: H, proxy: "http://c:1",
+     proxy_auth_file: bad.auth}
+  - {name: d, type: webhook, url: "https://d.example/x", secret_env: H, proxy: "http://d:1",
+     proxy_auth_file: missing.auth}
+)";
+  const auto cfg = fjwatch::parse_config(yaml, "fjwatch.yaml", dir.path());
+  const fjwatch::proxy_environment env{
+      .https_proxy = "http://env:3128", .https_proxy_name = "HTTPS_PROXY", .no_proxy = ".internal"};
+  const auto loaded = fjwatch::load_secrets(cfg, &env);
+  const auto& api = loaded.values.api_proxy;
+  BOOST_TEST_REQUIRE(api.has_value());
+  BOOST_TEST(api->address() == "env:3128");
+  BOOST_TEST(api->authorization == fjwatch::basic_proxy_authorization("fjw", "hunter2"));
+  const auto& hooks = loaded.values.webhook_proxies;
+  BOOST_TEST(hooks.at("a").value().address() == "env:3128");
+  BOOST_TEST(hooks.at("a")->authorization == "");
+  BOOST_TEST(!hooks.at("b").has_value());  // NO_PROXY
+  BOOST_TEST(!hooks.at("c").has_value());
+  std::string problems;
+  for (const auto& p : loaded.problems) {
+    if (p.message.find("proxy") != std::string::npos) problems += p.str() + "\n";
+  }
+  BOOST_TEST(problems.find("hunter2") == std::string::npos);
+  BOOST_TEST(problems ==
+             "fjwatch.yaml:7:23: actions[2].proxy_auth_file: " + (dir / "bad.auth").string() +
+                 ": expected user:password\n"
+                 "fjwatch.yaml:9:23: actions[3].proxy_auth_file: " +
+                 (dir / "missing.auth").string() + ": cannot read: No such file or directory\n");
+
+  // A proxy in the environment that does not parse is a problem of every target it would take.
+  const fjwatch::proxy_environment bad{.https_proxy = "socks5://u:hunter2@h",
+                                       .https_proxy_name = "https_proxy"};
+  const auto direct = fjwatch::parse_config("api: {}\n", "fjwatch.yaml");
+  const auto failed = fjwatch::load_secrets(direct, &bad);
+  BOOST_TEST_REQUIRE(!failed.problems.empty());
+  BOOST_TEST(failed.problems.back().str() ==
+             "fjwatch.yaml: api.proxy: $https_proxy: only http:// proxies are supported");
 }

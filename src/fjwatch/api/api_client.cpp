@@ -54,7 +54,7 @@ api_client::api_client(boost::asio::any_io_executor ex,
                        std::string api_key)
     : conn_(std::make_unique<http_connection>(
           std::move(ex), std::move(tls), target.base,
-          http_limits{.step_timeout = target.timeout, .max_body = max_api_body})),
+          http_limits{.step_timeout = target.timeout, .max_body = max_api_body}, target.proxy)),
       target_(std::move(target)),
       api_key_(std::move(api_key)),
       target_prefix_(target_.base.path + std::string(session_path)) {}

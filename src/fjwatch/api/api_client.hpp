@@ -3,6 +3,7 @@
 #include "fjwatch/net/http_connection.hpp"
 #include "fjwatch/domain/session.hpp"
 #include "fjwatch/util/units.hpp"
+#include "fjwatch/http/proxy.hpp"
 #include "fjwatch/http/url.hpp"
 #include "fjwatch/domain/poll_outcome.hpp"
 
@@ -12,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,8 +22,9 @@
 namespace fjwatch {
 
 struct api_target {
-  url_parts base;         // from api.base_url; https unless allow_insecure_http was set
-  millis timeout{10000};  // whole request: connect (if needed) to the last byte
+  url_parts base;                    // from api.base_url; https unless allow_insecure_http was set
+  millis timeout{10000};             // whole request: connect (if needed) to the last byte
+  std::optional<proxy_route> proxy;  // a tunnel through this proxy (see http_connection)
 };
 
 // A client context for the API: peer verification against the system store plus `ca_file`

@@ -70,6 +70,11 @@ int run_check(const std::string& config_path, std::ostream& out, std::ostream& e
   print_problems(loaded.problems, err);
   if (!loaded.problems.empty()) status = exit_config;
   if (!loaded.values.api_key.empty()) out << "api key: found\n";
+  // The proxies `run` would go through (from the config or the environment), never credentials.
+  if (const auto& p = loaded.values.api_proxy) out << "api proxy: " << p->address() << "\n";
+  for (const auto& [name, p] : loaded.values.webhook_proxies) {
+    if (p) out << "action " << name << " proxy: " << p->address() << "\n";
+  }
   const auto wl = load_watch_list(cfg.watchlist, action_names(cfg));
   print_problems(wl.problems, err);
   for (const auto& p : wl.problems) {

@@ -23,10 +23,10 @@ constexpr std::size_t max_key_bytes = 64 << 10;
 constexpr std::array<std::string_view, 11> top_keys{
     "api", "poll",      "retry",   "watchlist", "state_dir", "control", "control_allow_remote",
     "log", "retention", "actions", "defaults"};
-constexpr std::array<std::string_view, 10> api_keys{
-    "base_url",          "api_key_file",    "ca_file", "timeout",
-    "max_in_flight",     "pipeline",        "rate",    "allow_insecure_http",
-    "unreachable_after", "max_server_pause"};
+constexpr std::array<std::string_view, 12> api_keys{
+    "base_url",          "api_key_file",     "ca_file", "timeout",
+    "max_in_flight",     "pipeline",         "rate",    "allow_insecure_http",
+    "unreachable_after", "max_server_pause", "proxy",   "proxy_auth_file"};
 constexpr std::array<std::string_view, 7> poll_keys{
     "interval", "max_interval",  "max_blind_interval", "multiplier",
     "jitter",   "give_up_after", "after_done"};
@@ -73,6 +73,7 @@ void read_api(config_reader& r, const config_entry& e, api_config& api) {
     check_http_url(r, *m.find("base_url"), api.base_url, api.allow_insecure_http,
                    "api.allow_insecure_http", false);
   }
+  read_proxy_keys(m, api.base_url, api.proxy, api.proxy_auth_file);
 }
 
 void read_poll(config_reader& r, const config_entry& e, poll_config& poll) {

@@ -29,6 +29,10 @@ struct api_config {
   millis unreachable_after{300'000};  // /healthz: every poll failing this long (1s..24h)
   // The longest pause of polling a server can ask for (Retry-After, RateLimit-Reset) (1s..24h).
   millis max_server_pause{15 * 60'000};
+  // An HTTP proxy for the API (http://[user:pass@]host[:port], port 1080 unless given): "" takes
+  // $HTTPS_PROXY / $https_proxy unless $NO_PROXY exempts the host; "none" never uses one.
+  std::string proxy;
+  std::string proxy_auth_file;  // "user:password" for the proxy's basic auth; "" for none
   friend bool operator==(const api_config&, const api_config&) = default;
 };
 
@@ -87,7 +91,9 @@ struct action_config {
   bool allow_insecure_http = false;
   // webhook and command: attempts at once (webhook connections, command processes). An event
   // whose attempt was under way at a crash may be delivered again, so this bounds the repeats.
-  int max_in_flight = 4;  // webhook 4, command 1 (set by the parser)
+  int max_in_flight = 4;        // webhook 4, command 1 (set by the parser)
+  std::string proxy;            // webhook: as api.proxy, for this action's url
+  std::string proxy_auth_file;  // webhook: as api.proxy_auth_file
   // command
   std::vector<std::string> argv;
   friend bool operator==(const action_config&, const action_config&) = default;

@@ -1,6 +1,7 @@
 #include "fjwatch/config/detail/config_reader.hpp"
 
 #include "fjwatch/util/text.hpp"
+#include "fjwatch/http/proxy.hpp"
 #include "fjwatch/http/url.hpp"
 #include "fjwatch/util/diagnostic.hpp"
 
@@ -315,6 +316,29 @@ void check_http_url(config_reader& reader, const config_entry& e, const std::str
   } else if (!parts->https() && !allow_http) {
     reader.report(e, "must be https (set " + allow_key + ": true to allow http)");
   }
+}
+
+void read_proxy_keys(config_map& m, const std::string& url, std::string& proxy,
+                     std::string& auth_file) {
+  config_reader& r = m.reader();
+  m.get_path("proxy_auth_file", auth_file);
+  const config_entry* e = m.find("proxy");
+  const auto written = e != nullptr ? r.text(*e) : std::nullopt;
+  if (!written) return;
+  proxy = std::string(trim(*written));
+  if (proxy == proxy_off) {
+    if (!auth_file.empty()) {
+      r.report(*m.find("proxy_auth_file"), "set, but proxy is \"none\"");
+    }
+    return;
+  }
+  if (proxy.empty()) return;
+  if (const auto parsed = parse_proxy_url(proxy); !parsed) {
+    r.report(*e, "not a valid proxy URL: " + parsed.error().what);
+    return;
+  }
+  const auto target = parse_url(url);
+  if (target && !target->https()) r.report(*e, "a proxy is used only for https URLs");
 }
 
 config_entry root_entry(const YAML::Node& node) {

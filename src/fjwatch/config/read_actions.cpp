@@ -14,14 +14,15 @@ namespace {
 
 // clang-format off
 constexpr std::array<std::string_view, 4> log_keys{"name", "type", "on", "template"};
-constexpr std::array<std::string_view, 12> webhook_keys{
+constexpr std::array<std::string_view, 14> webhook_keys{
     "name", "type", "on", "url", "secret_file", "secret_env", "headers", "timeout", "ca_file",
-    "retry_schedule", "allow_insecure_http", "max_in_flight"};
+    "retry_schedule", "allow_insecure_http", "max_in_flight", "proxy", "proxy_auth_file"};
 constexpr std::array<std::string_view, 6> command_keys{
     "name", "type", "on", "argv", "timeout", "max_in_flight"};
-constexpr std::array<std::string_view, 14> any_kind_keys{
+constexpr std::array<std::string_view, 16> any_kind_keys{
     "name", "type", "on", "template", "url", "secret_file", "secret_env", "headers", "timeout",
-    "ca_file", "retry_schedule", "allow_insecure_http", "argv", "max_in_flight"};
+    "ca_file", "retry_schedule", "allow_insecure_http", "argv", "max_in_flight", "proxy",
+    "proxy_auth_file"};
 // clang-format on
 
 constexpr std::array<std::pair<std::string_view, action_kind>, 3> kind_names{
@@ -184,6 +185,7 @@ void read_webhook_action(config_map& m, action_config& a) {
   m.get_duration("timeout", a.timeout, min_action_timeout, max_action_timeout);
   m.get_int("max_in_flight", a.max_in_flight, 1, max_action_in_flight);
   m.get_path("ca_file", a.ca_file);
+  read_proxy_keys(m, a.url, a.proxy, a.proxy_auth_file);
   if (const config_entry* schedule = m.find("retry_schedule")) {
     for (const config_entry& item : r.list(*schedule)) {
       if (const auto d = r.duration(item, 10ms, 24h)) a.retry_schedule.push_back(*d);

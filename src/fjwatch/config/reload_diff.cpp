@@ -51,7 +51,7 @@ constexpr key_rule restart(std::string_view key) {
 
 // Every key of the config, in the order of the example config. A key added to `config` must be
 // added here; reload_keys() gives the docs their lists.
-constexpr std::array<key_rule, 29> rules{{
+constexpr std::array<key_rule, 31> rules{{
     restart<&config::api, &api_config::base_url>("api.base_url"),
     live<&config::api, &api_config::api_key_file>("api.api_key_file"),
     restart<&config::api, &api_config::ca_file>("api.ca_file"),
@@ -62,6 +62,8 @@ constexpr std::array<key_rule, 29> rules{{
     restart<&config::api, &api_config::allow_insecure_http>("api.allow_insecure_http"),
     restart<&config::api, &api_config::unreachable_after>("api.unreachable_after"),
     live<&config::api, &api_config::max_server_pause>("api.max_server_pause"),
+    restart<&config::api, &api_config::proxy>("api.proxy"),
+    restart<&config::api, &api_config::proxy_auth_file>("api.proxy_auth_file"),
     live<&config::poll, &poll_config::interval>("poll.interval"),
     live<&config::poll, &poll_config::max_interval>("poll.max_interval"),
     live<&config::poll, &poll_config::max_blind_interval>("poll.max_blind_interval"),

@@ -1,5 +1,6 @@
 #include "fjwatch/config/secrets.hpp"
 
+#include "fjwatch/http/url.hpp"
 #include "fjwatch/log/log.hpp"
 #include "fjwatch/util/read_file.hpp"
 #include "fjwatch/util/text.hpp"
@@ -67,20 +68,70 @@ std::vector<webhook_secret> load_webhook_secrets(const config& cfg, std::size_t 
   return out;
 }
 
+// The proxy for connections to `url` with the `proxy` and `proxy_auth_file` of the config at
+// `path` ("api", "actions[2]"); nullopt (with a problem added) when it cannot be chosen.
+std::optional<proxy_route> load_proxy(const config& cfg, const std::string& path,
+                                      const std::string& url, const std::string& proxy,
+                                      const std::string& auth_file, const proxy_environment& env,
+                                      std::vector<diagnostic>& problems) {
+  const auto origin = parse_url(url);
+  if (!origin) return std::nullopt;  // the config reader has reported it
+  std::string credentials;
+  if (!auth_file.empty() && proxy != proxy_off) {
+    const auto text = read_file(auth_file, max_secret_bytes);
+    if (!text) {
+      problems.push_back(cfg.problem_at(path + ".proxy_auth_file",
+                                        auth_file + ": cannot read: " + text.error().what));
+      return std::nullopt;
+    }
+    credentials = std::string(trim(*text, blanks));
+    log::add_secret(credentials);
+    if (const auto split = parse_proxy_credentials(credentials)) log::add_secret(split->second);
+  }
+  // A password in the URL itself is masked too.
+  const std::string_view written = proxy.empty() ? std::string_view(env.https_proxy) : proxy;
+  if (const auto parsed = parse_proxy_url(written); parsed && parsed->has_user) {
+    log::add_secret(parsed->password);
+  }
+  auto chosen =
+      choose_proxy({.configured = proxy, .credentials = credentials, .env = &env}, *origin);
+  if (!chosen) {
+    // choose_proxy names the key ("proxy_auth_file: ..."); the problem names the file instead.
+    constexpr std::string_view file_key = "proxy_auth_file: ";
+    const std::string& what = chosen.error().what;
+    if (what.starts_with(file_key)) {
+      problems.push_back(cfg.problem_at(path + ".proxy_auth_file",
+                                        auth_file + ": " + what.substr(file_key.size())));
+    } else {
+      problems.push_back(cfg.problem_at(path + ".proxy", what));
+    }
+    return std::nullopt;
+  }
+  if (*chosen) log::add_secret((*chosen)->authorization);
+  return *chosen;
+}
+
 }  // namespace
 
-secrets_loaded load_secrets(const config& cfg) {
+secrets_loaded load_secrets(const config& cfg, const proxy_environment* env) {
   secrets_loaded out;
+  const proxy_environment from_environment = env != nullptr ? *env : read_proxy_environment();
   try {
     out.values.api_key = load_api_key(cfg);
     log::add_secret(out.values.api_key);
   } catch (const config_error& e) {
     out.problems = e.problems();
   }
+  out.values.api_proxy = load_proxy(cfg, "api", cfg.api.base_url, cfg.api.proxy,
+                                    cfg.api.proxy_auth_file, from_environment, out.problems);
   for (std::size_t i = 0; i < cfg.actions.size(); ++i) {
     if (cfg.actions[i].kind != action_kind::webhook) continue;
+    const action_config& a = cfg.actions[i];
     auto loaded = load_webhook_secrets(cfg, i, out.problems);
-    out.values.webhooks.emplace(cfg.actions[i].name, std::move(loaded));
+    out.values.webhooks.emplace(a.name, std::move(loaded));
+    out.values.webhook_proxies.emplace(
+        a.name, load_proxy(cfg, "actions[" + std::to_string(i) + "]", a.url, a.proxy,
+                           a.proxy_auth_file, from_environment, out.problems));
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // once when the daemon starts and the same way by `fjwatch check`, so that check finds every
 // problem run would meet; and named, so that no child process inherits one.
 #include "fjwatch/config/config.hpp"
+#include "fjwatch/http/proxy.hpp"
 #include "fjwatch/signing/webhook.hpp"
 #include "fjwatch/util/diagnostic.hpp"
 
@@ -17,6 +18,11 @@ struct secrets {
   // By action name: each webhook action's signing secrets, in the order its secret_file lists
   // them (one for secret_env).
   std::map<std::string, std::vector<webhook_secret>, std::less<>> webhooks;
+  // The proxy of the API's connections and of each webhook action's (by name; absent or nullopt:
+  // direct), with its Proxy-Authorization: chosen from the config and the environment as it was
+  // when loaded (choose_proxy).
+  std::optional<proxy_route> api_proxy;
+  std::map<std::string, std::optional<proxy_route>, std::less<>> webhook_proxies;
 };
 
 struct secrets_loaded {
@@ -30,7 +36,10 @@ struct secrets_loaded {
 // problem of its own, naming the action and the position of the key that names the secret (the
 // API key's as load_api_key words it). No problem quotes a secret. Every secret read, good or
 // bad, is registered with the logger's mask.
-secrets_loaded load_secrets(const config& cfg);
+// Also chooses the proxy of the API and of every webhook with `env` (read_proxy_environment()
+// when not given), reading each proxy_auth_file: an unreadable or malformed one, or a proxy URL
+// in the environment that does not parse, is a problem too.
+secrets_loaded load_secrets(const config& cfg, const proxy_environment* env = nullptr);
 
 // The secrets of the index-th action alone, loaded and checked as load_secrets does: a
 // webhook's signing secrets (no API key, nothing for other kinds). For `fjwatch test-action`,

@@ -192,7 +192,9 @@ int run_demo(std::ostream& out, const demo_options& opts) {
   int code = 1;
   {
     auto cfg = load_config(write_files(dir, api, rx, u, list));
-    auto keys = load_secrets(cfg);
+    // Everything is on loopback: a proxy of the environment (HTTPS_PROXY) must not take it.
+    const proxy_environment direct;
+    auto keys = load_secrets(cfg, &direct);
     if (!keys.problems.empty()) throw config_error(std::move(keys.problems));
     daemon d(ioc, std::move(cfg), std::move(keys.values),
              daemon_options{.handle_signals = false, .notify_systemd = false});

@@ -1,6 +1,7 @@
 // HTTP/1.1 client connections over Beast: plain TCP or TLS (OpenSSL), deadlines on every step.
 #include "fjwatch/net/http_connection.hpp"
 
+#include "fjwatch/http/proxy.hpp"
 #include "fjwatch/http/wire.hpp"
 #include "fjwatch/http/url.hpp"
 
@@ -21,6 +22,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <algorithm>
 #include <memory>
@@ -189,7 +192,7 @@ http_error transfer_error(const budget& b, std::string_view step, const error_co
 
 // Resolves host:port, giving up at `deadline` even while getaddrinfo is still blocked.
 asio::awaitable<boost::system::result<tcp::resolver::results_type, http_error>> resolve(
-    asio::any_io_executor ex, const url_parts& origin, const budget& b) {
+    asio::any_io_executor ex, const std::string& host, std::uint16_t port, const budget& b) {
   struct race {
     explicit race(asio::any_io_executor e) : wake(std::move(e)) {}
     asio::steady_timer wake;
@@ -201,7 +204,7 @@ asio::awaitable<boost::system::result<tcp::resolver::results_type, http_error>> 
   auto resolver = std::make_shared<tcp::resolver>(ex);
   const auto expiry = b.step_expiry();
   state->wake.expires_at(expiry);
-  resolver->async_resolve(origin.host, std::to_string(origin.port), tcp::resolver::numeric_service,
+  resolver->async_resolve(host, std::to_string(port), tcp::resolver::numeric_service,
                           [state, resolver](const error_code& ec, tcp::resolver::results_type r) {
                             state->done = true;
                             state->ec = ec;
@@ -215,6 +218,16 @@ asio::awaitable<boost::system::result<tcp::resolver::results_type, http_error>> 
   }
   if (state->ec) co_return http_error{http_error::kind::network, "resolve: " + state->ec.message()};
   co_return std::move(state->results);
+}
+
+// The most of a proxy's answer to CONNECT read (status line and headers; its body never is).
+constexpr std::size_t max_tunnel_answer = 8 * 1024;
+
+// A proxy's reason phrase as a message may show it: printable ASCII, cut short.
+std::string printable_reason(std::string_view reason) {
+  std::string out;
+  for (const char c : reason.substr(0, 64)) out += (c >= ' ' && c < 0x7f) ? c : '?';
+  return out;
 }
 
 }  // namespace
@@ -237,12 +250,14 @@ std::shared_ptr<asio::ssl::context> make_client_tls_context(const std::string& c
 }
 
 struct http_connection::impl {
-  impl(asio::any_io_executor e, std::shared_ptr<asio::ssl::context> t, url_parts o, http_limits l)
+  impl(asio::any_io_executor e, std::shared_ptr<asio::ssl::context> t, url_parts o, http_limits l,
+       std::optional<proxy_route> p)
       : ex(std::move(e)),
         tls(std::move(t)),
         origin(std::move(o)),
         host(host_field(origin)),
         limits(l),
+        proxy(std::move(p)),
         dog(ex) {}
 
   asio::any_io_executor ex;
@@ -250,6 +265,7 @@ struct http_connection::impl {
   url_parts origin;
   std::string host;  // the Host field
   http_limits limits;
+  std::optional<proxy_route> proxy;  // none: connect to the origin directly
   std::optional<tcp::socket> plain;
   std::optional<asio::ssl::stream<tcp::socket>> secure;
   watchdog dog;  // the deadline of every step
@@ -304,8 +320,16 @@ struct http_connection::impl {
 
   asio::awaitable<std::optional<http_error>> connect(const budget& b, std::uint64_t generation) {
     drop();
-    auto endpoints = co_await resolve(ex, origin, b);
-    if (!endpoints) co_return endpoints.error();
+    // Through a proxy: the TCP connection goes to it, then a tunnel to the origin (step 2b).
+    const std::string via = proxy ? " to proxy " + proxy->address() : "";
+    // (No conditional expression inside co_await: GCC 12 destroys its temporaries twice.)
+    const std::string& to_host = proxy ? proxy->host : origin.host;
+    const std::uint16_t to_port = proxy ? proxy->port : origin.port;
+    auto endpoints = co_await resolve(ex, to_host, to_port, b);
+    if (!endpoints) {
+      if (!proxy) co_return endpoints.error();
+      co_return http_error{endpoints.error().what, "proxy: " + endpoints.error().reason};
+    }
     // Closed while resolving: no socket is made (nor a deadline left behind).
     if (generation != this->generation) co_return http_error{http_error::kind::network, "closed"};
     dog.watch(nullptr);
@@ -321,9 +345,12 @@ struct http_connection::impl {
     auto expiry = b.step_expiry();
     dog.expires_at(expiry);
     auto [ec, ep] = co_await asio::async_connect(socket(), *endpoints, use_tuple);
-    if (dog.expired()) co_return timeout_error(b, "connect", expiry);
-    if (ec) co_return http_error{http_error::kind::network, "connect: " + ec.message()};
+    if (dog.expired()) co_return timeout_error(b, "connect" + via, expiry);
+    if (ec) co_return http_error{http_error::kind::network, "connect" + via + ": " + ec.message()};
     ++opened;
+    if (proxy) {
+      if (auto failed = co_await open_tunnel(b)) co_return failed;
+    }
     if (secure) {
       if (auto failed = prepare_tls()) co_return failed;
       expiry = b.step_expiry();
@@ -337,6 +364,48 @@ struct http_connection::impl {
     }
     dog.expires_never();
     open = true;
+    co_return std::nullopt;
+  }
+
+  // Step 2b: a tunnel through the proxy to the origin: CONNECT, then the proxy's status line and
+  // headers (a 2xx opens the tunnel; its answer has no body). The Host, SNI and certificate
+  // checks that follow are the origin's: the proxy relays bytes it cannot read.
+  asio::awaitable<std::optional<http_error>> open_tunnel(const budget& b) {
+    using kind = http_error::kind;
+    const std::string where = "proxy " + proxy->address();
+    const std::string authority = host_port(origin.host, origin.port);
+    std::string req = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
+    if (!proxy->authorization.empty()) {
+      req += "Proxy-Authorization: " + proxy->authorization + "\r\n";
+    }
+    req += "\r\n";
+    auto expiry = b.step_expiry();
+    dog.expires_at(expiry);
+    auto [wec, written] = co_await asio::async_write(socket(), asio::buffer(req), use_tuple);
+    if (dog.expired()) co_return timeout_error(b, where + " CONNECT", expiry);
+    if (wec) co_return http_error{kind::network, where + " CONNECT: " + wec.message()};
+    bhttp::response_parser<bhttp::empty_body> parser;
+    parser.skip(true);
+    parser.header_limit(max_tunnel_answer);
+    beast::flat_buffer answer(max_tunnel_answer);
+    expiry = b.step_expiry();
+    dog.expires_at(expiry);
+    auto [rec, read] = co_await bhttp::async_read_header(socket(), answer, parser, use_tuple);
+    if (dog.expired()) co_return timeout_error(b, where + " CONNECT", expiry);
+    if (rec == bhttp::error::end_of_stream || rec == asio::error::eof) {
+      co_return http_error{kind::network, where + " closed the connection at CONNECT"};
+    }
+    if (rec) co_return http_error{kind::network, where + " CONNECT: " + rec.message()};
+    const auto& res = parser.get();
+    if (res.result_int() / 100 != 2) {
+      co_return http_error{kind::network,
+                           where + " refused CONNECT: " + std::to_string(res.result_int()) + " " +
+                               printable_reason(res.reason())};
+    }
+    // The origin speaks first only after the client's hello: nothing may follow the answer yet.
+    if (answer.size() != 0) {
+      co_return http_error{kind::bad_http, where + " sent data after its CONNECT answer"};
+    }
     co_return std::nullopt;
   }
 
@@ -426,8 +495,10 @@ struct http_connection::impl {
 };
 
 http_connection::http_connection(asio::any_io_executor ex, std::shared_ptr<asio::ssl::context> tls,
-                                 url_parts origin, http_limits limits)
-    : impl_(std::make_unique<impl>(std::move(ex), std::move(tls), std::move(origin), limits)) {}
+                                 url_parts origin, http_limits limits,
+                                 std::optional<proxy_route> proxy)
+    : impl_(std::make_unique<impl>(std::move(ex), std::move(tls), std::move(origin), limits,
+                                   std::move(proxy))) {}
 
 http_connection::~http_connection() = default;
 

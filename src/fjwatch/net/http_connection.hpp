@@ -8,12 +8,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "fjwatch/http/message.hpp"
+#include "fjwatch/http/proxy.hpp"
 #include "fjwatch/http/url.hpp"
 #include "fjwatch/util/units.hpp"
 
@@ -28,9 +30,15 @@ std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const std::st
 // at a time, on the executor it was built with.
 class http_connection {
  public:
-  // `tls` must be set when origin is https; unused for http.
+  // `tls` must be set when origin is https; unused for http. With a `proxy`, every connection
+  // is a tunnel through it (HTTP CONNECT to the origin's host:port, with its Proxy-Authorization
+  // when set), then TLS with the origin as without one: SNI and the certificate check are the
+  // origin's, so the proxy sees neither headers nor bodies. The request's timeout covers the
+  // proxy's steps too; a proxy's refusal fails the request with "proxy <host:port> refused
+  // CONNECT: <status> <reason>" (never naming the credentials).
   http_connection(boost::asio::any_io_executor ex, std::shared_ptr<boost::asio::ssl::context> tls,
-                  url_parts origin, http_limits limits = {});
+                  url_parts origin, http_limits limits = {},
+                  std::optional<proxy_route> proxy = std::nullopt);
   ~http_connection();
   http_connection(const http_connection&) = delete;
   http_connection& operator=(const http_connection&) = delete;
@@ -61,7 +69,8 @@ class http_connection {
   // Closes the connection now; a pending request fails and the next one reconnects.
   void close();
 
-  // TCP connections established so far (for https each followed by one TLS handshake).
+  // TCP connections established so far (for https each followed by one TLS handshake; through a
+  // proxy, connections to the proxy, each a tunnel).
   std::uint64_t connections_opened() const;
 
  private:

@@ -50,8 +50,9 @@ constexpr std::size_t max_answer_body = 64 * 1024;
 // target, one per slot.
 class webhook_runner final : public action_runner {
  public:
+  // `proxy`: the tunnel every connection goes through (none: direct).
   webhook_runner(asio::io_context& ioc, action_config a, url_parts url,
-                 std::vector<webhook_secret> secrets)
+                 std::vector<webhook_secret> secrets, const std::optional<proxy_route>& proxy)
       : action_(std::move(a)), url_(url), secrets_(std::move(secrets)) {
     const auto tls = url.https() ? make_client_tls_context(action_.ca_file) : nullptr;
     for (int i = 0; i < std::max(1, action_.max_in_flight); ++i) {
@@ -60,7 +61,8 @@ class webhook_runner final : public action_runner {
           std::make_unique<http_connection>(ioc.get_executor(), tls, url,
                                             http_limits{.step_timeout = action_.timeout,
                                                         .max_body = max_answer_body,
-                                                        .drop_oversized_body = true}));
+                                                        .drop_oversized_body = true},
+                                            proxy));
     }
   }
 
@@ -165,7 +167,10 @@ std::unique_ptr<action_runner> make_runner(asio::io_context& ioc, const config& 
         throw config_error(
             {cfg.problem_at(path, "action \"" + a.name + "\": no signing secret loaded")});
       }
-      return std::make_unique<webhook_runner>(ioc, a, *url, signing->second);
+      const auto proxy = keys.webhook_proxies.find(a.name);
+      return std::make_unique<webhook_runner>(
+          ioc, a, *url, signing->second,
+          proxy != keys.webhook_proxies.end() ? proxy->second : std::nullopt);
     }
   }
   throw std::logic_error("unknown action kind");

@@ -46,7 +46,8 @@ server_budget budget_for(const config& cfg) {
 
 }  // namespace
 
-scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_key, store& db,
+scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_key,
+                     std::optional<proxy_route> api_proxy, store& db,
                      std::function<void()> on_events, std::function<void(std::string)> on_fatal)
     : ioc_(ioc),
       cfg_(cfg),
@@ -62,7 +63,7 @@ scheduler::scheduler(asio::io_context& ioc, const config& cfg, std::string api_k
   policy_ = tracker_of(cfg, any_action_on(cfg, event_type::status_changed));
   auto url = parse_url(cfg.api.base_url);
   if (!url) throw std::runtime_error("api.base_url: " + url.error().what);
-  target_ = api_target{*url, cfg.api.timeout};
+  target_ = api_target{*url, cfg.api.timeout, std::move(api_proxy)};
   stats_.pipeline_depth = cfg.api.pipeline;
   if (url->https()) tls_ = make_api_tls_context(cfg.api.ca_file);
 }

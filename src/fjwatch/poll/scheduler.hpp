@@ -42,8 +42,10 @@ class scheduler {
 
   // `on_events` is called after a commit that recorded new events (the outbox has work);
   // `on_fatal` when the store failed and the daemon cannot go on with state it cannot trust.
-  scheduler(boost::asio::io_context& ioc, const config& cfg, std::string api_key, store& db,
-            std::function<void()> on_events, std::function<void(std::string)> on_fatal);
+  // Every poll goes through `api_proxy` when set (secrets::api_proxy).
+  scheduler(boost::asio::io_context& ioc, const config& cfg, std::string api_key,
+            std::optional<proxy_route> api_proxy, store& db, std::function<void()> on_events,
+            std::function<void(std::string)> on_fatal);
   ~scheduler();
 
   // Starts polling `entry` from its stored row, or updates its label and actions when it is

@@ -36,10 +36,11 @@ daemon::~daemon() {
 
 void daemon::start() {
   log::add_secret(keys_.api_key);
+  log_proxies();
   lock_ = std::make_unique<state_lock>(cfg_.state_dir);
   db_ = std::make_unique<store>(cfg_.state_dir);
   scheduler_ = std::make_unique<scheduler>(
-      ioc_, cfg_, keys_.api_key, *db_, [this] { outbox_->notify(); },
+      ioc_, cfg_, keys_.api_key, keys_.api_proxy, *db_, [this] { outbox_->notify(); },
       [this](std::string what) { fatal(std::move(what)); });
   outbox_ = std::make_unique<outbox>(ioc_, cfg_, keys_, *db_,
                                      [this](std::string what) { fatal(std::move(what)); });
@@ -66,6 +67,18 @@ void daemon::start() {
                              {"api", cfg_.api.base_url},
                              {"workers", cfg_.api.max_in_flight}});
   notifier_.ready([this] { return status_text(); });
+}
+
+void daemon::log_proxies() const {
+  const auto& api = keys_.api_proxy;
+  log::info("api.proxy", {{"proxy", api ? api->address() : "none"},
+                          {"auth", api && !api->authorization.empty()}});
+  for (const auto& [name, proxy] : keys_.webhook_proxies) {
+    if (!proxy) continue;
+    log::info(
+        "action.proxy",
+        {{"action", name}, {"proxy", proxy->address()}, {"auth", !proxy->authorization.empty()}});
+  }
 }
 
 void daemon::wait_for_signal() {

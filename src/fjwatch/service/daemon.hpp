@@ -91,6 +91,9 @@ class daemon {
   void take_api_key(std::string key);
   void start_control();
   database_totals database_totals_now();
+  // One line for the API's proxy ("none": direct) and one per webhook going through one: the
+  // proxy's host:port only, never its credentials.
+  void log_proxies() const;
 
   boost::asio::io_context& ioc_;
   config cfg_;

@@ -37,8 +37,10 @@ void daemon::reload_config() {
     apply_live(cfg_, next);
     log::configure(cfg_.log.level, cfg_.log.format);
     if (scheduler_) scheduler_->reconfigure();
-    take_api_key(std::move(loaded.values.api_key));
-    keys_.webhooks = std::move(loaded.values.webhooks);
+    take_api_key(loaded.values.api_key);
+    auto api_proxy = std::move(keys_.api_proxy);  // restart-only, as the API's connections are
+    keys_ = std::move(loaded.values);
+    keys_.api_proxy = std::move(api_proxy);
     log::info("config.reloaded", {{"file", cfg_.source},
                                   {"applied", join_keys(changes, true)},
                                   {"needs_restart", join_keys(changes, false)}});

@@ -144,6 +144,13 @@ std::optional<YAML::Node> parse_yaml(std::string_view text, config_reader& reade
 void check_http_url(config_reader& reader, const config_entry& e, const std::string& url,
                     bool allow_http, const std::string& allow_key, bool allow_query);
 
+// The map's `proxy` (a proxy URL, "" or "none") and `proxy_auth_file` (a path) into `proxy` and
+// `auth_file`, for connections to `url` (the map's own URL as written): a proxy URL that does not
+// parse (reported without quoting it: it may hold a password), a proxy for a URL that is not
+// https, and a proxy_auth_file beside `proxy: none` are reported.
+void read_proxy_keys(config_map& m, const std::string& url, std::string& proxy,
+                     std::string& auth_file);
+
 // The `actions` list (read_actions.cpp): every problem reported, the valid actions returned.
 std::vector<action_config> read_actions(config_reader& reader, const config_entry& list);
 
