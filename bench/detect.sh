@@ -39,15 +39,5 @@ printf 'sessions=%s logged=%s unique=%s seconds=%.1f cpu_user=%ss cpu_sys=%ss pe
   "$n" "$lines" "$unique" "$(echo "$end - $start" | bc)" "$user" "$sys" "$rss"
 kill -TERM "$sim_pid" && wait "$sim_pid" || true  # the sim writes its report at exit
 
-# id and unix ms of each session.done line, then joined with the sim's report.
-grep ' session.done ' "$tmp/fjwatch.log" | awk '{print $1}' > "$tmp/times"
-grep ' session.done ' "$tmp/fjwatch.log" | grep -o 'session=[0-9a-f]*' | cut -d= -f2 > "$tmp/ids"
-TZ=UTC date -f "$tmp/times" +%s%3N | paste -d, "$tmp/ids" - > "$tmp/logged.csv"
-percentiles() { sort -g | awk '{v[NR] = $1} END {i50 = int((NR + 1) * 0.50); i99 = int(NR * 0.99 + 0.5);
-  if (i99 < 1) i99 = 1; if (i50 < 1) i50 = 1; printf "p50 %d ms, p99 %d ms, max %d ms", v[i50], v[i99], v[NR]}'; }
-split=$(awk -F, 'NR == FNR {logged[$1] = $2; next}
-                 FNR > 1 && ($1 in logged) && $4 != "" {print $4 - $3, logged[$1] - $4}' \
-  "$tmp/logged.csv" "$tmp/report.csv")
-echo "scripted done -> first answer saying done (the poll gap): $(awk '{print $1}' <<< "$split" | percentiles)"
-echo "first answer saying done -> session.done logged (fjwatch):  $(awk '{print $2}' <<< "$split" | percentiles)"
+detection_split "$tmp/fjwatch.log" "$tmp/report.csv"
 [ "$lines" -eq "$n" ] && [ "$unique" -eq "$n" ]

@@ -33,3 +33,23 @@ actions:
   - { name: journal, type: log, template: "{event_id}" }
 YAML
 }
+
+# Detection latency, split in two, from fjwatch's log (LOG) and the sim's --report (REPORT):
+# the scripted done -> the first answer that said so (the poll gap), and that answer -> the
+# daemon's session.done line (fjwatch's own delay: the group commit's window and transaction).
+# Prints two lines, "p50 .. ms, p99 .. ms, max .. ms" each.
+percentiles() { sort -g | awk '{v[NR] = $1} END {i50 = int((NR + 1) * 0.50); i99 = int(NR * 0.99 + 0.5);
+  if (i99 < 1) i99 = 1; if (i50 < 1) i50 = 1; printf "p50 %d ms, p99 %d ms, max %d ms", v[i50], v[i99], v[NR]}'; }
+detection_split() {  # LOG REPORT
+  local work split
+  work=$(mktemp -d)
+  grep ' session.done ' "$1" | awk '{print $1}' > "$work/times"
+  grep ' session.done ' "$1" | grep -o 'session=[0-9a-f]*' | cut -d= -f2 > "$work/ids"
+  TZ=UTC date -f "$work/times" +%s%3N | paste -d, "$work/ids" - > "$work/logged.csv"
+  split=$(awk -F, 'NR == FNR {logged[$1] = $2; next}
+                   FNR > 1 && ($1 in logged) && $4 != "" {print $4 - $3, logged[$1] - $4}' \
+    "$work/logged.csv" "$2")
+  rm -rf "$work"
+  echo "scripted done -> first answer saying done (the poll gap): $(awk '{print $1}' <<< "$split" | percentiles)"
+  echo "first answer saying done -> session.done logged (fjwatch):  $(awk '{print $2}' <<< "$split" | percentiles)"
+}

@@ -23,7 +23,8 @@ pruner::pruner(asio::io_context& ioc, const config& cfg, store& db,
       watched_(std::move(watched)),
       on_fatal_(std::move(on_fatal)),
       pacing_(pacing),
-      timer_(ioc) {}
+      timer_(ioc),
+      vacuum_pages_(pacing.vacuum_pages) {}
 
 void pruner::start() {
   running_ = true;
@@ -43,16 +44,23 @@ void pruner::stop() {
   timer_.cancel();
 }
 
-// Sleeps `d` (or until stop); false when stopping.
+// Sleeps `d` (or until stop); false when stopping. (Callers keep the result in a variable rather
+// than testing a co_await inside a condition: g++ 12 has miscompiled that form in a loop.)
 asio::awaitable<bool> pruner::rest(std::chrono::milliseconds d) {
   timer_.expires_after(d);
   co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
   co_return !stopping_;
 }
 
+// A step that held the loop long (a checkpoint of a large WAL, a slow disk): debug, for tuning.
+void pruner::note_slow_step(const char* what, std::chrono::milliseconds took) {
+  log::debug("retention.slow_step",
+             {{"step", what}, {"took_ms", static_cast<std::int64_t>(took.count())}});
+}
+
 asio::awaitable<void> pruner::run() {
-  if (!co_await rest(pacing_.first)) co_return;
-  while (!stopping_) {
+  bool awake = co_await rest(pacing_.first);
+  while (awake && !stopping_) {
     try {
       co_await pass();
     } catch (const store_full& e) {
@@ -62,7 +70,7 @@ asio::awaitable<void> pruner::run() {
       on_fatal_(e.what());
       co_return;
     }
-    if (!co_await rest(pacing_.every)) co_return;
+    awake = co_await rest(pacing_.every);
   }
 }
 
@@ -70,12 +78,16 @@ asio::awaitable<void> pruner::run() {
 asio::awaitable<void> pruner::pass() {
   const auto started = steady::now();
   longest_ = {};
+  can_shrink_ = db_.can_shrink();
+  const std::int64_t size_before = db_.file_bytes();
   const auto now = unix_ms_now();
   const auto& keep = cfg_.retention;
   pruned sum;
   if (keep.events.count() > 0) co_await prune_events(now - keep.events.count(), sum);
   if (keep.sessions.count() > 0) co_await forget_sessions(now - keep.sessions.count(), sum);
-  const std::int64_t returned = co_await give_back();
+  co_await give_back();
+  // New rows written meanwhile count against it: what the file shrank by, at least 0.
+  const std::int64_t returned = std::max<std::int64_t>(0, size_before - db_.file_bytes());
   ++totals_.passes;
   totals_.events += sum.events;
   totals_.deliveries += sum.deliveries;
@@ -93,11 +105,16 @@ asio::awaitable<void> pruner::pass() {
 
 asio::awaitable<void> pruner::prune_events(std::int64_t before_ms, pruned& sum) {
   while (!stopping_) {
-    const pruned p = timed([&] { return db_.prune_events(before_ms, pacing_.batch); });
+    const pruned p =
+        timed("delete events", [&] { return db_.prune_events(before_ms, pacing_.batch); });
     sum.events += p.events;
     sum.deliveries += p.deliveries;
+    // The pages just freed go back at once: SQLite moves a page into a free slot in time that
+    // grows with the free list, so a list kept short keeps each step short.
+    if (p.events > 0) give_back_step();
     if (p.events < static_cast<std::int64_t>(pacing_.batch)) co_return;
-    if (!co_await rest(pacing_.pause)) co_return;
+    const bool awake = co_await rest(pacing_.pause);
+    if (!awake) co_return;
   }
 }
 
@@ -106,7 +123,8 @@ asio::awaitable<void> pruner::prune_events(std::int64_t before_ms, pruned& sum) 
 asio::awaitable<void> pruner::forget_sessions(std::int64_t before_ms, pruned& sum) {
   std::string after;
   while (!stopping_) {
-    const auto rows = timed([&] { return db_.sessions_after(after, pacing_.batch); });
+    const auto rows =
+        timed("list sessions", [&] { return db_.sessions_after(after, pacing_.batch); });
     if (rows.empty()) co_return;
     after = rows.back().id;
     std::vector<std::string> gone;
@@ -114,21 +132,40 @@ asio::awaitable<void> pruner::forget_sessions(std::int64_t before_ms, pruned& su
       if (r.last_change_ms < before_ms && !watched_(r.id)) gone.push_back(r.id);
     }
     if (!gone.empty()) {
-      sum.sessions += timed([&] { return db_.forget_sessions(gone, unix_ms_now()); }).sessions;
+      sum.sessions += timed("forget sessions", [&] {
+                        return db_.forget_sessions(gone, unix_ms_now());
+                      }).sessions;
+      give_back_step();
     }
     if (rows.size() < pacing_.batch) co_return;
-    if (!co_await rest(pacing_.pause)) co_return;
+    const bool awake = co_await rest(pacing_.pause);
+    if (!awake) co_return;
   }
 }
 
-// Gives the free pages back in steps; the bytes the file shrank by (pages, not the WAL).
-asio::awaitable<std::int64_t> pruner::give_back() {
-  if (!db_.can_shrink()) co_return 0;
-  const std::int64_t before = db_.file_bytes();
-  while (!stopping_ && timed([&] { return db_.give_back(pacing_.vacuum_pages); })) {
-    if (!co_await rest(pacing_.pause)) break;
+// One step of giving free pages back (none when the file cannot shrink); whether some are left.
+// A step's pages adapt to what a step costs on this file: halved after a step over 50 ms (a long
+// free list, a slow disk), doubled back after a quick one.
+bool pruner::give_back_step() {
+  if (!can_shrink_) return false;
+  const auto start = steady::now();
+  const bool left = timed("give back pages", [&] { return db_.give_back(vacuum_pages_); });
+  const auto took = steady::now() - start;
+  if (took > std::chrono::milliseconds(50)) {
+    vacuum_pages_ = std::max<std::int64_t>(16, vacuum_pages_ / 2);
+  } else if (took < std::chrono::milliseconds(10)) {
+    vacuum_pages_ = std::min(pacing_.vacuum_pages, vacuum_pages_ * 2);
   }
-  co_return before - db_.file_bytes();
+  return left;
+}
+
+// Gives what is still free back, in steps with pauses between them.
+asio::awaitable<void> pruner::give_back() {
+  for (;;) {
+    if (stopping_ || !give_back_step()) co_return;
+    const bool awake = co_await rest(pacing_.pause);
+    if (!awake) co_return;
+  }
 }
 
 }  // namespace fjwatch

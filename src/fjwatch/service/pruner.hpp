@@ -25,7 +25,7 @@ struct prune_pacing {
   std::chrono::milliseconds first{60'000};     // after start
   std::chrono::milliseconds every{3'600'000};  // between passes
   std::size_t batch = 256;                     // events or sessions per transaction
-  std::int64_t vacuum_pages = 1024;            // pages given back per step (4 MiB)
+  std::int64_t vacuum_pages = 1024;            // the most pages given back per step (4 MiB)
   std::chrono::milliseconds pause{10};         // between two transactions
 };
 
@@ -56,17 +56,22 @@ class pruner {
   boost::asio::awaitable<void> pass();
   boost::asio::awaitable<void> prune_events(std::int64_t before_ms, pruned& sum);
   boost::asio::awaitable<void> forget_sessions(std::int64_t before_ms, pruned& sum);
-  boost::asio::awaitable<std::int64_t> give_back();
+  boost::asio::awaitable<void> give_back();
+  bool give_back_step();
   boost::asio::awaitable<bool> rest(std::chrono::milliseconds d);
   // Runs one step (a transaction) and keeps the longest of the pass: how long it held the loop.
   template <class Step>
-  auto timed(Step&& step) {
+  auto timed(const char* what, Step&& step) {
     const auto start = std::chrono::steady_clock::now();
     auto out = step();
-    longest_ = std::max(longest_, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::steady_clock::now() - start));
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    longest_ = std::max(longest_, took);
+    if (took >= slow_step) note_slow_step(what, took);
     return out;
   }
+  static constexpr std::chrono::milliseconds slow_step{100};
+  static void note_slow_step(const char* what, std::chrono::milliseconds took);
 
   boost::asio::io_context& ioc_;
   const config& cfg_;
@@ -77,6 +82,8 @@ class pruner {
   boost::asio::steady_timer timer_;
   prune_totals totals_;
   std::chrono::milliseconds longest_{0};  // the longest step of the pass under way
+  bool can_shrink_ = false;               // the file gives pages back (auto_vacuum incremental)
+  std::int64_t vacuum_pages_ = 1024;      // pages per give-back step, adapted to their cost
   bool running_ = false;
   bool stopping_ = false;
 };
