@@ -44,7 +44,8 @@ for script in postinst prerm postrm; do
   [ -x "$work/control/$script" ] || fail "no executable $script"
   sh -n "$work/control/$script" || fail "$script does not parse"
 done
-grep -q '\[ ! -e /etc/fjwatch/fjwatch.yaml \]' "$work/control/postinst" || fail "postinst may overwrite the config"
+grep -qF '[ ! -e "$root/etc/fjwatch/fjwatch.yaml" ]' "$work/control/postinst" ||
+  fail "postinst may overwrite the config"
 
 mkdir "$work/root"
 dpkg-deb -x "$deb" "$work/root"
