@@ -191,6 +191,28 @@ BOOST_AUTO_TEST_CASE(a_reload_with_a_missing_secret_changes_nothing) {
   BOOST_TEST(rx->deliveries().at(0).target == "/hook");
 }
 
+// A reload whose new action cannot be built (a ca_file that is not a certificate) changes
+// nothing either, and the daemon goes on.
+BOOST_AUTO_TEST_CASE(a_reload_with_a_bad_ca_file_changes_nothing) {
+  receiver_thread rx;
+  tuning t{.actions = hook_yaml("hook", rx), .defaults = "[hook]", .api_key_file = "api-key"};
+  env e({}, t);
+  hook_files("hook", rx, e.dir);
+  std::vector<std::string> watched;
+  e.start();
+  e.dir.write("bad-ca.pem", "not a certificate\n");
+  t.actions = hook_yaml("hook", rx, {.path = "/v2"}) +
+              "  - name: other\n    type: webhook\n    url: " + rx->url("/other") +
+              "\n    secret_file: hook.secret\n    ca_file: bad-ca.pem\n";
+  e.configure(t);
+  e.d->reload();
+  BOOST_TEST(e.logs.count({" config.reload_rejected ", "bad-ca.pem"}) == 1u);
+  finish_soon(e, watched, sid(0x345));
+  BOOST_TEST_REQUIRE(e.run_until([&] { return rx->ids().size() == 1u; }, 10s));
+  BOOST_TEST(rx->deliveries().at(0).target == "/hook");
+  BOOST_TEST(!e.d->stop_requested());
+}
+
 // The API key is read again: a rejected key is replaced without a restart, polling resumes with
 // the new one, and a new key that is rejected pauses as the first did. No key is ever logged.
 BOOST_AUTO_TEST_CASE(a_reload_reads_a_new_api_key) {

@@ -48,6 +48,11 @@ void daemon::reload_config() {
     log::problems("config.problem", e.problems());
     log::error("config.reload_rejected",
                {{"file", cfg_.source}, {"kept", "the running config, API key and secrets"}});
+  } catch (const std::runtime_error& e) {
+    // What building an action's runner meets beyond the file (a ca_file that does not load).
+    log::error("config.reload_rejected", {{"file", cfg_.source},
+                                          {"reason", e.what()},
+                                          {"kept", "the running config, API key and secrets"}});
   }
 }
 
