@@ -8,7 +8,8 @@
 #   prune: retention.events and .sessions 10d: the pass that starts a minute after start deletes
 #          90% of the events while the sessions are being polled and turn done.
 # For each: detection latency split in two (the poll gap; fjwatch's own delay from the answer to
-# the committed session.done), the retention.pruned line (rows, time, longest transaction, bytes
+# the committed session.done), delivery latency (session.done to the log action's line), the
+# retention.pruned line (rows, time, longest transaction, bytes
 # given back), the file's size before and after, and fjwatch's CPU time.
 # Usage: bench/retention.sh   EVENTS= SESSIONS= DONE_AFTER= RUNS=1 BUILD=build-bench
 set -euo pipefail
@@ -26,6 +27,20 @@ tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
+# Delivery latency: each session.done line to its event's action.log line (the outbox woken by
+# the commit, reading the due row from the database, running the action).
+delivery_latency() {  # LOG
+  local work=$(mktemp -d)
+  grep ' session.done ' "$1" | awk '{print $1}' > "$work/t1"
+  grep ' session.done ' "$1" | grep -o 'session=[0-9a-f]*' | cut -d= -f2 > "$work/i1"
+  grep ' action.log ' "$1" | awk '{print $1}' > "$work/t2"
+  grep ' action.log ' "$1" | grep -o 'event_id=fjw_[0-9a-f]*' | cut -d_ -f2 > "$work/i2"
+  TZ=UTC date -f "$work/t1" +%s%3N | paste -d, "$work/i1" - > "$work/done.csv"
+  TZ=UTC date -f "$work/t2" +%s%3N | paste -d, "$work/i2" - > "$work/sent.csv"
+  echo "session.done logged -> the log action ran:               $(awk -F, 'NR == FNR {d[$1] = $2; next}
+    ($1 in d) {print $2 - d[$1]}' "$work/done.csv" "$work/sent.csv" | percentiles)"
+  rm -rf "$work"
+}
 db_bytes() { stat -c %s "$1/state/fjwatch.db"; }
 
 echo "filling $events events..."
@@ -67,6 +82,7 @@ one_round() {  # MODE (keep | prune) RUN
   read -r user sys rss < "$dir/time"
   echo "== $mode (run $2): $logged of $sessions dones logged; fjwatch cpu ${user}s user + ${sys}s sys, peak RSS ${rss} KiB"
   detection_split "$dir/fjwatch.log" "$dir/report.csv"
+  delivery_latency "$dir/fjwatch.log"
   grep ' retention.pruned ' "$dir/fjwatch.log" | sed 's/^/  /' || true
   echo "database file: $(mib "$before") before, $(mib "$(db_bytes "$dir")") after"
   rm -rf "$dir/state"
