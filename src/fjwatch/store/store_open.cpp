@@ -16,10 +16,12 @@
 
 namespace fjwatch {
 
+using store_sql::exec;
 using store_sql::fail;
 using store_sql::fail_sqlite;
 using store_sql::make_state_dir;
 using store_sql::query;
+using store_sql::query_text;
 
 void store_sql::fail(const std::filesystem::path& p, std::string_view message) {
   throw store_error(p.string() + ": " + std::string(message));
@@ -66,6 +68,27 @@ std::string_view ioerr_operation(int extended) {
 }
 
 }  // namespace
+
+void store_sql::exec(sqlite3* db, const std::filesystem::path& p, const char* sql,
+                     std::string_view what) {
+  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail_sqlite(p, what, db);
+}
+
+std::string store_sql::query_text(sqlite3* db, const std::filesystem::path& p, const char* sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) fail_sqlite(p, sql, db);
+  const int rc = sqlite3_step(s);
+  std::string out;
+  if (rc == SQLITE_ROW) {
+    auto* t = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    if (t != nullptr) out = t;
+  } else if (rc != SQLITE_DONE) {
+    out = sqlite3_errmsg(db);
+  }
+  sqlite3_finalize(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail(p, std::string(sql) + ": " + out);
+  return out;
+}
 
 void store_sql::fail_sqlite(const std::filesystem::path& p, std::string_view what, sqlite3* db) {
   std::string message = std::string(what) + ": " + sqlite3_errmsg(db);
@@ -117,28 +140,6 @@ sqlite3_stmt* detail::store_statements::get(query q, std::string_view what) {
 namespace {
 
 constexpr int busy_timeout_ms = 5000;
-
-// Runs sql (one or more statements); throws store_error naming `what` on failure.
-void exec(sqlite3* db, const std::filesystem::path& p, const char* sql, std::string_view what) {
-  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail_sqlite(p, what, db);
-}
-
-// The first column of the first row of a one-off statement ("" when none).
-std::string query_text(sqlite3* db, const std::filesystem::path& p, const char* sql) {
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) fail_sqlite(p, sql, db);
-  const int rc = sqlite3_step(s);
-  std::string out;
-  if (rc == SQLITE_ROW) {
-    auto* t = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-    if (t != nullptr) out = t;
-  } else if (rc != SQLITE_DONE) {
-    out = sqlite3_errmsg(db);
-  }
-  sqlite3_finalize(s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail(p, std::string(sql) + ": " + out);
-  return out;
-}
 
 // quick_check's report on one line: its first problems and how many more there are. A row may
 // hold several problems, one a line, under a "*** in database main ***" heading.

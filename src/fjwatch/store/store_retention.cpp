@@ -63,16 +63,9 @@ pruned store::forget_sessions(std::span<const std::string> ids, std::int64_t now
 
 namespace {
 
+// A PRAGMA that answers one integer.
 std::int64_t pragma_int(sqlite3* db, const std::filesystem::path& p, const char* sql) {
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) {
-    store_sql::fail_sqlite(p, sql, db);
-  }
-  const int rc = sqlite3_step(s);
-  const std::int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-  sqlite3_finalize(s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) store_sql::fail_sqlite(p, sql, db);
-  return v;
+  return std::stoll(store_sql::query_text(db, p, sql));
 }
 
 }  // namespace
@@ -82,9 +75,7 @@ bool store::can_shrink() { return pragma_int(db_, path_, "PRAGMA auto_vacuum") =
 bool store::give_back(std::int64_t pages) {
   if (!can_shrink()) return false;
   const std::string sql = "PRAGMA incremental_vacuum(" + std::to_string(pages) + ")";
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-    store_sql::fail_sqlite(path_, "incremental vacuum", db_);
-  }
+  store_sql::exec(db_, path_, sql.c_str(), "incremental vacuum");
   return pragma_int(db_, path_, "PRAGMA freelist_count") > 0;
 }
 

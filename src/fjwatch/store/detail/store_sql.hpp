@@ -230,6 +230,10 @@ void make_state_dir(std::filesystem::path dir);
 // out_of_space), else store_error; an SQLITE_IOERR names the operation that failed, e.g. "disk
 // I/O error (fsync failed)", with the system's error text when SQLite has it.
 [[noreturn]] void fail_sqlite(const std::filesystem::path& p, std::string_view what, sqlite3* db);
+// Runs sql (one or more statements); throws as fail_sqlite, naming `what`.
+void exec(sqlite3* db, const std::filesystem::path& p, const char* sql, std::string_view what);
+// The first column of the first row of a one-off statement ("" when none); throws store_error.
+std::string query_text(sqlite3* db, const std::filesystem::path& p, const char* sql);
 
 // Whether an SQLite error (its extended code and the system's errno) means a full disk or quota:
 // SQLITE_FULL, or an I/O error whose cause was ENOSPC or EDQUOT (SQLite reports growing the -shm
