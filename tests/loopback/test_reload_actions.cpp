@@ -173,44 +173,43 @@ BOOST_AUTO_TEST_CASE(a_reload_that_changes_a_disabled_action_enables_it) {
   BOOST_TEST(fjwatch::store(e.state_dir()).disabled_actions().empty());
 }
 
-// A reload whose secret cannot be read changes nothing: the running actions keep delivering.
-BOOST_AUTO_TEST_CASE(a_reload_with_a_missing_secret_changes_nothing) {
+// A reload that cannot be applied changes nothing, and the daemon goes on delivering with the
+// running actions: a secret that cannot be read, or a new action whose runner cannot be built (a
+// ca_file that is not a certificate).
+BOOST_AUTO_TEST_CASE(a_reload_that_cannot_be_applied_changes_nothing) {
+  struct row {
+    std::string name;
+    std::string extra_action;  // appended to the changed hook
+    std::string secret_file;   // of the changed hook ("": its own)
+    std::string logged;        // in the config.reload_rejected or config.problem line
+  };
   receiver_thread rx;
-  tuning t{.actions = hook_yaml("hook", rx), .defaults = "[hook]", .api_key_file = "api-key"};
-  env e({}, t);
-  hook_files("hook", rx, e.dir);
-  std::vector<std::string> watched;
-  e.start();
-  t.actions = hook_yaml("hook", rx, {.path = "/v2", .secret_file = "missing.secret"});
-  e.configure(t);
-  e.d->reload();
-  BOOST_TEST(e.logs.count({" config.reload_rejected "}) == 1u);
-  BOOST_TEST(e.logs.count({" config.problem ", "missing.secret"}) >= 1u);
-  finish_soon(e, watched, sid(0x341));
-  BOOST_TEST_REQUIRE(e.run_until([&] { return rx->ids().size() == 1u; }, 10s));
-  BOOST_TEST(rx->deliveries().at(0).target == "/hook");
-}
-
-// A reload whose new action cannot be built (a ca_file that is not a certificate) changes
-// nothing either, and the daemon goes on.
-BOOST_AUTO_TEST_CASE(a_reload_with_a_bad_ca_file_changes_nothing) {
-  receiver_thread rx;
-  tuning t{.actions = hook_yaml("hook", rx), .defaults = "[hook]", .api_key_file = "api-key"};
-  env e({}, t);
-  hook_files("hook", rx, e.dir);
-  std::vector<std::string> watched;
-  e.start();
-  e.dir.write("bad-ca.pem", "not a certificate\n");
-  t.actions = hook_yaml("hook", rx, {.path = "/v2"}) +
-              "  - name: other\n    type: webhook\n    url: " + rx->url("/other") +
-              "\n    secret_file: hook.secret\n    ca_file: bad-ca.pem\n";
-  e.configure(t);
-  e.d->reload();
-  BOOST_TEST(e.logs.count({" config.reload_rejected ", "bad-ca.pem"}) == 1u);
-  finish_soon(e, watched, sid(0x345));
-  BOOST_TEST_REQUIRE(e.run_until([&] { return rx->ids().size() == 1u; }, 10s));
-  BOOST_TEST(rx->deliveries().at(0).target == "/hook");
-  BOOST_TEST(!e.d->stop_requested());
+  const std::string bad_ca = "  - name: other\n    type: webhook\n    url: " + rx->url("/other") +
+                             "\n    secret_file: hook.secret\n    ca_file: bad-ca.pem\n";
+  const std::vector<row> rows{{"a missing secret", "", "missing.secret", "missing.secret"},
+                              {"a bad ca_file", bad_ca, "", "bad-ca.pem"}};
+  unsigned n = 0;
+  for (const auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.name) {
+      tuning t{.actions = hook_yaml("hook", rx), .defaults = "[hook]", .api_key_file = "api-key"};
+      env e({}, t);
+      hook_files("hook", rx, e.dir);
+      e.dir.write("bad-ca.pem", "not a certificate\n");
+      std::vector<std::string> watched;
+      e.start();
+      t.actions =
+          hook_yaml("hook", rx, {.path = "/v2", .secret_file = r.secret_file}) + r.extra_action;
+      e.configure(t);
+      e.d->reload();
+      BOOST_TEST(e.logs.count({" config.reload_rejected "}) == 1u);
+      BOOST_TEST(e.logs.count({" config.", r.logged}) >= 1u);
+      const auto before = rx->count();
+      finish_soon(e, watched, sid(0x341 + n++));
+      BOOST_TEST_REQUIRE(e.run_until([&] { return rx->count() == before + 1; }, 10s));
+      BOOST_TEST(rx->deliveries().back().target == "/hook");
+      BOOST_TEST(!e.d->stop_requested());
+    }
+  }
 }
 
 // The API key is read again: a rejected key is replaced without a restart, polling resumes with
